@@ -1,0 +1,107 @@
+//! Bring-up of the BSP and the APs, from their first Rust instruction to the
+//! point where the kernel proper takes over.
+
+use super::acpi::{self, Platform};
+use super::apic::{self, LocalApicHandle};
+use super::gdt::{self, IstStacks};
+use super::{idt, ioapic, memory_init, multiboot, percpu, serial, smp, stop, timer, vectors};
+use crate::boot_phases;
+use core::sync::atomic::Ordering;
+
+unsafe extern "C" {
+    static bsp_ist_df_top: u8;
+    static bsp_ist_nmi_top: u8;
+    static bsp_ist_mc_top: u8;
+}
+
+static PLATFORM: spin::Once<Platform> = spin::Once::new();
+
+/// The firmware's description of the machine (after boot).
+pub fn platform() -> &'static Platform {
+    PLATFORM.get().expect("platform discovered at boot")
+}
+
+/// Entered on the bootstrap processor, in long mode on the boot page tables,
+/// with the multiboot magic and info pointer and the TSC of the first kernel
+/// instruction.
+pub extern "C" fn kernel_entry_bsp(magic: u32, info: u32, boot_tsc: u64) -> ! {
+    boot_phases::start(boot_tsc);
+    percpu::install(0);
+    serial::init();
+    crate::console::init();
+    let ist = IstStacks {
+        double_fault: &raw const bsp_ist_df_top as u64,
+        nmi: &raw const bsp_ist_nmi_top as u64,
+        machine_check: &raw const bsp_ist_mc_top as u64,
+    };
+    gdt::load(&mut percpu::current().local().tables, ist);
+    idt::load();
+    log::info!("MOHHOS booting");
+    let Some(boot_info) = multiboot::parse(magic, info) else {
+        log::error!("not started by a multiboot loader (magic {magic:#x}); stopping");
+        stop::halt_forever();
+    };
+    if boot_info.cmdline().split_whitespace().any(|w| w == "qemu_exit") {
+        stop::enable_qemu_exit();
+    }
+    memory_init::init(&boot_info.memory);
+    boot_phases::mark("memory");
+
+    let mode = apic::choose_mode();
+    let mut lapic = LocalApicHandle::enable();
+    let bsp_apic_id = lapic.id();
+    percpu::current().apic_id.store(bsp_apic_id, Ordering::Relaxed);
+    log::info!("lapic: {} mode, BSP apic id {bsp_apic_id}", match mode {
+        apic::ApicMode::X2Apic => "x2APIC",
+        apic::ApicMode::XApic => "xAPIC",
+    });
+    let rates = timer::calibrate(&mut lapic);
+    log::info!(
+        "timer: TSC {} kHz, LAPIC timer {} kHz, {}",
+        rates.tsc_hz / 1000,
+        rates.lapic_hz / 1000,
+        if super::cpu_features::has_tsc_deadline() { "TSC-deadline mode" } else { "one-shot mode" }
+    );
+    timer::arm_after_us(&mut lapic, 1000);
+    percpu::current().local().lapic = Some(lapic);
+    boot_phases::mark("apic+timer");
+
+    let platform = match acpi::discover() {
+        Ok(p) => p,
+        Err(e) => {
+            log::error!("acpi: {e:?}; continuing with the BSP only");
+            Platform { cpus: alloc::vec::Vec::new(), io_apic: None, overrides: alloc::vec::Vec::new(), power_off: None }
+        }
+    };
+    let platform = PLATFORM.call_once(|| platform);
+    ioapic::disable_legacy_pic();
+    if !ioapic::route_isa_irq(platform, 4, vectors::COM1, bsp_apic_id) {
+        log::warn!("no I/O APIC: serial input unavailable");
+    }
+    x86_64::instructions::interrupts::enable();
+    boot_phases::mark("acpi+ioapic");
+
+    let aps = smp::start_aps(&platform.cpus, bsp_apic_id);
+    percpu::current().online.store(true, Ordering::Release);
+    log::info!("smp: {} of {} CPUs online", aps + 1, platform.cpus.len().max(1));
+    boot_phases::mark("smp");
+    crate::kernel_main()
+}
+
+/// Entered on each AP by the trampoline, on its own stack, with its ticket.
+pub extern "C" fn ap_main(ticket: u32) -> ! {
+    let index = ticket as usize + 1;
+    percpu::install(index);
+    let cpu = percpu::current();
+    gdt::load(&mut cpu.local().tables, smp::ist_for_ticket(ticket as usize));
+    idt::load();
+    let mut lapic = LocalApicHandle::enable();
+    cpu.apic_id.store(lapic.id(), Ordering::Relaxed);
+    timer::arm_after_us(&mut lapic, 1000);
+    cpu.local().lapic = Some(lapic);
+    cpu.online.store(true, Ordering::Release);
+    x86_64::instructions::interrupts::enable();
+    loop {
+        x86_64::instructions::hlt();
+    }
+}

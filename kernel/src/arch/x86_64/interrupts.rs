@@ -1,0 +1,35 @@
+//! Where every interrupt and exception lands after its entry stub.
+//!
+//! Handlers only record and wake: they never allocate and never take a lock that
+//! code running with interrupts enabled could hold.
+
+use super::idt::InterruptFrame;
+use super::{apic, exceptions, percpu, serial, stop, vectors};
+use core::sync::atomic::Ordering;
+
+/// Called by `interrupt_common` with the saved registers.
+pub extern "C" fn dispatch(frame: &mut InterruptFrame) {
+    let vector = frame.vector as u8;
+    match vector {
+        vectors::NMI => {
+            if stop::requested() {
+                stop::halt_forever();
+            }
+            exceptions::fatal(frame);
+        }
+        0..=31 => exceptions::fatal(frame),
+        vectors::SPURIOUS => {}
+        _ => {
+            let cpu = percpu::current();
+            cpu.interrupts.fetch_add(1, Ordering::Relaxed);
+            match vector {
+                vectors::TIMER => {
+                    cpu.timer_interrupts.fetch_add(1, Ordering::Relaxed);
+                }
+                vectors::COM1 => serial::on_receive_interrupt(),
+                _ => {}
+            }
+            apic::raw::eoi();
+        }
+    }
+}

@@ -1,0 +1,105 @@
+//! x86_64 (PC) support: boot, CPU tables, memory mapping, interrupts, APICs,
+//! ACPI, SMP, the serial port. The only place in the kernel with `unsafe`.
+
+mod acpi;
+mod apic;
+mod boot;
+mod cpu_features;
+mod entry;
+mod exceptions;
+mod gdt;
+mod heap;
+mod idt;
+mod interrupts;
+mod ioapic;
+mod memory_init;
+mod multiboot;
+mod paging;
+mod percpu;
+mod power;
+mod serial;
+mod smp;
+mod stacks;
+mod stop;
+mod timer;
+mod trampoline;
+mod vectors;
+
+pub use cpu_features::rdtsc;
+pub use heap::{HeapStats, stats as heap_stats};
+pub use serial::{Received, emergency_write, read_byte, write_fmt as console_write_fmt, write_str as console_write};
+pub use stop::{EXIT_FAILURE, EXIT_SUCCESS, exit_qemu, stop_machine};
+pub use timer::{ticks_to_us, tsc_hz};
+
+use core::sync::atomic::Ordering;
+
+/// One CPU as `cpus` shows it.
+pub struct CpuInfo {
+    pub index: usize,
+    pub apic_id: u32,
+    pub online: bool,
+    pub timer_interrupts: u64,
+    pub interrupts: u64,
+}
+
+/// Index of the calling CPU.
+pub fn cpu_index() -> usize {
+    percpu::current().index()
+}
+
+/// Every CPU slot that was ever brought up (index 0 is the BSP).
+pub fn cpus() -> impl Iterator<Item = CpuInfo> {
+    (0..percpu::MAX_CPUS).map(percpu::cpu).filter(|c| c.online.load(Ordering::Acquire)).map(|c| CpuInfo {
+        index: c.index(),
+        apic_id: c.apic_id.load(Ordering::Relaxed),
+        online: true,
+        timer_interrupts: c.timer_interrupts.load(Ordering::Relaxed),
+        interrupts: c.interrupts.load(Ordering::Relaxed),
+    })
+}
+
+/// Number of usable processors the firmware lists (at least 1).
+pub fn firmware_cpu_count() -> usize {
+    entry::platform().cpus.len().max(1)
+}
+
+/// Sends the wake-up IPI (whose only effect is to end a `hlt`) to `apic_id`.
+pub fn send_wake_ipi(apic_id: u32) {
+    x86_64::instructions::interrupts::without_interrupts(|| {
+        if let Some(lapic) = percpu::current().local().lapic.as_mut() {
+            lapic.send_ipi(apic_id, vectors::WAKE);
+        }
+    });
+}
+
+/// Whether the guard page below the BSP's boot stack is (wrongly) mapped.
+#[cfg(feature = "ktest")]
+pub fn bsp_stack_guard_mapped() -> bool {
+    unsafe extern "C" {
+        static bsp_stack_guard: u8;
+    }
+    paging::is_mapped(&raw const bsp_stack_guard as u64)
+}
+
+/// Powers off through ACPI S5; returns an error if that is impossible or
+/// did not work.
+pub fn power_off() -> Result<(), &'static str> {
+    let how = entry::platform().power_off.ok_or("firmware describes no S5 (soft-off) state")?;
+    power::power_off(&how);
+    Err("ACPI S5 did not power the machine off")
+}
+
+/// The in-kernel tests registered in the `.kernel_tests` section.
+#[cfg(feature = "ktest")]
+pub fn kernel_tests() -> &'static [crate::ktest::KernelTest] {
+    unsafe extern "C" {
+        static __kernel_tests_start: crate::ktest::KernelTest;
+        static __kernel_tests_end: crate::ktest::KernelTest;
+    }
+    let start = &raw const __kernel_tests_start;
+    let end = &raw const __kernel_tests_end;
+    let count = (end as usize - start as usize) / size_of::<crate::ktest::KernelTest>();
+    // SAFETY: the linker script brackets the section, which only holds
+    // `KernelTest` statics placed there by `kernel_test!`.
+    unsafe { core::slice::from_raw_parts(start, count) }
+}

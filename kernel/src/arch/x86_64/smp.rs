@@ -1,0 +1,100 @@
+//! Starting the application processors (INIT-SIPI-SIPI), all in parallel.
+//!
+//! The BSP prepares every AP's stacks, sends INIT to all of them, then one
+//! startup IPI to all, and waits (bounded) for them to check in; only the APs
+//! that have not arrived after 200 µs get the second startup IPI. Nothing waits
+//! 10 ms per AP: modern CPUs and QEMU need no INIT delay (as in Linux).
+
+use super::acpi::CpuEntry;
+use super::cpu_features::rdtsc;
+use super::gdt::IstStacks;
+use super::percpu::{self, MAX_CPUS};
+use super::trampoline::{self, AP_CR3, AP_STACKS, AP_TICKET, TRAMPOLINE_PHYS};
+use super::{paging, stacks, timer};
+use alloc::vec::Vec;
+use core::sync::atomic::Ordering;
+
+/// Kernel stack size of every CPU, in pages.
+const KERNEL_STACK_PAGES: u64 = 16;
+/// IST stack size, in pages.
+const IST_STACK_PAGES: u64 = 4;
+/// How long to wait for every AP before giving up on the missing ones.
+const ARRIVAL_TIMEOUT_US: u64 = 200_000;
+
+/// IST stacks of each AP, by ticket.
+static AP_IST: spin::Once<Vec<IstStacks>> = spin::Once::new();
+
+/// The IST stacks prepared for the AP holding `ticket`.
+pub fn ist_for_ticket(ticket: usize) -> IstStacks {
+    AP_IST.get().expect("APs start after their stacks are ready")[ticket]
+}
+
+fn wait_us(us: u64) {
+    let end = rdtsc() + us * timer::tsc_hz() / 1_000_000;
+    while rdtsc() < end {
+        core::hint::spin_loop();
+    }
+}
+
+fn arrived(apic_id: u32, started: usize) -> bool {
+    (1..=started).any(|i| {
+        let cpu = percpu::cpu(i);
+        cpu.online.load(Ordering::Acquire) && cpu.apic_id.load(Ordering::Relaxed) == apic_id
+    })
+}
+
+fn online_count() -> usize {
+    (1..MAX_CPUS).filter(|&i| percpu::cpu(i).online.load(Ordering::Acquire)).count()
+}
+
+/// Starts every processor of `cpus` other than the BSP; returns how many came
+/// online.
+pub fn start_aps(cpus: &[CpuEntry], bsp_apic_id: u32) -> usize {
+    let targets: Vec<u32> =
+        cpus.iter().map(|c| c.apic_id).filter(|&id| id != bsp_apic_id).take(MAX_CPUS - 1).collect();
+    if targets.is_empty() {
+        return 0;
+    }
+    let mut stack_tops = Vec::with_capacity(targets.len());
+    let mut ists = Vec::with_capacity(targets.len());
+    for _ in &targets {
+        let stack = || stacks::alloc(IST_STACK_PAGES).expect("AP IST stack");
+        stack_tops.push(stacks::alloc(KERNEL_STACK_PAGES).expect("AP kernel stack"));
+        ists.push(IstStacks { double_fault: stack(), nmi: stack(), machine_check: stack() });
+    }
+    AP_IST.call_once(|| ists);
+    AP_STACKS.store(stack_tops.leak().as_ptr() as u64, Ordering::Release);
+    AP_CR3.store(paging::kernel_cr3(), Ordering::Release);
+    AP_TICKET.store(0, Ordering::Release);
+    let code = trampoline::code();
+    let page = paging::phys_to_virt(TRAMPOLINE_PHYS) as *mut u8;
+    // SAFETY: physical 0x8000 is below 1 MiB, which the frame allocator never
+    // hands out; it is reserved for the trampoline.
+    unsafe { core::ptr::copy_nonoverlapping(code.as_ptr(), page, code.len()) };
+
+    let lapic = percpu::current().local().lapic.as_mut().expect("BSP LAPIC enabled before SMP");
+    let sipi_page = (TRAMPOLINE_PHYS / 4096) as u8;
+    for &id in &targets {
+        lapic.send_init(id);
+    }
+    wait_us(10);
+    for &id in &targets {
+        lapic.send_startup(id, sipi_page);
+    }
+    wait_us(200);
+    let started = targets.len();
+    for &id in &targets {
+        if !arrived(id, started) {
+            lapic.send_startup(id, sipi_page);
+        }
+    }
+    let deadline = rdtsc() + ARRIVAL_TIMEOUT_US * timer::tsc_hz() / 1_000_000;
+    while online_count() < started && rdtsc() < deadline {
+        core::hint::spin_loop();
+    }
+    let online = online_count();
+    if online < started {
+        log::warn!("smp: only {online} of {started} APs answered");
+    }
+    online
+}

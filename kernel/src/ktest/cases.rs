@@ -1,0 +1,77 @@
+//! The in-kernel test cases.
+
+use super::kernel_test;
+use crate::arch::x86_64 as arch;
+use crate::memory;
+use crate::shell::editor::{Editor, Line};
+use alloc::string::String;
+use alloc::vec::Vec;
+
+fn frames_are_distinct_and_returned() {
+    let before = memory::stats().free;
+    let a = memory::alloc_frames(3).expect("3 frames");
+    let b = memory::alloc_frame().expect("1 frame");
+    assert!(b < a || b >= a + 3 * memory::FRAME_SIZE, "frames overlap");
+    assert_eq!(memory::stats().free, before - 4);
+    memory::free_frames(a, 3);
+    memory::free_frames(b, 1);
+    assert_eq!(memory::stats().free, before);
+}
+kernel_test!(frames_are_distinct_and_returned);
+
+fn heap_grows_past_first_arena() {
+    let big: Vec<u64> = (0..(3 << 20) / 8).collect();
+    assert!(big.iter().enumerate().all(|(i, &v)| v == i as u64));
+    assert!(arch::heap_stats().claimed >= 3 << 20);
+}
+kernel_test!(heap_grows_past_first_arena);
+
+fn every_firmware_cpu_is_online() {
+    assert_eq!(arch::cpus().count(), arch::firmware_cpu_count());
+}
+kernel_test!(every_firmware_cpu_is_online);
+
+fn every_cpu_took_a_timer_interrupt() {
+    let deadline = arch::rdtsc() + arch::tsc_hz();
+    while arch::cpus().any(|c| c.timer_interrupts == 0) && arch::rdtsc() < deadline {
+        core::hint::spin_loop();
+    }
+    for cpu in arch::cpus() {
+        assert!(cpu.timer_interrupts > 0, "cpu {} never took a LAPIC timer interrupt", cpu.index);
+    }
+}
+kernel_test!(every_cpu_took_a_timer_interrupt);
+
+fn ipi_reaches_every_cpu() {
+    for cpu in arch::cpus().filter(|c| c.index != arch::cpu_index()) {
+        let before = cpu.interrupts;
+        arch::send_wake_ipi(cpu.apic_id);
+        let deadline = arch::rdtsc() + arch::tsc_hz();
+        while arch::cpus().nth(cpu.index).is_some_and(|c| c.interrupts == before) && arch::rdtsc() < deadline {
+            core::hint::spin_loop();
+        }
+        let after = arch::cpus().nth(cpu.index).map_or(before, |c| c.interrupts);
+        assert!(after > before, "cpu {} did not take the wake IPI", cpu.index);
+    }
+}
+kernel_test!(ipi_reaches_every_cpu);
+
+fn stack_guard_pages_are_unmapped() {
+    assert!(!arch::bsp_stack_guard_mapped());
+}
+kernel_test!(stack_guard_pages_are_unmapped);
+
+fn feed(editor: &mut Editor, bytes: &[u8]) -> Vec<Line> {
+    bytes.iter().filter_map(|&b| editor.feed(b, &mut |_| {})).collect()
+}
+
+fn editor_handles_backspace_history_and_garbage() {
+    let mut e = Editor::new();
+    assert_eq!(feed(&mut e, b"echoo\x7f hi\r\n"), [Line::Text(String::from("echo hi"))]);
+    assert_eq!(feed(&mut e, b"\x1b[A\r"), [Line::Text(String::from("echo hi"))]);
+    assert_eq!(feed(&mut e, b"\x00\xff\x1b[15~\x1bOx\x01ok\r"), [Line::Text(String::from("ok"))]);
+    let long: Vec<u8> = core::iter::repeat_n(b'a', 5000).chain([b'\r']).collect();
+    assert_eq!(feed(&mut e, &long), [Line::TooLong]);
+    assert_eq!(feed(&mut e, b"x\x03"), [Line::Cancelled]);
+}
+kernel_test!(editor_handles_backspace_history_and_garbage);

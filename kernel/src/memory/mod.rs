@@ -1,0 +1,44 @@
+//! Physical memory: the boot memory map, the frame allocator and statistics.
+//! Hardware-facing parts (page tables, the heap's memory source) are in
+//! `arch::x86_64::paging` and `arch::x86_64::heap`.
+
+mod frames;
+mod map;
+
+pub use frames::{FrameBitmap, FrameStats, EarlyFrames};
+pub use map::{MemoryMap, Region, RegionKind};
+
+/// Size of a physical frame.
+pub const FRAME_SIZE: u64 = 4096;
+
+static FRAMES: spin::Once<spin::Mutex<FrameBitmap>> = spin::Once::new();
+
+/// Installs the frame allocator (once, on the BSP during boot).
+pub fn install_frame_allocator(bitmap: FrameBitmap) {
+    FRAMES.call_once(|| spin::Mutex::new(bitmap));
+}
+
+fn with_frames<R>(f: impl FnOnce(&mut FrameBitmap) -> R) -> Option<R> {
+    let frames = FRAMES.get()?;
+    Some(x86_64::instructions::interrupts::without_interrupts(|| f(&mut frames.lock())))
+}
+
+/// One free frame's physical address, or `None` when memory is exhausted.
+pub fn alloc_frame() -> Option<u64> {
+    with_frames(|f| f.alloc(1)).flatten()
+}
+
+/// `count` physically contiguous frames.
+pub fn alloc_frames(count: usize) -> Option<u64> {
+    with_frames(|f| f.alloc(count)).flatten()
+}
+
+/// Returns `count` frames starting at `addr` to the allocator.
+pub fn free_frames(addr: u64, count: usize) {
+    with_frames(|f| f.free(addr, count));
+}
+
+/// Frame counts for `mem`.
+pub fn stats() -> FrameStats {
+    with_frames(|f| f.stats()).unwrap_or_default()
+}

@@ -1,0 +1,100 @@
+//! The shell's commands. Each prints its result; a failure is returned as an
+//! error message that the shell prints as one `error: …` line.
+
+use crate::arch::x86_64 as arch;
+use crate::{boot_phases, memory, println};
+use alloc::format;
+use alloc::string::String;
+
+/// A command's outcome.
+pub type Outcome = Result<(), String>;
+
+/// Name, arguments synopsis and description of every command.
+pub const COMMANDS: &[(&str, &str, &str)] = &[
+    ("help", "", "list the commands"),
+    ("cpus", "", "list the processors and how many are online"),
+    ("mem", "", "physical memory and heap usage"),
+    ("uptime", "", "time since the first kernel instruction"),
+    ("boot", "", "boot time to the prompt, and each boot phase"),
+    ("echo", "TEXT", "print TEXT"),
+    ("poweroff", "", "power the machine off (ACPI S5)"),
+];
+
+/// Runs one command line (already trimmed, not empty).
+pub fn run(line: &str) -> Outcome {
+    let (name, args) = line.split_once(char::is_whitespace).unwrap_or((line, ""));
+    let args = args.trim();
+    let no_args = |f: fn() -> Outcome| if args.is_empty() { f() } else { Err(format!("{name} takes no arguments")) };
+    match name {
+        "help" => no_args(help),
+        "cpus" => no_args(cpus),
+        "mem" => no_args(mem),
+        "uptime" => no_args(uptime),
+        "boot" => no_args(boot),
+        "echo" => {
+            println!("{args}");
+            Ok(())
+        }
+        "poweroff" => no_args(poweroff),
+        _ => Err(format!("unknown command '{name}' (try 'help')")),
+    }
+}
+
+fn help() -> Outcome {
+    for (name, synopsis, what) in COMMANDS {
+        let usage = if synopsis.is_empty() { String::from(*name) } else { format!("{name} {synopsis}") };
+        println!("  {usage:<14} {what}");
+    }
+    Ok(())
+}
+
+fn cpus() -> Outcome {
+    let mut online = 0;
+    for cpu in arch::cpus() {
+        println!("cpu {} apic {} online", cpu.index, cpu.apic_id);
+        online += 1;
+    }
+    println!("online {online}/{}", arch::firmware_cpu_count());
+    Ok(())
+}
+
+fn mib(bytes: u64) -> String {
+    format!("{}.{} MiB", bytes >> 20, ((bytes & 0xFFFFF) * 10) >> 20)
+}
+
+fn mem() -> Outcome {
+    let frames = memory::stats();
+    let total = frames.total as u64 * memory::FRAME_SIZE;
+    let free = frames.free as u64 * memory::FRAME_SIZE;
+    println!("physical: {} managed, {} free, {} used", mib(total), mib(free), mib(total - free));
+    let heap = arch::heap_stats();
+    println!(
+        "heap: {} claimed, {} in use, {} allocations",
+        mib(heap.claimed as u64),
+        mib(heap.in_use as u64),
+        heap.allocations
+    );
+    Ok(())
+}
+
+fn uptime() -> Outcome {
+    let us = arch::ticks_to_us(arch::rdtsc() - boot_phases::start_tsc());
+    println!("up {}.{:06} s", us / 1_000_000, us % 1_000_000);
+    Ok(())
+}
+
+fn boot() -> Outcome {
+    let (total, phases) = boot_phases::report();
+    println!("boot {total} us");
+    for (name, us) in phases {
+        println!("  {name:<12} {us} us");
+    }
+    Ok(())
+}
+
+fn poweroff() -> Outcome {
+    println!("powering off");
+    let error = arch::power_off().unwrap_err();
+    arch::exit_qemu(arch::EXIT_SUCCESS);
+    Err(String::from(error))
+}
