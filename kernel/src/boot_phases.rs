@@ -37,10 +37,21 @@ pub fn report() -> (u64, impl Iterator<Item = (&'static str, u64)>) {
     let count = COUNT.load(Ordering::Acquire);
     let names = *PHASE_NAMES.lock();
     let start = START.load(Ordering::Relaxed);
-    let total = if count == 0 { 0 } else { PHASE_TSC[count - 1].load(Ordering::Relaxed) - start };
+    let total = if count == 0 {
+        0
+    } else {
+        PHASE_TSC[count - 1].load(Ordering::Relaxed) - start
+    };
     let phases = (0..count).map(move |i| {
-        let from = if i == 0 { start } else { PHASE_TSC[i - 1].load(Ordering::Relaxed) };
-        (names[i], arch::ticks_to_us(PHASE_TSC[i].load(Ordering::Relaxed) - from))
+        let from = if i == 0 {
+            start
+        } else {
+            PHASE_TSC[i - 1].load(Ordering::Relaxed)
+        };
+        (
+            names[i],
+            arch::ticks_to_us(PHASE_TSC[i].load(Ordering::Relaxed) - from),
+        )
     });
     (arch::ticks_to_us(total), phases)
 }

@@ -11,6 +11,7 @@ use crate::arch::x86_64 as arch;
 use crate::{print, println};
 
 /// One registered test.
+#[repr(C)]
 pub struct KernelTest {
     pub name: &'static str,
     pub run: fn(),
@@ -22,8 +23,10 @@ macro_rules! kernel_test {
         const _: () = {
             #[used]
             #[unsafe(link_section = ".kernel_tests")]
-            static TEST: $crate::ktest::KernelTest =
-                $crate::ktest::KernelTest { name: stringify!($name), run: $name };
+            static TEST: $crate::ktest::KernelTest = $crate::ktest::KernelTest {
+                name: stringify!($name),
+                run: $name,
+            };
         };
     };
 }

@@ -37,7 +37,11 @@ fn every_cpu_took_a_timer_interrupt() {
         core::hint::spin_loop();
     }
     for cpu in arch::cpus() {
-        assert!(cpu.timer_interrupts > 0, "cpu {} never took a LAPIC timer interrupt", cpu.index);
+        assert!(
+            cpu.timer_interrupts > 0,
+            "cpu {} never took a LAPIC timer interrupt",
+            cpu.index
+        );
     }
 }
 kernel_test!(every_cpu_took_a_timer_interrupt);
@@ -47,11 +51,19 @@ fn ipi_reaches_every_cpu() {
         let before = cpu.interrupts;
         arch::send_wake_ipi(cpu.apic_id);
         let deadline = arch::rdtsc() + arch::tsc_hz();
-        while arch::cpus().nth(cpu.index).is_some_and(|c| c.interrupts == before) && arch::rdtsc() < deadline {
+        while arch::cpus()
+            .nth(cpu.index)
+            .is_some_and(|c| c.interrupts == before)
+            && arch::rdtsc() < deadline
+        {
             core::hint::spin_loop();
         }
         let after = arch::cpus().nth(cpu.index).map_or(before, |c| c.interrupts);
-        assert!(after > before, "cpu {} did not take the wake IPI", cpu.index);
+        assert!(
+            after > before,
+            "cpu {} did not take the wake IPI",
+            cpu.index
+        );
     }
 }
 kernel_test!(ipi_reaches_every_cpu);
@@ -62,14 +74,26 @@ fn stack_guard_pages_are_unmapped() {
 kernel_test!(stack_guard_pages_are_unmapped);
 
 fn feed(editor: &mut Editor, bytes: &[u8]) -> Vec<Line> {
-    bytes.iter().filter_map(|&b| editor.feed(b, &mut |_| {})).collect()
+    bytes
+        .iter()
+        .filter_map(|&b| editor.feed(b, &mut |_| {}))
+        .collect()
 }
 
 fn editor_handles_backspace_history_and_garbage() {
     let mut e = Editor::new();
-    assert_eq!(feed(&mut e, b"echoo\x7f hi\r\n"), [Line::Text(String::from("echo hi"))]);
-    assert_eq!(feed(&mut e, b"\x1b[A\r"), [Line::Text(String::from("echo hi"))]);
-    assert_eq!(feed(&mut e, b"\x00\xff\x1b[15~\x1bOx\x01ok\r"), [Line::Text(String::from("ok"))]);
+    assert_eq!(
+        feed(&mut e, b"echoo\x7f hi\r\n"),
+        [Line::Text(String::from("echo hi"))]
+    );
+    assert_eq!(
+        feed(&mut e, b"\x1b[A\r"),
+        [Line::Text(String::from("echo hi"))]
+    );
+    assert_eq!(
+        feed(&mut e, b"\x00\xff\x1b[15~\x1bOx\x01ok\r"),
+        [Line::Text(String::from("ok"))]
+    );
     let long: Vec<u8> = core::iter::repeat_n(b'a', 5000).chain([b'\r']).collect();
     assert_eq!(feed(&mut e, &long), [Line::TooLong]);
     assert_eq!(feed(&mut e, b"x\x03"), [Line::Cancelled]);

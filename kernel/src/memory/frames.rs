@@ -20,10 +20,19 @@ impl EarlyFrames {
     /// Picks the largest usable region part in `[floor, ceiling)`.
     pub fn new(map: &MemoryMap, floor: u64, ceiling: u64) -> Option<Self> {
         map.usable()
-            .map(|r| (r.start.max(floor).next_multiple_of(FRAME_SIZE), r.end().min(ceiling) & !(FRAME_SIZE - 1)))
+            .map(|r| {
+                (
+                    r.start.max(floor).next_multiple_of(FRAME_SIZE),
+                    r.end().min(ceiling) & !(FRAME_SIZE - 1),
+                )
+            })
             .filter(|(s, e)| s < e)
             .max_by_key(|(s, e)| e - s)
-            .map(|(start, end)| Self { start, next: start, end })
+            .map(|(start, end)| Self {
+                start,
+                next: start,
+                end,
+            })
     }
 
     /// `count` contiguous frames.
@@ -70,24 +79,57 @@ impl FrameBitmap {
     /// usable frames of `map` outside every `reserved` range.
     pub fn new(bits: &'static mut [u64], map: &MemoryMap, reserved: &[(u64, u64)]) -> Self {
         bits.fill(u64::MAX);
-        let mut bitmap = Self { bits, total: 0, free: 0, hint: 0 };
-        let limit = bitmap.bits.len() as u64 * 64;
+        let mut bitmap = Self {
+            bits,
+            total: 0,
+            free: 0,
+            hint: 0,
+        };
+        let limit = bitmap.bits.len() as u64 * 64 * FRAME_SIZE;
         for region in map.usable() {
-            let first = region.start.div_ceil(FRAME_SIZE);
-            let last = (region.end() / FRAME_SIZE).min(limit);
-            for frame in first..last {
-                let addr = frame * FRAME_SIZE;
-                if reserved.iter().any(|&(s, e)| addr < e && s < addr + FRAME_SIZE) {
-                    continue;
-                }
-                if bitmap.is_used(frame as usize) {
-                    bitmap.set(frame as usize, false);
-                    bitmap.total += 1;
-                    bitmap.free += 1;
-                }
+            let start = region.start.next_multiple_of(FRAME_SIZE);
+            let end = region.end().min(limit) & !(FRAME_SIZE - 1);
+            bitmap.release(start, end, reserved);
+        }
+        let free: u32 = bitmap.bits.iter().map(|w| w.count_zeros()).sum();
+        bitmap.total = free as usize;
+        bitmap.free = free as usize;
+        bitmap
+    }
+
+    /// Marks the frames of `[start, end)` free, except those in `reserved`.
+    fn release(&mut self, start: u64, end: u64, reserved: &[(u64, u64)]) {
+        if start >= end {
+            return;
+        }
+        let overlap = reserved.iter().find(|&&(s, e)| s < end && start < e);
+        match overlap {
+            None => self.set_range(
+                (start / FRAME_SIZE) as usize,
+                (end / FRAME_SIZE) as usize,
+                false,
+            ),
+            Some(&(s, e)) => {
+                self.release(start, s & !(FRAME_SIZE - 1), reserved);
+                self.release(e.next_multiple_of(FRAME_SIZE), end, reserved);
             }
         }
-        bitmap
+    }
+
+    /// Sets frames `first..last` to `used`, a word at a time where it can.
+    fn set_range(&mut self, mut first: usize, last: usize, used: bool) {
+        while first < last && !first.is_multiple_of(64) {
+            self.set(first, used);
+            first += 1;
+        }
+        while first + 64 <= last {
+            self.bits[first / 64] = if used { u64::MAX } else { 0 };
+            first += 64;
+        }
+        while first < last {
+            self.set(first, used);
+            first += 1;
+        }
     }
 
     fn is_used(&self, frame: usize) -> bool {
@@ -108,10 +150,10 @@ impl FrameBitmap {
             return None;
         }
         let frames = self.bits.len() * 64;
-        let start = self.find_run(self.hint, frames, count).or_else(|| self.find_run(0, frames, count))?;
-        for frame in start..start + count {
-            self.set(frame, true);
-        }
+        let start = self
+            .find_run(self.hint, frames, count)
+            .or_else(|| self.find_run(0, frames, count))?;
+        self.set_range(start, start + count, true);
         self.free -= count;
         self.hint = start + count;
         Some(start as u64 * FRAME_SIZE)
@@ -121,7 +163,7 @@ impl FrameBitmap {
         let mut run = 0;
         let mut frame = from;
         while frame < to {
-            if run == 0 && frame % 64 == 0 && self.bits[frame / 64] == u64::MAX {
+            if run == 0 && frame.is_multiple_of(64) && self.bits[frame / 64] == u64::MAX {
                 frame += 64;
                 continue;
             }
@@ -139,10 +181,15 @@ impl FrameBitmap {
     }
 
     /// Returns `count` frames starting at `addr`; freeing a free frame is a bug.
+    #[cfg(feature = "ktest")]
     pub fn free(&mut self, addr: u64, count: usize) {
         let first = (addr / FRAME_SIZE) as usize;
         for frame in first..first + count {
-            assert!(self.is_used(frame), "double free of frame {:#x}", frame as u64 * FRAME_SIZE);
+            assert!(
+                self.is_used(frame),
+                "double free of frame {:#x}",
+                frame as u64 * FRAME_SIZE
+            );
             self.set(frame, false);
         }
         self.free += count;
@@ -150,6 +197,9 @@ impl FrameBitmap {
 
     /// Current counts.
     pub fn stats(&self) -> FrameStats {
-        FrameStats { total: self.total, free: self.free }
+        FrameStats {
+            total: self.total,
+            free: self.free,
+        }
     }
 }

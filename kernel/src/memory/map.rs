@@ -37,7 +37,11 @@ impl MemoryMap {
     /// An empty map.
     pub const fn new() -> Self {
         Self {
-            regions: [Region { start: 0, len: 0, kind: RegionKind::Reserved }; MAX_REGIONS],
+            regions: [Region {
+                start: 0,
+                len: 0,
+                kind: RegionKind::Reserved,
+            }; MAX_REGIONS],
             count: 0,
         }
     }
@@ -59,7 +63,9 @@ impl MemoryMap {
 
     /// Usable regions only.
     pub fn usable(&self) -> impl Iterator<Item = &Region> {
-        self.regions().iter().filter(|r| r.kind == RegionKind::Usable)
+        self.regions()
+            .iter()
+            .filter(|r| r.kind == RegionKind::Usable)
     }
 
     /// Bytes of usable RAM.
@@ -80,8 +86,10 @@ impl MemoryMap {
     /// Whether `[start, end)` overlaps RAM (usable, ACPI data or NVS).
     pub fn overlaps_ram(&self, start: u64, end: u64) -> bool {
         self.regions().iter().any(|r| {
-            matches!(r.kind, RegionKind::Usable | RegionKind::AcpiReclaimable | RegionKind::AcpiNvs)
-                && r.start < end
+            matches!(
+                r.kind,
+                RegionKind::Usable | RegionKind::AcpiReclaimable | RegionKind::AcpiNvs
+            ) && r.start < end
                 && start < r.end()
         })
     }

@@ -13,6 +13,7 @@ pub type Outcome = Result<(), String>;
 pub const COMMANDS: &[(&str, &str, &str)] = &[
     ("help", "", "list the commands"),
     ("cpus", "", "list the processors and how many are online"),
+    ("irqs", "", "interrupts taken by each CPU"),
     ("mem", "", "physical memory and heap usage"),
     ("uptime", "", "time since the first kernel instruction"),
     ("boot", "", "boot time to the prompt, and each boot phase"),
@@ -24,10 +25,17 @@ pub const COMMANDS: &[(&str, &str, &str)] = &[
 pub fn run(line: &str) -> Outcome {
     let (name, args) = line.split_once(char::is_whitespace).unwrap_or((line, ""));
     let args = args.trim();
-    let no_args = |f: fn() -> Outcome| if args.is_empty() { f() } else { Err(format!("{name} takes no arguments")) };
+    let no_args = |f: fn() -> Outcome| {
+        if args.is_empty() {
+            f()
+        } else {
+            Err(format!("{name} takes no arguments"))
+        }
+    };
     match name {
         "help" => no_args(help),
         "cpus" => no_args(cpus),
+        "irqs" => no_args(irqs),
         "mem" => no_args(mem),
         "uptime" => no_args(uptime),
         "boot" => no_args(boot),
@@ -42,7 +50,11 @@ pub fn run(line: &str) -> Outcome {
 
 fn help() -> Outcome {
     for (name, synopsis, what) in COMMANDS {
-        let usage = if synopsis.is_empty() { String::from(*name) } else { format!("{name} {synopsis}") };
+        let usage = if synopsis.is_empty() {
+            String::from(*name)
+        } else {
+            format!("{name} {synopsis}")
+        };
         println!("  {usage:<14} {what}");
     }
     Ok(())
@@ -58,6 +70,16 @@ fn cpus() -> Outcome {
     Ok(())
 }
 
+fn irqs() -> Outcome {
+    for cpu in arch::cpus() {
+        println!(
+            "cpu {} interrupts {} timer {}",
+            cpu.index, cpu.interrupts, cpu.timer_interrupts
+        );
+    }
+    Ok(())
+}
+
 fn mib(bytes: u64) -> String {
     format!("{}.{} MiB", bytes >> 20, ((bytes & 0xFFFFF) * 10) >> 20)
 }
@@ -66,7 +88,12 @@ fn mem() -> Outcome {
     let frames = memory::stats();
     let total = frames.total as u64 * memory::FRAME_SIZE;
     let free = frames.free as u64 * memory::FRAME_SIZE;
-    println!("physical: {} managed, {} free, {} used", mib(total), mib(free), mib(total - free));
+    println!(
+        "physical: {} managed, {} free, {} used",
+        mib(total),
+        mib(free),
+        mib(total - free)
+    );
     let heap = arch::heap_stats();
     println!(
         "heap: {} claimed, {} in use, {} allocations",

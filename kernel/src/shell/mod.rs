@@ -33,7 +33,10 @@ pub fn run() -> ! {
                     println!("error: {message}");
                 }
             }
-            Line::TooLong => println!("error: line too long (more than {} bytes)", editor::MAX_LINE),
+            Line::TooLong => println!(
+                "error: line too long (more than {} bytes)",
+                editor::MAX_LINE
+            ),
             Line::Cancelled => {}
         }
         print!("{PROMPT}");

@@ -12,8 +12,13 @@ use core::ptr::NonNull;
 struct DirectMap;
 
 impl AcpiHandler for DirectMap {
-    unsafe fn map_physical_region<T>(&self, physical: usize, size: usize) -> PhysicalMapping<Self, T> {
-        let virt = NonNull::new(phys_to_virt(physical as u64) as *mut T).expect("direct map is non-null");
+    unsafe fn map_physical_region<T>(
+        &self,
+        physical: usize,
+        size: usize,
+    ) -> PhysicalMapping<Self, T> {
+        let virt =
+            NonNull::new(phys_to_virt(physical as u64) as *mut T).expect("direct map is non-null");
         // SAFETY: all physical memory is mapped at the direct map for ever.
         unsafe { PhysicalMapping::new(physical, virt, size, size, *self) }
     }
@@ -67,26 +72,48 @@ pub enum AcpiError {
     Table(acpi::AcpiError),
 }
 
+impl core::fmt::Display for AcpiError {
+    fn fmt(&self, f: &mut core::fmt::Formatter) -> core::fmt::Result {
+        match self {
+            Self::NoRsdp => write!(f, "no RSDP found in the BIOS areas"),
+            Self::Table(e) => write!(f, "bad or missing table: {e:?}"),
+        }
+    }
+}
+
 /// Reads the tables.
 pub fn discover() -> Result<Platform, AcpiError> {
     // SAFETY: the BIOS areas are RAM/ROM below 1 MiB, mapped by the direct map.
-    let tables = unsafe { AcpiTables::search_for_rsdp_bios(DirectMap) }.map_err(|_| AcpiError::NoRsdp)?;
+    let tables =
+        unsafe { AcpiTables::search_for_rsdp_bios(DirectMap) }.map_err(|_| AcpiError::NoRsdp)?;
     let madt = tables.find_table::<Madt>().map_err(AcpiError::Table)?;
-    let mut platform = Platform { cpus: Vec::new(), io_apic: None, overrides: Vec::new(), power_off: None };
+    let mut platform = Platform {
+        cpus: Vec::new(),
+        io_apic: None,
+        overrides: Vec::new(),
+        power_off: None,
+    };
     for entry in madt.get().entries() {
         match entry {
-            MadtEntry::LocalApic(e) if e.flags & 1 != 0 => platform.cpus.push(CpuEntry { apic_id: u32::from(e.apic_id) }),
+            MadtEntry::LocalApic(e) if e.flags & 1 != 0 => platform.cpus.push(CpuEntry {
+                apic_id: u32::from(e.apic_id),
+            }),
             MadtEntry::LocalX2Apic(e) if e.flags & 1 != 0 && e.x2apic_id != u32::MAX => {
-                platform.cpus.push(CpuEntry { apic_id: e.x2apic_id })
+                platform.cpus.push(CpuEntry {
+                    apic_id: e.x2apic_id,
+                })
             }
             MadtEntry::IoApic(e) if platform.io_apic.is_none() => {
-                platform.io_apic = Some((u64::from(e.io_apic_address), e.global_system_interrupt_base))
+                platform.io_apic =
+                    Some((u64::from(e.io_apic_address), e.global_system_interrupt_base))
             }
-            MadtEntry::InterruptSourceOverride(e) if e.bus == 0 => platform.overrides.push(IsaOverride {
-                irq: e.irq,
-                gsi: e.global_system_interrupt,
-                flags: e.flags,
-            }),
+            MadtEntry::InterruptSourceOverride(e) if e.bus == 0 => {
+                platform.overrides.push(IsaOverride {
+                    irq: e.irq,
+                    gsi: e.global_system_interrupt,
+                    flags: e.flags,
+                })
+            }
             _ => {}
         }
     }
@@ -96,27 +123,38 @@ pub fn discover() -> Result<Platform, AcpiError> {
 
 fn io_port(address: Result<acpi::address::GenericAddress, acpi::AcpiError>) -> Option<u16> {
     let address = address.ok()?;
-    (address.address_space == acpi::address::AddressSpace::SystemIo).then_some(address.address as u16)
+    (address.address_space == acpi::address::AddressSpace::SystemIo)
+        .then_some(address.address as u16)
 }
 
 fn power_off(tables: &AcpiTables<DirectMap>) -> Option<PowerOff> {
     let fadt = tables.find_table::<Fadt>().ok()?;
     let pm1a_control = io_port(fadt.pm1a_control_block())?;
-    let pm1b_control = fadt.pm1b_control_block().ok().flatten().and_then(|b| io_port(Ok(b)));
+    let pm1b_control = fadt
+        .pm1b_control_block()
+        .ok()
+        .flatten()
+        .and_then(|b| io_port(Ok(b)));
     let dsdt = tables.dsdt().ok()?;
     let virt = phys_to_virt(dsdt.address as u64) as *const u8;
     // SAFETY: the DSDT's AML stream is `length` bytes of firmware memory,
     // mapped by the direct map and never written.
     let aml = unsafe { core::slice::from_raw_parts(virt, dsdt.length as usize) };
     let (slp_typ_a, slp_typ_b) = parse_s5(aml)?;
-    Some(PowerOff { pm1a_control, pm1b_control, slp_typ_a, slp_typ_b })
+    Some(PowerOff {
+        pm1a_control,
+        pm1b_control,
+        slp_typ_a,
+        slp_typ_b,
+    })
 }
 
 /// Finds `Name(_S5_, Package() { typ_a, typ_b, … })` in AML and returns the two
 /// sleep types.
 fn parse_s5(aml: &[u8]) -> Option<(u16, u16)> {
     let at = aml.windows(4).position(|w| w == b"_S5_")?;
-    let named = (at >= 1 && aml[at - 1] == 0x08) || (at >= 2 && aml[at - 2] == 0x08 && aml[at - 1] == b'\\');
+    let named = (at >= 1 && aml[at - 1] == 0x08)
+        || (at >= 2 && aml[at - 2] == 0x08 && aml[at - 1] == b'\\');
     if !named {
         return None;
     }

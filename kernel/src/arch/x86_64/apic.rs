@@ -8,7 +8,9 @@
 use super::paging::phys_to_virt;
 use super::vectors;
 use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use x2apic::lapic::{IpiAllShorthand, LocalApic, LocalApicBuilder, TimerDivide, TimerMode, xapic_base};
+use x2apic::lapic::{
+    IpiAllShorthand, LocalApic, LocalApicBuilder, TimerDivide, TimerMode, xapic_base,
+};
 
 static X2APIC: AtomicBool = AtomicBool::new(false);
 static XAPIC_VIRT: AtomicU64 = AtomicU64::new(0);
@@ -34,7 +36,11 @@ pub fn choose_mode() -> ApicMode {
 
 /// The mode in use.
 pub fn mode() -> ApicMode {
-    if X2APIC.load(Ordering::Relaxed) { ApicMode::X2Apic } else { ApicMode::XApic }
+    if X2APIC.load(Ordering::Relaxed) {
+        ApicMode::X2Apic
+    } else {
+        ApicMode::XApic
+    }
 }
 
 fn builder() -> LocalApicBuilder {

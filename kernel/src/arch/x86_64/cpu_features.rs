@@ -4,17 +4,23 @@ use raw_cpuid::CpuId;
 
 /// Whether the CPU offers x2APIC mode.
 pub fn has_x2apic() -> bool {
-    CpuId::new().get_feature_info().is_some_and(|f| f.has_x2apic())
+    CpuId::new()
+        .get_feature_info()
+        .is_some_and(|f| f.has_x2apic())
 }
 
 /// Whether the LAPIC timer has TSC-deadline mode.
 pub fn has_tsc_deadline() -> bool {
-    CpuId::new().get_feature_info().is_some_and(|f| f.has_tsc_deadline())
+    CpuId::new()
+        .get_feature_info()
+        .is_some_and(|f| f.has_tsc_deadline())
 }
 
 /// Whether 1 GiB pages are supported.
 pub fn has_1g_pages() -> bool {
-    CpuId::new().get_extended_processor_and_feature_identifiers().is_some_and(|f| f.has_1gib_pages())
+    CpuId::new()
+        .get_extended_processor_and_feature_identifiers()
+        .is_some_and(|f| f.has_1gib_pages())
 }
 
 /// Reads the time-stamp counter.

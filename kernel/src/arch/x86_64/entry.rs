@@ -41,7 +41,11 @@ pub extern "C" fn kernel_entry_bsp(magic: u32, info: u32, boot_tsc: u64) -> ! {
         log::error!("not started by a multiboot loader (magic {magic:#x}); stopping");
         stop::halt_forever();
     };
-    if boot_info.cmdline().split_whitespace().any(|w| w == "qemu_exit") {
+    if boot_info
+        .cmdline()
+        .split_whitespace()
+        .any(|w| w == "qemu_exit")
+    {
         stop::enable_qemu_exit();
     }
     memory_init::init(&boot_info.memory);
@@ -50,17 +54,26 @@ pub extern "C" fn kernel_entry_bsp(magic: u32, info: u32, boot_tsc: u64) -> ! {
     let mode = apic::choose_mode();
     let mut lapic = LocalApicHandle::enable();
     let bsp_apic_id = lapic.id();
-    percpu::current().apic_id.store(bsp_apic_id, Ordering::Relaxed);
-    log::info!("lapic: {} mode, BSP apic id {bsp_apic_id}", match mode {
-        apic::ApicMode::X2Apic => "x2APIC",
-        apic::ApicMode::XApic => "xAPIC",
-    });
+    percpu::current()
+        .apic_id
+        .store(bsp_apic_id, Ordering::Relaxed);
+    log::info!(
+        "lapic: {} mode, BSP apic id {bsp_apic_id}",
+        match mode {
+            apic::ApicMode::X2Apic => "x2APIC",
+            apic::ApicMode::XApic => "xAPIC",
+        }
+    );
     let rates = timer::calibrate(&mut lapic);
     log::info!(
         "timer: TSC {} kHz, LAPIC timer {} kHz, {}",
         rates.tsc_hz / 1000,
         rates.lapic_hz / 1000,
-        if super::cpu_features::has_tsc_deadline() { "TSC-deadline mode" } else { "one-shot mode" }
+        if super::cpu_features::has_tsc_deadline() {
+            "TSC-deadline mode"
+        } else {
+            "one-shot mode"
+        }
     );
     timer::arm_after_us(&mut lapic, 1000);
     percpu::current().local().lapic = Some(lapic);
@@ -69,8 +82,13 @@ pub extern "C" fn kernel_entry_bsp(magic: u32, info: u32, boot_tsc: u64) -> ! {
     let platform = match acpi::discover() {
         Ok(p) => p,
         Err(e) => {
-            log::error!("acpi: {e:?}; continuing with the BSP only");
-            Platform { cpus: alloc::vec::Vec::new(), io_apic: None, overrides: alloc::vec::Vec::new(), power_off: None }
+            log::error!("acpi: {e}; continuing with the BSP only");
+            Platform {
+                cpus: alloc::vec::Vec::new(),
+                io_apic: None,
+                overrides: alloc::vec::Vec::new(),
+                power_off: None,
+            }
         }
     };
     let platform = PLATFORM.call_once(|| platform);
@@ -83,7 +101,11 @@ pub extern "C" fn kernel_entry_bsp(magic: u32, info: u32, boot_tsc: u64) -> ! {
 
     let aps = smp::start_aps(&platform.cpus, bsp_apic_id);
     percpu::current().online.store(true, Ordering::Release);
-    log::info!("smp: {} of {} CPUs online", aps + 1, platform.cpus.len().max(1));
+    log::info!(
+        "smp: {} of {} CPUs online",
+        aps + 1,
+        platform.cpus.len().max(1)
+    );
     boot_phases::mark("smp");
     crate::kernel_main()
 }
@@ -93,13 +115,20 @@ pub extern "C" fn ap_main(ticket: u32) -> ! {
     let index = ticket as usize + 1;
     percpu::install(index);
     let cpu = percpu::current();
-    gdt::load(&mut cpu.local().tables, smp::ist_for_ticket(ticket as usize));
+    gdt::load(
+        &mut cpu.local().tables,
+        smp::ist_for_ticket(ticket as usize),
+    );
     idt::load();
     let mut lapic = LocalApicHandle::enable();
     cpu.apic_id.store(lapic.id(), Ordering::Relaxed);
     timer::arm_after_us(&mut lapic, 1000);
-    cpu.local().lapic = Some(lapic);
     cpu.online.store(true, Ordering::Release);
+    lapic.send_ipi(
+        percpu::cpu(0).apic_id.load(Ordering::Relaxed),
+        vectors::WAKE,
+    );
+    cpu.local().lapic = Some(lapic);
     x86_64::instructions::interrupts::enable();
     loop {
         x86_64::instructions::hlt();

@@ -21,11 +21,15 @@ pub struct FrameSource;
 // SAFETY: `acquire` only calls the frame allocator, which never allocates.
 unsafe impl Source for FrameSource {
     fn acquire<B: Binning>(talc: &mut Talc<Self, B>, layout: Layout) -> Result<(), ()> {
-        let bytes = (layout.size() + layout.align() + 4096).max(GROWTH).next_multiple_of(FRAME_SIZE as usize);
+        let bytes = (layout.size() + layout.align() + 4096)
+            .max(GROWTH)
+            .next_multiple_of(FRAME_SIZE as usize);
         let phys = memory::alloc_frames(bytes / FRAME_SIZE as usize).ok_or(())?;
         // SAFETY: the frames were just taken from the frame allocator for good
         // and are mapped read-write at `phys_to_virt`.
-        unsafe { talc.claim(phys_to_virt(phys) as *mut u8, bytes) }.map(|_| ()).ok_or(())
+        unsafe { talc.claim(phys_to_virt(phys) as *mut u8, bytes) }
+            .map(|_| ())
+            .ok_or(())
     }
 }
 

@@ -17,14 +17,19 @@ const IDENTITY_LIMIT: u64 = 1 << 30;
 /// Builds and activates the kernel tables, then installs the frame allocator.
 pub fn init(map: &MemoryMap) {
     let image_end = (&raw const __bss_end) as u64 - KERNEL_VMA;
-    let mut early = EarlyFrames::new(map, image_end, IDENTITY_LIMIT).expect("no usable memory below 1 GiB");
+    let mut early =
+        EarlyFrames::new(map, image_end, IDENTITY_LIMIT).expect("no usable memory below 1 GiB");
     paging::activate(map, &mut early);
     let words = FrameBitmap::words_for(map.ram_end());
     let bytes = (words * 8) as u64;
-    let bitmap_phys = early.alloc(bytes.div_ceil(memory::FRAME_SIZE)).expect("no room for the frame bitmap");
+    let bitmap_phys = early
+        .alloc(bytes.div_ceil(memory::FRAME_SIZE))
+        .expect("no room for the frame bitmap");
     // SAFETY: the early allocator just handed these frames out for good; they
     // are mapped writable at the direct map and nothing else refers to them.
-    let bits = unsafe { core::slice::from_raw_parts_mut(paging::phys_to_virt(bitmap_phys) as *mut u64, words) };
+    let bits = unsafe {
+        core::slice::from_raw_parts_mut(paging::phys_to_virt(bitmap_phys) as *mut u64, words)
+    };
     let reserved = [(0, LOW_RESERVED), (LOW_RESERVED, image_end), early.used()];
     memory::install_frame_allocator(FrameBitmap::new(bits, map, &reserved));
     let stats = memory::stats();

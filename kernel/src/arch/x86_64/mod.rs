@@ -26,10 +26,15 @@ mod trampoline;
 mod vectors;
 
 pub use cpu_features::rdtsc;
-pub use heap::{HeapStats, stats as heap_stats};
-pub use serial::{Received, emergency_write, read_byte, write_fmt as console_write_fmt, write_str as console_write};
-pub use stop::{EXIT_FAILURE, EXIT_SUCCESS, exit_qemu, stop_machine};
-pub use timer::{ticks_to_us, tsc_hz};
+pub use heap::stats as heap_stats;
+pub use serial::{
+    Received, emergency_write, read_byte, write_fmt as console_write_fmt,
+    write_str as console_write,
+};
+pub use stop::{EXIT_SUCCESS, exit_qemu, stop_machine};
+pub use timer::ticks_to_us;
+#[cfg(feature = "ktest")]
+pub use timer::tsc_hz;
 
 use core::sync::atomic::Ordering;
 
@@ -37,7 +42,6 @@ use core::sync::atomic::Ordering;
 pub struct CpuInfo {
     pub index: usize,
     pub apic_id: u32,
-    pub online: bool,
     pub timer_interrupts: u64,
     pub interrupts: u64,
 }
@@ -49,13 +53,15 @@ pub fn cpu_index() -> usize {
 
 /// Every CPU slot that was ever brought up (index 0 is the BSP).
 pub fn cpus() -> impl Iterator<Item = CpuInfo> {
-    (0..percpu::MAX_CPUS).map(percpu::cpu).filter(|c| c.online.load(Ordering::Acquire)).map(|c| CpuInfo {
-        index: c.index(),
-        apic_id: c.apic_id.load(Ordering::Relaxed),
-        online: true,
-        timer_interrupts: c.timer_interrupts.load(Ordering::Relaxed),
-        interrupts: c.interrupts.load(Ordering::Relaxed),
-    })
+    (0..percpu::MAX_CPUS)
+        .map(percpu::cpu)
+        .filter(|c| c.online.load(Ordering::Acquire))
+        .map(|c| CpuInfo {
+            index: c.index(),
+            apic_id: c.apic_id.load(Ordering::Relaxed),
+            timer_interrupts: c.timer_interrupts.load(Ordering::Relaxed),
+            interrupts: c.interrupts.load(Ordering::Relaxed),
+        })
 }
 
 /// Number of usable processors the firmware lists (at least 1).
@@ -63,6 +69,7 @@ pub fn firmware_cpu_count() -> usize {
     entry::platform().cpus.len().max(1)
 }
 
+#[cfg(feature = "ktest")]
 /// Sends the wake-up IPI (whose only effect is to end a `hlt`) to `apic_id`.
 pub fn send_wake_ipi(apic_id: u32) {
     x86_64::instructions::interrupts::without_interrupts(|| {
@@ -84,7 +91,9 @@ pub fn bsp_stack_guard_mapped() -> bool {
 /// Powers off through ACPI S5; returns an error if that is impossible or
 /// did not work.
 pub fn power_off() -> Result<(), &'static str> {
-    let how = entry::platform().power_off.ok_or("firmware describes no S5 (soft-off) state")?;
+    let how = entry::platform()
+        .power_off
+        .ok_or("firmware describes no S5 (soft-off) state")?;
     power::power_off(&how);
     Err("ACPI S5 did not power the machine off")
 }

@@ -73,8 +73,16 @@ pub fn parse(magic: u32, info: u32) -> Option<BootInfo> {
     } else if flags & FLAG_MEMORY != 0 {
         let lower = u64::from(read_u32(info + 4)) * 1024;
         let upper = u64::from(read_u32(info + 8)) * 1024;
-        boot.memory.push(Region { start: 0, len: lower, kind: RegionKind::Usable });
-        boot.memory.push(Region { start: 1 << 20, len: upper, kind: RegionKind::Usable });
+        boot.memory.push(Region {
+            start: 0,
+            len: lower,
+            kind: RegionKind::Usable,
+        });
+        boot.memory.push(Region {
+            start: 1 << 20,
+            len: upper,
+            kind: RegionKind::Usable,
+        });
     }
     if flags & FLAG_CMDLINE != 0 {
         let mut addr = u64::from(read_u32(info + 16));

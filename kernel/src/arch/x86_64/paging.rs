@@ -12,8 +12,8 @@ use crate::memory::{self, MemoryMap};
 use core::sync::atomic::{AtomicU64, Ordering};
 use x86_64::registers::control::{Cr3, Cr3Flags};
 use x86_64::structures::paging::{
-    FrameAllocator, Mapper, OffsetPageTable, Page, PageTable, PageTableFlags as Flags, PhysFrame, Size1GiB,
-    Size2MiB, Size4KiB,
+    FrameAllocator, Mapper, OffsetPageTable, Page, PageTable, PageTableFlags as Flags, PhysFrame,
+    Size1GiB, Size2MiB, Size4KiB,
 };
 use x86_64::{PhysAddr, VirtAddr};
 
@@ -133,7 +133,9 @@ where
             flush.flush();
             Ok(())
         }
-        Err(x86_64::structures::paging::mapper::MapToError::FrameAllocationFailed) => Err(MapError::OutOfFrames),
+        Err(x86_64::structures::paging::mapper::MapToError::FrameAllocationFailed) => {
+            Err(MapError::OutOfFrames)
+        }
         Err(_) => Err(MapError::AlreadyMapped),
     }
 }
@@ -166,8 +168,14 @@ pub fn activate(memory_map: &MemoryMap, early: &mut memory::EarlyFrames) {
         symbol(unsafe { &bsp_ist_nmi_guard }),
         symbol(unsafe { &bsp_ist_mc_guard }),
     ];
-    let (text, text_end) = (symbol(unsafe { &__text_start }), symbol(unsafe { &__text_end }));
-    let (rodata_end, image_end) = (symbol(unsafe { &__rodata_end }), symbol(unsafe { &__bss_end }));
+    let (text, text_end) = (
+        symbol(unsafe { &__text_start }),
+        symbol(unsafe { &__text_end }),
+    );
+    let (rodata_end, image_end) = (
+        symbol(unsafe { &__rodata_end }),
+        symbol(unsafe { &__bss_end }),
+    );
     let mut virt = text;
     while virt < image_end {
         let flags = if virt < text_end {
@@ -187,7 +195,10 @@ pub fn activate(memory_map: &MemoryMap, early: &mut memory::EarlyFrames) {
     // tables (so the next instruction and the stack stay valid) and all memory
     // the kernel uses from here on is reached through PHYS_OFFSET.
     unsafe {
-        Cr3::write(PhysFrame::containing_address(PhysAddr::new(pml4_phys)), Cr3Flags::empty());
+        Cr3::write(
+            PhysFrame::containing_address(PhysAddr::new(pml4_phys)),
+            Cr3Flags::empty(),
+        );
     }
     PHYS_BASE.store(PHYS_OFFSET, Ordering::Relaxed);
     KERNEL_CR3.store(pml4_phys, Ordering::Relaxed);
@@ -201,13 +212,22 @@ pub fn map_fresh(virt: u64, count: u64) -> Result<(), MapError> {
     for i in 0..count {
         let frame = memory::alloc_frame().ok_or(MapError::OutOfFrames)?;
         let flags = Flags::PRESENT | Flags::WRITABLE | Flags::NO_EXECUTE | Flags::GLOBAL;
-        map::<Size4KiB>(&mut mapper, virt + i * 4096, frame, flags, &mut GlobalFrames)?;
+        map::<Size4KiB>(
+            &mut mapper,
+            virt + i * 4096,
+            frame,
+            flags,
+            &mut GlobalFrames,
+        )?;
     }
     Ok(())
 }
 
+#[cfg(feature = "ktest")]
 /// Whether `virt` is mapped in the live kernel tables.
 pub fn is_mapped(virt: u64) -> bool {
     use x86_64::structures::paging::Translate;
-    kernel_mapper().translate_addr(VirtAddr::new(virt)).is_some()
+    kernel_mapper()
+        .translate_addr(VirtAddr::new(virt))
+        .is_some()
 }

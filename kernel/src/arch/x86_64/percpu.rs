@@ -71,7 +71,10 @@ impl PerCpu {
     /// bring-up path and its interrupt handlers (which do not nest) call it.
     #[allow(clippy::mut_from_ref)]
     pub fn local(&self) -> &mut CpuLocal {
-        assert!(core::ptr::eq(self, current()), "per-CPU state used from another CPU");
+        assert!(
+            core::ptr::eq(self, current()),
+            "per-CPU state used from another CPU"
+        );
         // SAFETY: only the owning CPU gets here (checked above) and its uses do
         // not overlap (see the doc comment).
         unsafe { &mut *self.local.get() }
@@ -100,7 +103,9 @@ pub fn current() -> &'static PerCpu {
     let addr: u64;
     // SAFETY: `install` ran first on every CPU (it is the first thing entry code
     // does), so gs:0 holds this CPU's block address.
-    unsafe { core::arch::asm!("mov {}, gs:[0]", out(reg) addr, options(nostack, readonly, preserves_flags)) };
+    unsafe {
+        core::arch::asm!("mov {}, gs:[0]", out(reg) addr, options(nostack, readonly, preserves_flags))
+    };
     // SAFETY: the address is one of `CPUS`, a static.
     unsafe { &*(addr as *const PerCpu) }
 }

@@ -99,7 +99,12 @@ struct RxRing {
 
 const RX_CAPACITY: usize = 4096;
 
-static RX: Mutex<RxRing> = Mutex::new(RxRing { bytes: [0; RX_CAPACITY], head: 0, len: 0, dropped: 0 });
+static RX: Mutex<RxRing> = Mutex::new(RxRing {
+    bytes: [0; RX_CAPACITY],
+    head: 0,
+    len: 0,
+    dropped: 0,
+});
 
 /// COM1 interrupt: moves the UART's bytes into the receive ring. When the ring
 /// is full, further bytes are counted as dropped (the reader reports them).

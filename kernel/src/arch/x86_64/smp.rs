@@ -6,6 +6,7 @@
 //! 10 ms per AP: modern CPUs and QEMU need no INIT delay (as in Linux).
 
 use super::acpi::CpuEntry;
+use super::apic::LocalApicHandle;
 use super::cpu_features::rdtsc;
 use super::gdt::IstStacks;
 use super::percpu::{self, MAX_CPUS};
@@ -18,6 +19,8 @@ use core::sync::atomic::Ordering;
 const KERNEL_STACK_PAGES: u64 = 16;
 /// IST stack size, in pages.
 const IST_STACK_PAGES: u64 = 4;
+/// When APs that have not arrived get the second startup IPI.
+const SECOND_SIPI_AFTER_US: u64 = 1000;
 /// How long to wait for every AP before giving up on the missing ones.
 const ARRIVAL_TIMEOUT_US: u64 = 200_000;
 
@@ -26,14 +29,25 @@ static AP_IST: spin::Once<Vec<IstStacks>> = spin::Once::new();
 
 /// The IST stacks prepared for the AP holding `ticket`.
 pub fn ist_for_ticket(ticket: usize) -> IstStacks {
-    AP_IST.get().expect("APs start after their stacks are ready")[ticket]
+    AP_IST
+        .get()
+        .expect("APs start after their stacks are ready")[ticket]
 }
 
-fn wait_us(us: u64) {
-    let end = rdtsc() + us * timer::tsc_hz() / 1_000_000;
-    while rdtsc() < end {
-        core::hint::spin_loop();
+/// Waits until `done()` or `us` microseconds have passed, halting between
+/// checks: each AP wakes the BSP with an IPI when it arrives, and the LAPIC
+/// timer bounds the wait. Halting (rather than spinning) leaves the host CPU to
+/// the APs under emulation.
+fn wait_until(lapic: &mut LocalApicHandle, us: u64, done: impl Fn() -> bool) {
+    use x86_64::instructions::interrupts;
+    let deadline = rdtsc() + us * timer::tsc_hz() / 1_000_000;
+    timer::arm_after_us(lapic, us);
+    interrupts::disable();
+    while !done() && rdtsc() < deadline {
+        interrupts::enable_and_hlt();
+        interrupts::disable();
     }
+    interrupts::enable();
 }
 
 fn arrived(apic_id: u32, started: usize) -> bool {
@@ -44,14 +58,20 @@ fn arrived(apic_id: u32, started: usize) -> bool {
 }
 
 fn online_count() -> usize {
-    (1..MAX_CPUS).filter(|&i| percpu::cpu(i).online.load(Ordering::Acquire)).count()
+    (1..MAX_CPUS)
+        .filter(|&i| percpu::cpu(i).online.load(Ordering::Acquire))
+        .count()
 }
 
 /// Starts every processor of `cpus` other than the BSP; returns how many came
 /// online.
 pub fn start_aps(cpus: &[CpuEntry], bsp_apic_id: u32) -> usize {
-    let targets: Vec<u32> =
-        cpus.iter().map(|c| c.apic_id).filter(|&id| id != bsp_apic_id).take(MAX_CPUS - 1).collect();
+    let targets: Vec<u32> = cpus
+        .iter()
+        .map(|c| c.apic_id)
+        .filter(|&id| id != bsp_apic_id)
+        .take(MAX_CPUS - 1)
+        .collect();
     if targets.is_empty() {
         return 0;
     }
@@ -60,7 +80,11 @@ pub fn start_aps(cpus: &[CpuEntry], bsp_apic_id: u32) -> usize {
     for _ in &targets {
         let stack = || stacks::alloc(IST_STACK_PAGES).expect("AP IST stack");
         stack_tops.push(stacks::alloc(KERNEL_STACK_PAGES).expect("AP kernel stack"));
-        ists.push(IstStacks { double_fault: stack(), nmi: stack(), machine_check: stack() });
+        ists.push(IstStacks {
+            double_fault: stack(),
+            nmi: stack(),
+            machine_check: stack(),
+        });
     }
     AP_IST.call_once(|| ists);
     AP_STACKS.store(stack_tops.leak().as_ptr() as u64, Ordering::Release);
@@ -72,26 +96,28 @@ pub fn start_aps(cpus: &[CpuEntry], bsp_apic_id: u32) -> usize {
     // hands out; it is reserved for the trampoline.
     unsafe { core::ptr::copy_nonoverlapping(code.as_ptr(), page, code.len()) };
 
-    let lapic = percpu::current().local().lapic.as_mut().expect("BSP LAPIC enabled before SMP");
+    x86_64::instructions::interrupts::disable();
+    let lapic = percpu::current()
+        .local()
+        .lapic
+        .as_mut()
+        .expect("BSP LAPIC enabled before SMP");
     let sipi_page = (TRAMPOLINE_PHYS / 4096) as u8;
+    let started = targets.len();
     for &id in &targets {
         lapic.send_init(id);
     }
-    wait_us(10);
     for &id in &targets {
         lapic.send_startup(id, sipi_page);
     }
-    wait_us(200);
-    let started = targets.len();
+    wait_until(lapic, SECOND_SIPI_AFTER_US, || online_count() == started);
     for &id in &targets {
         if !arrived(id, started) {
             lapic.send_startup(id, sipi_page);
         }
     }
-    let deadline = rdtsc() + ARRIVAL_TIMEOUT_US * timer::tsc_hz() / 1_000_000;
-    while online_count() < started && rdtsc() < deadline {
-        core::hint::spin_loop();
-    }
+    wait_until(lapic, ARRIVAL_TIMEOUT_US, || online_count() == started);
+    x86_64::instructions::interrupts::enable();
     let online = online_count();
     if online < started {
         log::warn!("smp: only {online} of {started} APs answered");

@@ -75,10 +75,11 @@ tr_long:
     .p2align 3
 tr_gdt:
     .quad 0
-    .quad 0x00209A0000000000        /* 0x08: 64-bit code */
-    .quad 0x0000920000000000        /* 0x10: data */
-    .quad 0x00CF9A000000FFFF        /* 0x18: 32-bit code */
-    .quad 0x00CF92000000FFFF        /* 0x20: 32-bit data */
+    /* Accessed bits preset: the CPU never writes to this code page. */
+    .quad 0x00209B0000000000        /* 0x08: 64-bit code */
+    .quad 0x0000930000000000        /* 0x10: data */
+    .quad 0x00CF9B000000FFFF        /* 0x18: 32-bit code */
+    .quad 0x00CF93000000FFFF        /* 0x20: 32-bit data */
 tr_gdt_ptr:
     .word tr_gdt_ptr - tr_gdt - 1
     .long tr_gdt - TR + BASE
