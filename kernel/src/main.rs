@@ -23,6 +23,5 @@ fn kernel_main() -> ! {
     boot_phases::mark("shell");
     #[cfg(feature = "ktest")]
     ktest::run_all();
-    #[cfg(not(feature = "ktest"))]
     shell::run()
 }

@@ -101,6 +101,9 @@ pub fn power_off() -> Result<(), &'static str> {
 /// The in-kernel tests registered in the `.kernel_tests` section.
 #[cfg(feature = "ktest")]
 pub fn kernel_tests() -> &'static [crate::ktest::KernelTest] {
+    // The tests are only ever touched from Rust: the C-compatibility lint does
+    // not apply to these linker-provided bounds.
+    #[allow(improper_ctypes)]
     unsafe extern "C" {
         static __kernel_tests_start: crate::ktest::KernelTest;
         static __kernel_tests_end: crate::ktest::KernelTest;
