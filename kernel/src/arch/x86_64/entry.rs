@@ -34,7 +34,7 @@ pub extern "C" fn kernel_entry_bsp(magic: u32, info: u32, boot_tsc: u64) -> ! {
         nmi: &raw const bsp_ist_nmi_top as u64,
         machine_check: &raw const bsp_ist_mc_top as u64,
     };
-    gdt::load(&mut percpu::current().local().tables, ist);
+    gdt::load(percpu::current().tables(), ist);
     idt::load();
     log::info!("MOHHOS booting");
     let Some(boot_info) = multiboot::parse(magic, info) else {
@@ -76,7 +76,7 @@ pub extern "C" fn kernel_entry_bsp(magic: u32, info: u32, boot_tsc: u64) -> ! {
         }
     );
     timer::arm_after_us(&mut lapic, 1000);
-    percpu::current().local().lapic = Some(lapic);
+    *percpu::current().lapic() = Some(lapic);
     boot_phases::mark("apic+timer");
 
     let platform = match acpi::discover() {
@@ -115,10 +115,7 @@ pub extern "C" fn ap_main(ticket: u32) -> ! {
     let index = ticket as usize + 1;
     percpu::install(index);
     let cpu = percpu::current();
-    gdt::load(
-        &mut cpu.local().tables,
-        smp::ist_for_ticket(ticket as usize),
-    );
+    gdt::load(cpu.tables(), smp::ist_for_ticket(ticket as usize));
     idt::load();
     let mut lapic = LocalApicHandle::enable();
     cpu.apic_id.store(lapic.id(), Ordering::Relaxed);
@@ -128,7 +125,7 @@ pub extern "C" fn ap_main(ticket: u32) -> ! {
         percpu::cpu(0).apic_id.load(Ordering::Relaxed),
         vectors::WAKE,
     );
-    cpu.local().lapic = Some(lapic);
+    *cpu.lapic() = Some(lapic);
     x86_64::instructions::interrupts::enable();
     loop {
         x86_64::instructions::hlt();

@@ -1,15 +1,19 @@
 //! The kernel heap: talc, fed with physically contiguous frames on demand.
 //!
-//! Interrupt handlers never allocate, so the heap lock is never wanted by an
+//! Small blocks are served by per-CPU caches (`heap_cache`), so the common case
+//! takes no shared lock. Interrupt handlers never allocate, so the heap lock is never wanted by an
 //! interrupt that preempts its holder. Lock order: heap, then frames.
 
+use super::heap_cache::{class_layout, class_of};
 use super::paging::phys_to_virt;
+use super::percpu;
 use crate::memory::{self, FRAME_SIZE};
-use core::alloc::Layout;
+use core::alloc::{GlobalAlloc, Layout};
 use talc::TalcLock;
 use talc::base::Talc;
 use talc::base::binning::Binning;
 use talc::source::Source;
+use x86_64::instructions::interrupts::without_interrupts;
 
 /// Smallest amount of memory the heap grows by.
 const GROWTH: usize = 2 << 20;
@@ -33,14 +37,55 @@ unsafe impl Source for FrameSource {
     }
 }
 
+static TALC: TalcLock<spin::Mutex<()>, FrameSource> = TalcLock::new(FrameSource);
+
+/// The global allocator: per-CPU caches for small blocks, talc behind them.
+struct KernelHeap;
+
 #[global_allocator]
-static HEAP: TalcLock<spin::Mutex<()>, FrameSource> = TalcLock::new(FrameSource);
+static HEAP: KernelHeap = KernelHeap;
+
+fn talc_alloc(layout: Layout) -> *mut u8 {
+    // SAFETY: forwarding a valid layout to talc's GlobalAlloc.
+    unsafe { TALC.alloc(layout) }
+}
+
+fn talc_free(ptr: *mut u8, layout: Layout) {
+    // SAFETY: `ptr` came from talc with this layout (class blocks always use the
+    // class layout, others their own).
+    unsafe { TALC.dealloc(ptr, layout) }
+}
+
+// SAFETY: class blocks come from talc with the class layout, which covers any
+// layout mapped to that class (size ≤ class size, align ≤ 16), and go back to
+// talc with the same layout; other layouts go straight to talc.
+unsafe impl GlobalAlloc for KernelHeap {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        match class_of(layout) {
+            Some(class) => without_interrupts(|| {
+                let cache = percpu::current().heap_cache();
+                cache.pop(class, || talc_alloc(class_layout(class)))
+            }),
+            None => talc_alloc(layout),
+        }
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        match class_of(layout) {
+            Some(class) => without_interrupts(|| {
+                let cache = percpu::current().heap_cache();
+                cache.push(class, ptr, |block| talc_free(block, class_layout(class)));
+            }),
+            None => talc_free(ptr, layout),
+        }
+    }
+}
 
 /// Heap figures for `mem`.
 pub struct HeapStats {
     /// Bytes claimed from the frame allocator.
     pub claimed: usize,
-    /// Bytes in live allocations.
+    /// Bytes handed out by talc (including blocks parked in per-CPU caches).
     pub in_use: usize,
     /// Live allocations.
     pub allocations: usize,
@@ -49,7 +94,7 @@ pub struct HeapStats {
 /// Current heap figures.
 pub fn stats() -> HeapStats {
     x86_64::instructions::interrupts::without_interrupts(|| {
-        let talc = HEAP.lock();
+        let talc = TALC.lock();
         let counters = talc.counters();
         HeapStats {
             claimed: counters.claimed_bytes,

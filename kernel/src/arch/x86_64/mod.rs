@@ -9,6 +9,7 @@ mod entry;
 mod exceptions;
 mod gdt;
 mod heap;
+mod heap_cache;
 mod idt;
 mod interrupts;
 mod ioapic;
@@ -73,7 +74,7 @@ pub fn firmware_cpu_count() -> usize {
 /// Sends the wake-up IPI (whose only effect is to end a `hlt`) to `apic_id`.
 pub fn send_wake_ipi(apic_id: u32) {
     x86_64::instructions::interrupts::without_interrupts(|| {
-        if let Some(lapic) = percpu::current().local().lapic.as_mut() {
+        if let Some(lapic) = percpu::current().lapic().as_mut() {
             lapic.send_ipi(apic_id, vectors::WAKE);
         }
     });

@@ -3,25 +3,19 @@
 //! `CPUS[i]` belongs to CPU index `i` (0 = the bootstrap processor; APs get their
 //! index in start order). GS_BASE of each CPU points at its own block, whose first
 //! word points back at itself, so `current()` is one `mov` from `gs:0`.
-//! Fields that only the owning CPU touches sit in `UnsafeCell`s reached through
-//! [`PerCpu::local`]; everything another CPU may read is atomic.
+//! Fields that only the owning CPU touches sit in `UnsafeCell`s, one per field,
+//! each reached through an accessor that checks the caller is the owner;
+//! everything another CPU may read is atomic.
 
 use super::apic::LocalApicHandle;
 use super::gdt::CpuTables;
+use super::heap_cache::HeapCache;
 use core::cell::UnsafeCell;
 use core::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use x86_64::registers::model_specific::{GsBase, KernelGsBase};
 
 /// Most CPUs MOHHOS drives.
 pub const MAX_CPUS: usize = 64;
-
-/// State owned by one CPU and touched only while running on it.
-pub struct CpuLocal {
-    /// GDT and TSS of this CPU.
-    pub tables: CpuTables,
-    /// This CPU's local APIC, once enabled.
-    pub lapic: Option<LocalApicHandle>,
-}
 
 /// One CPU's block.
 #[repr(C)]
@@ -36,11 +30,13 @@ pub struct PerCpu {
     pub timer_interrupts: AtomicU64,
     /// All interrupts taken (exceptions excluded).
     pub interrupts: AtomicU64,
-    local: UnsafeCell<CpuLocal>,
+    tables: UnsafeCell<CpuTables>,
+    lapic: UnsafeCell<Option<LocalApicHandle>>,
+    heap_cache: UnsafeCell<HeapCache>,
 }
 
-// SAFETY: `local` is only reached through `PerCpu::local`, which hands it out on
-// the owning CPU alone (checked against GS); every other field is atomic.
+// SAFETY: the `UnsafeCell` fields are only reached through accessors that hand
+// them out on the owning CPU alone (checked against GS); the rest is atomic.
 unsafe impl Sync for PerCpu {}
 
 impl PerCpu {
@@ -52,10 +48,9 @@ impl PerCpu {
             online: AtomicBool::new(false),
             timer_interrupts: AtomicU64::new(0),
             interrupts: AtomicU64::new(0),
-            local: UnsafeCell::new(CpuLocal {
-                tables: CpuTables::new(),
-                lapic: None,
-            }),
+            tables: UnsafeCell::new(CpuTables::new()),
+            lapic: UnsafeCell::new(None),
+            heap_cache: UnsafeCell::new(HeapCache::new()),
         }
     }
 
@@ -64,20 +59,35 @@ impl PerCpu {
         self.index.load(Ordering::Relaxed) as usize
     }
 
-    /// The owning CPU's private state.
-    ///
-    /// Callers must not keep two results alive at once, and interrupt handlers
-    /// that use it must not interrupt another user: in practice only the CPU's
-    /// bring-up path and its interrupt handlers (which do not nest) call it.
     #[allow(clippy::mut_from_ref)]
-    pub fn local(&self) -> &mut CpuLocal {
+    fn owned<T>(&self, cell: &UnsafeCell<T>) -> &mut T {
         assert!(
             core::ptr::eq(self, current()),
             "per-CPU state used from another CPU"
         );
-        // SAFETY: only the owning CPU gets here (checked above) and its uses do
-        // not overlap (see the doc comment).
-        unsafe { &mut *self.local.get() }
+        // SAFETY: only the owning CPU gets here (checked above), and each
+        // accessor below states why its uses never overlap.
+        unsafe { &mut *cell.get() }
+    }
+
+    /// This CPU's GDT and TSS: used once, by the CPU's bring-up.
+    #[allow(clippy::mut_from_ref)]
+    pub fn tables(&self) -> &mut CpuTables {
+        self.owned(&self.tables)
+    }
+
+    /// This CPU's local APIC. Interrupt handlers never use it (they use
+    /// `apic::raw`), and no caller holds it while calling another user.
+    #[allow(clippy::mut_from_ref)]
+    pub fn lapic(&self) -> &mut Option<LocalApicHandle> {
+        self.owned(&self.lapic)
+    }
+
+    /// This CPU's heap caches: used only inside the allocator, with interrupts
+    /// disabled, and the allocator does not re-enter itself.
+    #[allow(clippy::mut_from_ref)]
+    pub fn heap_cache(&self) -> &mut HeapCache {
+        self.owned(&self.heap_cache)
     }
 }
 

@@ -98,8 +98,7 @@ pub fn start_aps(cpus: &[CpuEntry], bsp_apic_id: u32) -> usize {
 
     x86_64::instructions::interrupts::disable();
     let lapic = percpu::current()
-        .local()
-        .lapic
+        .lapic()
         .as_mut()
         .expect("BSP LAPIC enabled before SMP");
     let sipi_page = (TRAMPOLINE_PHYS / 4096) as u8;
