@@ -1,0 +1,87 @@
+//! `JoinHandle`: the spawner's side of a task, a future yielding its output.
+//!
+//! Choice: dropping a `JoinHandle` *detaches* the task (it keeps running, its output is
+//! dropped); only [`JoinHandle::abort`] (or [`TaskRef::abort`]) cancels.
+//!
+//! Invariant: the output is written by the task before the state becomes `COMPLETE`, and the
+//! handle reads it only after observing `COMPLETE` (acquire), having registered its waker
+//! first, so a completion is never missed.
+
+use alloc::sync::Arc;
+use core::fmt;
+use core::future::Future;
+use core::pin::Pin;
+use core::task::{Context, Poll};
+
+use crate::state::COMPLETE;
+use crate::sync::Mutex;
+use crate::task_ref::{TaskId, TaskRef};
+
+/// Why a task produced no output.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum JoinError {
+    /// It was aborted (or the executor shut down) before completing.
+    Cancelled,
+}
+
+impl fmt::Display for JoinError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("task cancelled")
+    }
+}
+
+/// Where a task leaves its output for the handle.
+pub(crate) type OutputSlot<T> = Arc<Mutex<Option<T>>>;
+
+/// Owned handle to a spawned task; `.await` it for the output.
+pub struct JoinHandle<T> {
+    task: TaskRef,
+    output: OutputSlot<T>,
+}
+
+impl<T> JoinHandle<T> {
+    pub(crate) fn new(task: TaskRef, output: OutputSlot<T>) -> Self {
+        Self { task, output }
+    }
+
+    /// The task's hint and inspection handle.
+    pub fn task(&self) -> &TaskRef {
+        &self.task
+    }
+
+    /// The task's id.
+    pub fn id(&self) -> TaskId {
+        self.task.id()
+    }
+
+    /// Cancels the task; awaiting the handle then yields `Err(JoinError::Cancelled)` unless
+    /// the task had already completed.
+    pub fn abort(&self) {
+        self.task.abort();
+    }
+
+    /// Whether the task completed or was cancelled.
+    pub fn is_finished(&self) -> bool {
+        self.task.is_finished()
+    }
+}
+
+impl<T> Future for JoinHandle<T> {
+    type Output = Result<T, JoinError>;
+
+    /// After it returned `Ready`, polling again yields `Err(JoinError::Cancelled)`.
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let cell = &self.task.0;
+        cell.join_waker.register(cx.waker());
+        if cell.state.load() & COMPLETE == 0 {
+            return Poll::Pending;
+        }
+        Poll::Ready(self.output.lock().take().ok_or(JoinError::Cancelled))
+    }
+}
+
+impl<T> fmt::Debug for JoinHandle<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("JoinHandle").field(&self.task).finish()
+    }
+}

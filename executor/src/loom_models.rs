@@ -1,0 +1,217 @@
+//! Loom models (run with `RUSTFLAGS="--cfg loom"`, see README): every interleaving of the
+//! run queue, injector, task state machine and idle handshake, within a preemption bound.
+
+use alloc::sync::Arc;
+use alloc::vec::Vec;
+
+use loom::thread;
+
+use crate::idle::IdleState;
+use crate::lane_queue::LaneQueue;
+use crate::priority::Priority;
+use crate::ring::Ring;
+use crate::state::State;
+use crate::sync::{AtomicBool, AtomicUsize, Ordering};
+
+fn model(f: impl Fn() + Sync + Send + 'static) {
+    let mut builder = loom::model::Builder::new();
+    builder.preemption_bound.get_or_insert(3);
+    builder.check(f);
+}
+
+fn sorted(mut v: Vec<u32>) -> Vec<u32> {
+    v.sort_unstable();
+    v
+}
+
+#[test]
+fn ring_push_pop_vs_steal() {
+    model(|| {
+        let victim = Arc::new(Ring::<u32, 4>::new());
+        let stealer = {
+            let victim = victim.clone();
+            thread::spawn(move || {
+                let own = Ring::<u32, 4>::new();
+                let mut got: Vec<u32> = victim.steal_into(&own).into_iter().collect();
+                got.extend(core::iter::from_fn(|| own.pop()));
+                got
+            })
+        };
+        let mut got = Vec::new();
+        for i in 1..=3 {
+            victim.push(i).unwrap();
+        }
+        got.extend(victim.pop());
+        got.extend(stealer.join().unwrap());
+        got.extend(core::iter::from_fn(|| victim.pop()));
+        assert_eq!(sorted(got), [1, 2, 3]);
+    });
+}
+
+#[test]
+fn ring_overflow_vs_steal() {
+    model(|| {
+        let victim = Arc::new(Ring::<u32, 2>::new());
+        victim.push(1).unwrap();
+        victim.push(2).unwrap();
+        let stealer = {
+            let victim = victim.clone();
+            thread::spawn(move || {
+                let own = Ring::<u32, 2>::new();
+                let mut got: Vec<u32> = victim.steal_into(&own).into_iter().collect();
+                got.extend(core::iter::from_fn(|| own.pop()));
+                got
+            })
+        };
+        let mut got = Vec::new();
+        match victim.push(3) {
+            Ok(()) => {}
+            Err(task) => {
+                got.extend(victim.drain_half().into_iter().flatten());
+                got.push(task);
+            }
+        }
+        got.extend(stealer.join().unwrap());
+        got.extend(core::iter::from_fn(|| victim.pop()));
+        assert_eq!(sorted(got), [1, 2, 3]);
+    });
+}
+
+#[test]
+fn two_stealers_never_share_a_task() {
+    model(|| {
+        let victim = Arc::new(Ring::<u32, 4>::new());
+        for i in 1..=3 {
+            victim.push(i).unwrap();
+        }
+        let thieves: Vec<_> = (0..2)
+            .map(|_| {
+                let victim = victim.clone();
+                thread::spawn(move || {
+                    let own = Ring::<u32, 4>::new();
+                    let mut got: Vec<u32> = victim.steal_into(&own).into_iter().collect();
+                    got.extend(core::iter::from_fn(|| own.pop()));
+                    got
+                })
+            })
+            .collect();
+        let mut got: Vec<u32> = thieves
+            .into_iter()
+            .flat_map(|t| t.join().unwrap())
+            .collect();
+        got.extend(core::iter::from_fn(|| victim.pop()));
+        assert_eq!(sorted(got), [1, 2, 3]);
+    });
+}
+
+#[test]
+fn injector_is_mpmc() {
+    model(|| {
+        let q = Arc::new(LaneQueue::<u32>::new());
+        let producers: Vec<_> = (1..=2)
+            .map(|i| {
+                let q = q.clone();
+                thread::spawn(move || q.push(Priority::Normal, i))
+            })
+            .collect();
+        let consumer = {
+            let q = q.clone();
+            thread::spawn(move || q.pop(Priority::Normal))
+        };
+        for p in producers {
+            p.join().unwrap();
+        }
+        let mut got: Vec<u32> = consumer.join().unwrap().into_iter().collect();
+        got.extend(core::iter::from_fn(|| q.pop(Priority::Normal)));
+        assert_eq!(sorted(got), [1, 2]);
+        assert_eq!(q.total(), 0);
+    });
+}
+
+/// A task waits for `ready`; a waker sets it and wakes. Whatever the interleaving with the
+/// poll, the task either saw `ready` or was enqueued exactly once (no lost wakeup).
+#[test]
+fn wake_during_poll_is_never_lost() {
+    model(|| {
+        let state = Arc::new(State::new_scheduled());
+        let ready = Arc::new(AtomicBool::new(false));
+        let waker = {
+            let (state, ready) = (state.clone(), ready.clone());
+            thread::spawn(move || {
+                ready.store(true, Ordering::Release);
+                state.wake()
+            })
+        };
+        // The worker dequeued the task and polls it once.
+        assert!(state.start_run().is_some());
+        let saw_ready = ready.load(Ordering::Acquire);
+        let requeued = !saw_ready && state.end_run();
+        if saw_ready {
+            state.complete();
+        }
+        let woke = waker.join().unwrap();
+        let enqueues = usize::from(requeued) + usize::from(woke);
+        assert!(enqueues <= 1, "enqueued twice");
+        assert!(saw_ready || enqueues == 1, "wakeup lost");
+    });
+}
+
+#[test]
+fn concurrent_wakes_enqueue_once() {
+    model(|| {
+        let state = Arc::new(State::new_scheduled());
+        state.start_run();
+        state.end_run(); // idle
+        let enqueues = Arc::new(AtomicUsize::new(0));
+        let wakers: Vec<_> = (0..2)
+            .map(|_| {
+                let (state, enqueues) = (state.clone(), enqueues.clone());
+                thread::spawn(move || {
+                    if state.wake() {
+                        enqueues.fetch_add(1, Ordering::Relaxed);
+                    }
+                })
+            })
+            .collect();
+        let cancelled = state.cancel();
+        for w in wakers {
+            w.join().unwrap();
+        }
+        let total = enqueues.load(Ordering::Relaxed) + usize::from(cancelled);
+        assert_eq!(total, 1);
+    });
+}
+
+/// The halt handshake: a core publishes HALTED and re-checks its queue; a waker publishes
+/// work and IPIs only a halted core. The core either sees the work or gets exactly one IPI.
+#[test]
+fn halt_handshake_never_loses_work() {
+    model(|| {
+        let idle = Arc::new(IdleState::new());
+        let queue = Arc::new(LaneQueue::<u32>::new());
+        let wakers: Vec<_> = (0..2)
+            .map(|i| {
+                let (idle, queue) = (idle.clone(), queue.clone());
+                thread::spawn(move || {
+                    queue.push(Priority::Normal, i);
+                    idle.claim_wake()
+                })
+            })
+            .collect();
+        idle.set_spinning();
+        idle.prepare_halt();
+        let saw_work = queue.total() > 0;
+        let ipis = wakers
+            .into_iter()
+            .map(|w| w.join().unwrap())
+            .filter(|&sent| sent)
+            .count();
+        assert!(ipis <= 1, "more than one IPI for one halt");
+        assert!(
+            saw_work || ipis == 1,
+            "work published, core neither saw it nor got an IPI"
+        );
+        // After an IPI the last check before `hlt` refuses to sleep.
+        assert!(ipis == 0 || !idle.may_sleep());
+    });
+}

@@ -1,0 +1,215 @@
+//! State shared by all cores, and the routing of every enqueue.
+//!
+//! Routing at enqueue (spawn, wake, re-queue after a poll), from the task's hints:
+//! - `Pinned(c)`: core `c`'s pinned queue (never stolen); IPI `c` if it is halted;
+//! - `Prefer(c)` / `Near`: local queue when already on `c`, else `c`'s inbox (+ IPI if halted);
+//! - `Any`: the current core's local queue (a wake goes to the LIFO slot), or the global
+//!   injector when the caller is not an executor core.
+//!
+//! Invariants: no lock is held across a poll or a wake; work is published before any core
+//! state is read (see `idle.rs`), so no wakeup is lost; an IPI goes only to a core that
+//! published HALTED, and a push to a local ring also wakes one halted core when no core is
+//! spinning, so idle cores get to steal (work conservation).
+
+use alloc::boxed::Box;
+use core::iter;
+
+use crate::core_queues::CoreQueues;
+use crate::idle::CoreRunState;
+use crate::irq::IrqWakers;
+use crate::lane_queue::LaneQueue;
+use crate::platform::{Config, Platform};
+use crate::priority::Priority;
+use crate::registry::Registry;
+use crate::sync::{AtomicBool, AtomicU64, AtomicUsize, Ordering, fence};
+use crate::task::{Origin, Placement, Schedule, Task};
+use crate::task_ref::TaskId;
+
+/// Number of interrupt sources in the executor's [`IrqWakers`] table (x86 vectors).
+pub const IRQ_SLOTS: usize = 256;
+
+pub(crate) struct Shared<P> {
+    pub(crate) platform: P,
+    pub(crate) config: Config,
+    pub(crate) cores: Box<[CoreQueues]>,
+    pub(crate) injector: LaneQueue<Task>,
+    pub(crate) irq: IrqWakers<IRQ_SLOTS>,
+    pub(crate) registry: Registry,
+    pub(crate) next_task: AtomicU64,
+    pub(crate) next_timer: AtomicU64,
+    pub(crate) shutdown: AtomicBool,
+    /// Rotates the start of the search for a halted core to wake.
+    wake_cursor: AtomicUsize,
+}
+
+impl<P: Platform> Shared<P> {
+    pub(crate) fn new(platform: P, config: Config) -> Self {
+        let cores = (0..platform.core_count().max(1))
+            .map(|_| CoreQueues::new())
+            .collect();
+        Self {
+            platform,
+            config,
+            cores,
+            injector: LaneQueue::new(),
+            irq: IrqWakers::new(),
+            registry: Registry::new(),
+            next_task: AtomicU64::new(1),
+            next_timer: AtomicU64::new(0),
+            shutdown: AtomicBool::new(false),
+            wake_cursor: AtomicUsize::new(0),
+        }
+    }
+
+    /// The calling core, if it is one of ours.
+    pub(crate) fn here(&self) -> Option<usize> {
+        self.platform
+            .current_core()
+            .filter(|&c| c < self.cores.len())
+    }
+
+    pub(crate) fn is_shutdown(&self) -> bool {
+        self.shutdown.load(Ordering::SeqCst)
+    }
+
+    fn valid(&self, core: usize) -> Option<usize> {
+        (core < self.cores.len()).then_some(core)
+    }
+
+    /// Sends `core` an IPI if (and only if) it published HALTED. Call after publishing work.
+    pub(crate) fn wake_core(&self, core: usize) -> bool {
+        if !self.cores[core].idle.claim_wake() {
+            return false;
+        }
+        if let Some(here) = self.here() {
+            CoreQueues::count(&self.cores[here].ipis_sent);
+        }
+        self.platform.notify(core);
+        true
+    }
+
+    /// Work conservation: new stealable work exists; make sure some other core looks at it.
+    pub(crate) fn wake_idle_core(&self) {
+        fence(Ordering::SeqCst);
+        let here = self.here();
+        let n = self.cores.len();
+        let states = || (0..n).filter(|&c| Some(c) != here);
+        if states().any(|c| self.cores[c].idle.get() == CoreRunState::Spinning) {
+            return; // a spinning core re-checks all queues before it halts
+        }
+        let start = self.wake_cursor.fetch_add(1, Ordering::Relaxed);
+        for i in 0..n {
+            let core = (start + i) % n;
+            if Some(core) != here && self.wake_core(core) {
+                return;
+            }
+        }
+    }
+
+    /// Local ring push by the owning core; overflow moves half the ring to the injector.
+    pub(crate) fn push_ring(&self, core: usize, task: Task) {
+        let lane = task.priority();
+        let ring = self.cores[core].rings.get(lane);
+        if let Err(task) = ring.push(task) {
+            match ring.drain_half() {
+                Some(half) => self
+                    .injector
+                    .push_batch(lane, half.into_iter().chain(iter::once(task))),
+                None => self.injector.push(lane, task),
+            }
+        }
+    }
+
+    fn push_local(&self, core: usize, task: Task, origin: Origin) {
+        if origin == Origin::Wake && self.config.lifo_limit > 0 {
+            // Only a displaced LIFO occupant is new stealable work worth an IPI.
+            if let Some(previous) = self.cores[core].lifo.swap(Some(task)) {
+                self.push_ring(core, previous);
+                self.wake_idle_core();
+            }
+        } else {
+            self.push_ring(core, task);
+            self.wake_idle_core();
+        }
+    }
+
+    fn push_remote(&self, core: usize, pinned: bool, lane: Priority, task: Task) {
+        let queues = &self.cores[core];
+        if pinned {
+            queues.pinned.push(lane, task);
+        } else {
+            queues.inbox.push(lane, task);
+        }
+        if self.here() != Some(core) && !self.wake_core(core) && !pinned {
+            self.wake_idle_core();
+        }
+    }
+
+    pub(crate) fn push_injector(&self, task: Task) {
+        self.injector.push(task.priority(), task);
+        self.wake_idle_core();
+    }
+
+    /// Sends a new task to `core`'s inbox unless its hints say otherwise.
+    pub(crate) fn push_to_core(&self, core: usize, task: Task) {
+        match (task.placement(), self.valid(core)) {
+            (Placement::Any, Some(core)) => self.push_remote(core, false, task.priority(), task),
+            _ => self.schedule(task, Origin::Spawn),
+        }
+    }
+
+    /// Shutdown: cancel every task and drop everything queued outside the local rings
+    /// (each worker drains its own rings when it stops).
+    pub(crate) fn shut_down(&self) {
+        self.shutdown.store(true, Ordering::SeqCst);
+        for core in 0..self.cores.len() {
+            self.wake_core(core);
+        }
+        for task in self.registry.live() {
+            task.abort();
+        }
+        let mut queued = self.injector.drain_all();
+        for core in self.cores.iter() {
+            queued.extend(core.inbox.drain_all());
+            queued.extend(core.pinned.drain_all());
+            queued.extend(core.lifo.take());
+            drop(core.timers.clear());
+        }
+        for task in queued {
+            task.discard();
+        }
+        self.irq.clear();
+    }
+}
+
+impl<P: Platform> Schedule for Shared<P> {
+    fn schedule(&self, task: Task, origin: Origin) {
+        if self.is_shutdown() {
+            task.discard();
+            return;
+        }
+        let here = self.here();
+        let lane = task.priority();
+        let placement = match task.placement() {
+            Placement::Prefer(c) | Placement::Pinned(c) if self.valid(c).is_none() => {
+                Placement::Any
+            }
+            placement => placement,
+        };
+        match placement {
+            Placement::Pinned(core) => self.push_remote(core, true, lane, task),
+            Placement::Prefer(core) if here != Some(core) => {
+                self.push_remote(core, false, lane, task)
+            }
+            Placement::Prefer(core) => self.push_local(core, task, origin),
+            Placement::Any => match here {
+                Some(core) => self.push_local(core, task, origin),
+                None => self.push_injector(task),
+            },
+        }
+    }
+
+    fn release(&self, id: TaskId) {
+        self.registry.remove(id);
+    }
+}

@@ -1,0 +1,143 @@
+//! Spawning: task options and placement.
+//!
+//! Placement of a new task: `spawn` uses the current core's local queue (the injector when
+//! called from outside the executor), `spawn_on(core)` that core's inbox (stealable unless
+//! pinned), `spawn_anywhere` the global injector. A `Pinned`/`Prefer`/`run_near` hint set on
+//! the builder wins over the placement. Invariant: a task is registered before it is first
+//! enqueued, and enqueued exactly once here.
+
+use alloc::borrow::Cow;
+use alloc::boxed::Box;
+use alloc::sync::Arc;
+use core::future::Future;
+
+use crate::executor::Executor;
+use crate::join::{JoinHandle, OutputSlot};
+use crate::platform::Platform;
+use crate::priority::Priority;
+use crate::shared::Shared;
+use crate::sync::{Mutex, Ordering};
+use crate::task::{Origin, Placement, Schedule, TaskCell};
+use crate::task_ref::{Affinity, TaskId, TaskRef};
+
+#[derive(Clone, Copy)]
+enum Place {
+    Current,
+    Core(usize),
+    Anywhere,
+}
+
+/// Options for one spawn; obtained from [`Executor::build`].
+#[must_use = "a Builder does nothing until one of its spawn methods is called"]
+pub struct Builder<'a, P: Platform> {
+    exec: &'a Executor<P>,
+    name: Cow<'static, str>,
+    priority: Priority,
+    affinity: Affinity,
+    near: Option<TaskRef>,
+}
+
+impl<'a, P: Platform> Builder<'a, P> {
+    pub(crate) fn new(exec: &'a Executor<P>) -> Self {
+        Self {
+            exec,
+            name: Cow::Borrowed("task"),
+            priority: Priority::Normal,
+            affinity: Affinity::Any,
+            near: None,
+        }
+    }
+
+    /// Name shown by the `tasks` command.
+    pub fn name(mut self, name: impl Into<Cow<'static, str>>) -> Self {
+        self.name = name.into();
+        self
+    }
+
+    /// Initial lane.
+    pub fn priority(mut self, priority: Priority) -> Self {
+        self.priority = priority;
+        self
+    }
+
+    /// Initial affinity hint.
+    pub fn affinity(mut self, affinity: Affinity) -> Self {
+        self.affinity = affinity;
+        self
+    }
+
+    /// Initial `run_near` hint.
+    pub fn run_near(mut self, peer: &TaskRef) -> Self {
+        self.near = Some(peer.clone());
+        self
+    }
+
+    /// Spawns on the current core (the injector outside the executor).
+    pub fn spawn<F>(self, future: F) -> JoinHandle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        self.spawn_at(Place::Current, future)
+    }
+
+    /// Spawns into `core`'s inbox; an out-of-range core falls back to `spawn`.
+    pub fn spawn_on<F>(self, core: usize, future: F) -> JoinHandle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        self.spawn_at(Place::Core(core), future)
+    }
+
+    /// Spawns into the global injector: whichever core is free first takes it.
+    pub fn spawn_anywhere<F>(self, future: F) -> JoinHandle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        self.spawn_at(Place::Anywhere, future)
+    }
+
+    fn spawn_at<F>(self, place: Place, future: F) -> JoinHandle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        let shared: &Arc<Shared<P>> = &self.exec.shared;
+        let output: OutputSlot<F::Output> = Arc::new(Mutex::new(None));
+        let slot = output.clone();
+        let body = async move {
+            let value = future.await;
+            *slot.lock() = Some(value);
+        };
+        let id = TaskId(shared.next_task.fetch_add(1, Ordering::Relaxed));
+        let home = match place {
+            Place::Core(core) if core < shared.cores.len() => core,
+            _ => shared.here().unwrap_or(0),
+        };
+        let scheduler: Arc<dyn Schedule> = shared.clone();
+        let task = Arc::new(TaskCell::new(
+            id,
+            self.name,
+            self.priority,
+            home,
+            Box::pin(body),
+            scheduler,
+        ));
+        task.set_affinity(self.affinity);
+        if let Some(peer) = &self.near {
+            task.set_near(&peer.0);
+        }
+        shared.registry.insert(&task);
+        let handle = JoinHandle::new(TaskRef(task.clone()), output);
+        match (place, task.placement()) {
+            (Place::Core(core), _) => shared.push_to_core(core, task),
+            (Place::Anywhere, Placement::Any) if !shared.is_shutdown() => {
+                shared.push_injector(task)
+            }
+            _ => shared.schedule(task, Origin::Spawn),
+        }
+        handle
+    }
+}

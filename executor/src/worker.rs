@@ -1,0 +1,238 @@
+//! The per-core scheduling loop.
+//!
+//! Order of a scheduling step: IRQ dispatch and expired timers; then the LIFO slot (at most
+//! `lifo_limit` times in a row); then the lanes under the budget policy (`priority.rs`),
+//! looking at the injector and inbox first every `remote_interval` steps; then the LIFO slot
+//! again; then stealing. Out of work, the core spins `spin_rounds` steps (published as
+//! SPINNING), then runs the halt handshake of `idle.rs` and calls `Platform::idle` with the
+//! earliest timer deadline.
+//!
+//! Invariants: one `Worker` per core (claimed flag), so the local rings have one producer;
+//! no lock is held while a task is polled; the core is published RUNNING before it polls.
+
+use crate::core_queues::CoreQueues;
+use crate::platform::Platform;
+use crate::priority::{Budget, Priority};
+use crate::shared::Shared;
+use crate::sync::Ordering;
+use crate::task::{Origin, RunResult, Schedule, Task};
+
+/// Why [`Executor::worker`](crate::Executor::worker) refused.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WorkerError {
+    /// The core index is not below `Platform::core_count()`.
+    NoSuchCore,
+    /// A worker for this core already exists.
+    AlreadyRunning,
+}
+
+/// The scheduler of one core. Run it on that core only (`current_core()` must return it).
+pub struct Worker<'a, P: Platform> {
+    shared: &'a Shared<P>,
+    core: usize,
+    budget: Budget,
+    lifo_streak: u32,
+    steps: u32,
+    rng: u64,
+}
+
+impl<'a, P: Platform> Worker<'a, P> {
+    pub(crate) fn claim(shared: &'a Shared<P>, core: usize) -> Result<Self, WorkerError> {
+        let queues = shared.cores.get(core).ok_or(WorkerError::NoSuchCore)?;
+        if queues.claimed.swap(true, Ordering::AcqRel) {
+            return Err(WorkerError::AlreadyRunning);
+        }
+        Ok(Self {
+            shared,
+            core,
+            budget: Budget::new(),
+            lifo_streak: 0,
+            steps: 0,
+            rng: 0x9E37_79B9_7F4A_7C15 ^ (core as u64 + 1).wrapping_mul(0xD1B5_4A32_D192_ED03),
+        })
+    }
+
+    /// The core this worker schedules.
+    pub fn core(&self) -> usize {
+        self.core
+    }
+
+    fn queues(&self) -> &'a CoreQueues {
+        &self.shared.cores[self.core]
+    }
+
+    /// Runs this core until [`Executor::shutdown`](crate::Executor::shutdown).
+    pub fn run(&mut self) {
+        while !self.shared.is_shutdown() {
+            if !self.run_once() {
+                self.idle();
+            }
+        }
+    }
+
+    /// One scheduling step without halting: dispatches IRQ wakers and expired timers, then
+    /// polls at most one task. Returns whether a task was polled.
+    pub fn run_once(&mut self) -> bool {
+        self.maintain();
+        match self.find_task() {
+            Some(task) => {
+                self.run_task(task);
+                true
+            }
+            None => false,
+        }
+    }
+
+    fn maintain(&self) {
+        self.shared.irq.dispatch();
+        let timers = &self.queues().timers;
+        if timers.next_deadline().is_some() {
+            let now = self.shared.platform.now();
+            while let Some(waker) = timers.pop_expired(now) {
+                waker.wake();
+            }
+        }
+    }
+
+    fn run_task(&self, task: Task) {
+        CoreQueues::count(&self.queues().polls);
+        let platform = &self.shared.platform;
+        if task.run(self.core, || platform.now()) == RunResult::Requeue {
+            self.shared.schedule(task, Origin::Requeue);
+        }
+    }
+
+    fn find_task(&mut self) -> Option<Task> {
+        let queues = self.queues();
+        if self.lifo_streak < self.shared.config.lifo_limit
+            && let Some(task) = queues.lifo.take()
+        {
+            self.lifo_streak += 1;
+            return Some(task);
+        }
+        self.lifo_streak = 0;
+        self.pop_lanes()
+            .or_else(|| queues.lifo.take())
+            .or_else(|| self.steal())
+    }
+
+    fn pop_lanes(&mut self) -> Option<Task> {
+        let (queues, injector) = (self.queues(), &self.shared.injector);
+        let lane = self
+            .budget
+            .pick(|lane| queues.has_work(lane) || injector.lane_len(lane) > 0)?;
+        self.budget.charge(lane);
+        self.steps = self.steps.wrapping_add(1);
+        let ring = || queues.rings.get(lane).pop();
+        let remote = || {
+            queues
+                .pinned
+                .pop(lane)
+                .or_else(|| queues.inbox.pop(lane))
+                .or_else(|| injector.pop(lane))
+        };
+        if self
+            .steps
+            .is_multiple_of(self.shared.config.remote_interval.max(1))
+        {
+            remote().or_else(ring)
+        } else {
+            ring().or_else(remote)
+        }
+    }
+
+    fn next_random(&mut self) -> u64 {
+        // xorshift64: only needs to spread victims, not be unpredictable.
+        self.rng ^= self.rng << 13;
+        self.rng ^= self.rng >> 7;
+        self.rng ^= self.rng << 17;
+        self.rng
+    }
+
+    /// Takes about half of a pseudo-random victim's work; returns one task to run now.
+    fn steal(&mut self) -> Option<Task> {
+        let n = self.shared.cores.len();
+        if n < 2 {
+            return None;
+        }
+        let start = (self.next_random() % n as u64) as usize;
+        let task = (0..n)
+            .map(|i| (start + i) % n)
+            .filter(|&victim| victim != self.core)
+            .find_map(|victim| self.steal_from(victim))?;
+        CoreQueues::count(&self.queues().steals);
+        Some(task)
+    }
+
+    fn steal_from(&self, victim: usize) -> Option<Task> {
+        let (own, theirs) = (self.queues(), &self.shared.cores[victim]);
+        for lane in Priority::ALL {
+            let ring = theirs.rings.get(lane);
+            if ring.len() > 0
+                && let Some(task) = ring.steal_into(own.rings.get(lane))
+            {
+                return Some(task);
+            }
+        }
+        if let Some((_, batch)) = theirs.inbox.pop_half() {
+            let mut batch = batch.into_iter();
+            let first = batch.next();
+            for task in batch {
+                self.shared.push_ring(self.core, task);
+            }
+            return first;
+        }
+        theirs.lifo.take()
+    }
+
+    /// Out of work: spin, then run the halt handshake and idle until woken.
+    fn idle(&mut self) {
+        let idle = &self.queues().idle;
+        idle.set_spinning();
+        for _ in 0..self.shared.config.spin_rounds {
+            self.maintain();
+            if let Some(task) = self.find_task() {
+                idle.set_running();
+                if self.shared.injector.total() > 0 {
+                    self.shared.wake_idle_core();
+                }
+                self.run_task(task);
+                return;
+            }
+            core::hint::spin_loop();
+        }
+        idle.prepare_halt();
+        self.maintain();
+        if let Some(task) = self.find_task() {
+            idle.set_running();
+            self.run_task(task);
+            return;
+        }
+        let deadline = self.queues().timers.next_deadline();
+        let shared = self.shared;
+        let may_sleep = || {
+            idle.may_sleep()
+                && !shared.is_shutdown()
+                && !shared.irq.is_pending()
+                && deadline.is_none_or(|d| shared.platform.now() < d)
+        };
+        shared.platform.idle(deadline, &may_sleep);
+        idle.set_running();
+    }
+}
+
+impl<P: Platform> Drop for Worker<'_, P> {
+    /// Releases the core; after shutdown also drops what is left in its local rings.
+    fn drop(&mut self) {
+        let queues = self.queues();
+        if self.shared.is_shutdown() {
+            for lane in Priority::ALL {
+                while let Some(task) = queues.rings.get(lane).pop() {
+                    task.discard();
+                }
+            }
+        }
+        queues.idle.set_running();
+        queues.claimed.store(false, Ordering::Release);
+    }
+}
