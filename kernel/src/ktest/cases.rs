@@ -97,5 +97,13 @@ fn editor_handles_backspace_history_and_garbage() {
     let long: Vec<u8> = core::iter::repeat_n(b'a', 5000).chain([b'\r']).collect();
     assert_eq!(feed(&mut e, &long), [Line::TooLong]);
     assert_eq!(feed(&mut e, b"x\x03"), [Line::Cancelled]);
+    assert_eq!(
+        feed(&mut e, b"a\x1b[\rb\x1bO\rc\x1b\r"),
+        [
+            Line::Text(String::from("a")),
+            Line::Text(String::from("b")),
+            Line::Text(String::from("c"))
+        ]
+    );
 }
 kernel_test!(editor_handles_backspace_history_and_garbage);

@@ -62,23 +62,28 @@ impl Editor {
                     b'O' => Escape::Ss3,
                     _ => Escape::None,
                 };
-                return None;
+                if self.escape != Escape::None || (0x20..=0x7E).contains(&byte) {
+                    return None;
+                }
             }
-            Escape::Ss3 => {
+            // Parameter and intermediate bytes continue a sequence, a final
+            // byte ends it; any other byte (Enter, a control key, binary)
+            // abandons it and is handled as ordinary input below.
+            Escape::Csi if (0x20..=0x3F).contains(&byte) => return None,
+            Escape::Csi if (0x40..=0x7E).contains(&byte) => {
                 self.escape = Escape::None;
-                return None;
-            }
-            Escape::Csi => {
-                if (0x40..=0x7E).contains(&byte) {
-                    self.escape = Escape::None;
-                    match byte {
-                        b'A' => self.recall_older(echo),
-                        b'B' => self.recall_newer(echo),
-                        _ => {}
-                    }
+                match byte {
+                    b'A' => self.recall_older(echo),
+                    b'B' => self.recall_newer(echo),
+                    _ => {}
                 }
                 return None;
             }
+            Escape::Ss3 if (0x20..=0x7E).contains(&byte) => {
+                self.escape = Escape::None;
+                return None;
+            }
+            Escape::Csi | Escape::Ss3 => self.escape = Escape::None,
             Escape::None => {}
         }
         match byte {

@@ -1,0 +1,208 @@
+//! `cargo xtask test`: every test, step by step, stopping at the first failure.
+
+use std::env;
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use mohhos_tests::fixture::{ISO_ENV, KERNEL_ENV};
+use mohhos_tests::{Boot, Qemu, Session, Timeouts, exec, output};
+
+use crate::Result;
+use crate::kernel::{self, Flavor};
+use crate::{install, iso, run};
+
+/// How long the ktest kernel may run.
+const KTEST_TIMEOUT: Duration = Duration::from_secs(180);
+
+/// isa-debug-exit status of a ktest run where every test passed.
+const KTEST_PASSED: i32 = 33;
+
+/// Runs every step and prints `xtask: N passed, M failed`.
+pub fn test() -> Result<()> {
+    let mut steps = Steps::default();
+    let result = all(&mut steps);
+    println!("xtask: {} passed, {} failed", steps.passed, steps.failed);
+    result
+}
+
+fn all(s: &mut Steps) -> Result<()> {
+    s.step("install what is missing", || {
+        install::rust_target()?;
+        install::qemu()?;
+        install::iso_tools()?;
+        install::bochs()
+    })?;
+    s.step("lint (cargo fmt --check, cargo clippy -D warnings)", lint)?;
+    s.step(
+        "host tests (cargo test --workspace --exclude mohhos-kernel)",
+        host_tests,
+    )?;
+    s.step(
+        "executor loom models (RUSTFLAGS=--cfg loom, release)",
+        loom_models,
+    )?;
+    let elf = s.step("build the kernel", || kernel::build(Flavor::Normal))?;
+    let ktest = s.step("build the ktest kernel", || kernel::build(Flavor::Ktest))?;
+    for smp in [1, 8] {
+        s.step(&format!("in-kernel tests at -smp {smp}"), || {
+            ktest_run(&ktest, smp)
+        })?;
+    }
+    let iso = s.step("build the ISO", || iso::build(&elf))?;
+    s.step("integration tests (QEMU, serial shell)", || {
+        integration_tests(&elf, &iso)
+    })?;
+    s.step(
+        "Bochs, slow (x2APIC): run --bochs --smp 4 --exec cpus",
+        || bochs_x2apic(&iso),
+    )?;
+    Ok(())
+}
+
+/// Counts steps and reports each one.
+#[derive(Default)]
+struct Steps {
+    passed: u32,
+    failed: u32,
+}
+
+impl Steps {
+    fn step<T>(&mut self, name: &str, f: impl FnOnce() -> Result<T>) -> Result<T> {
+        let n = self.passed + self.failed + 1;
+        println!("xtask: step {n}: {name}");
+        let start = Instant::now();
+        let result = f();
+        let secs = start.elapsed().as_secs_f64();
+        match &result {
+            Ok(_) => {
+                self.passed += 1;
+                println!("xtask: step {n} ok: {name} ({secs:.1} s)");
+            }
+            Err(e) => {
+                self.failed += 1;
+                println!("xtask: step {n} FAILED: {name} ({secs:.1} s)\n{e}");
+            }
+        }
+        result.map_err(|_| format!("step {n} failed: {name}"))
+    }
+}
+
+fn cargo() -> Command {
+    Command::new(env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+}
+
+/// Host crates' tests; the boot tests skip themselves here (no kernel yet).
+fn host_tests() -> Result<()> {
+    install::run(
+        cargo()
+            .args(["test", "--workspace", "--exclude", "mohhos-kernel"])
+            .env_remove(KERNEL_ENV)
+            .env_remove(ISO_ENV),
+    )
+}
+
+/// Formatting and clippy on the host crates and on the kernel (both flavours).
+fn lint() -> Result<()> {
+    install::run(cargo().args(["fmt", "--all", "--", "--check"]))?;
+    install::run(cargo().args(["clippy", "--all-targets", "--", "-D", "warnings"]))?;
+    for features in [&[][..], &["--features", "ktest"][..]] {
+        install::run(
+            cargo()
+                .args([
+                    "clippy",
+                    "--package",
+                    "mohhos-kernel",
+                    "--target",
+                    "x86_64-unknown-none",
+                    "--release",
+                ])
+                .args(features)
+                .args(["--", "-D", "warnings"]),
+        )?;
+    }
+    Ok(())
+}
+
+/// The executor's loom models, in their own target directory so that the
+/// `--cfg loom` flags do not invalidate the normal build.
+fn loom_models() -> Result<()> {
+    install::run(
+        cargo()
+            .args([
+                "test",
+                "--package",
+                "mohhos-executor",
+                "--lib",
+                "--release",
+                "--target-dir",
+                "target/loom",
+            ])
+            .env("RUSTFLAGS", "--cfg loom"),
+    )
+}
+
+/// Boots the ktest kernel; it must leave through isa-debug-exit with 33 and a summary line.
+fn ktest_run(elf: &Path, smp: u32) -> Result<()> {
+    let machine = Qemu {
+        smp,
+        ..Qemu::new(Boot::Kernel(elf.to_path_buf()))
+    };
+    let mut session = Session::qemu(&machine, true).map_err(|e| e.to_string())?;
+    let status = session.wait_exit(KTEST_TIMEOUT).ok_or_else(|| {
+        format!(
+            "the ktest kernel did not exit within {} s",
+            KTEST_TIMEOUT.as_secs()
+        )
+    })?;
+    let log = session.log();
+    let summary = log
+        .lines()
+        .rev()
+        .map(str::trim)
+        .find(|l| l.starts_with("ktest:"));
+    let failed: Vec<&str> = log.lines().filter(|l| l.contains("FAILED")).collect();
+    match (status.code(), summary) {
+        (Some(KTEST_PASSED), Some(summary)) if failed.is_empty() => {
+            println!("xtask: {summary}");
+            Ok(())
+        }
+        (_, summary) => Err(format!(
+            "ktest kernel exited with {status} (want {KTEST_PASSED}); summary: {}; failures: {failed:?}",
+            summary.unwrap_or("none printed")
+        )),
+    }
+}
+
+/// The boot tests in `tests/tests/`, given the kernel and ISO.
+fn integration_tests(elf: &Path, iso: &Path) -> Result<()> {
+    install::run(
+        cargo()
+            .args([
+                "test",
+                "--package",
+                "mohhos-tests",
+                "--test",
+                "*",
+                "--no-fail-fast",
+            ])
+            .env(KERNEL_ENV, elf)
+            .env(ISO_ENV, iso),
+    )
+}
+
+/// Bochs boots the ISO on 4 CPUs with x2APIC; `cpus` must show them all.
+fn bochs_x2apic(iso: &Path) -> Result<()> {
+    let machine = run::bochs_machine(iso, 4, "512M")?;
+    let mut session = Session::bochs(&machine, true).map_err(|e| e.to_string())?;
+    let outputs = exec(&mut session, &["cpus".to_string()], Timeouts::BOCHS).map_err(|e| {
+        println!();
+        e.to_string()
+    })?;
+    output::check_cpus(&outputs[0], 4)?;
+    if !session.log().contains("x2APIC") {
+        return Err("the Bochs boot log does not mention x2APIC".into());
+    }
+    println!();
+    Ok(())
+}
