@@ -28,3 +28,24 @@ fn iso_boots_from_cdrom() {
         s.poweroff(T.poweroff)
     });
 }
+
+/// OVMF's UEFI firmware image (Debian's `ovmf` package).
+const OVMF: &str = "/usr/share/ovmf/OVMF.fd";
+
+#[test]
+fn iso_boots_on_uefi_firmware() {
+    let Some(mut machine) = fixture::iso(2) else {
+        return;
+    };
+    assert!(
+        std::path::Path::new(OVMF).is_file(),
+        "{OVMF} is missing: `cargo xtask test` installs the ovmf package"
+    );
+    machine.extra = vec!["-bios".into(), OVMF.into()];
+    fixture::check(machine, |s| {
+        s.boot(T.boot)?;
+        let out = s.run("cpus", T.command)?;
+        output::check_cpus(&out, 2).map_err(Error::Check)?;
+        s.poweroff(T.poweroff)
+    });
+}

@@ -48,12 +48,24 @@ pub fn qemu() -> Result<()> {
     ensure(&["qemu-system-x86_64"], &[], &["qemu-system-x86"])
 }
 
-/// `grub-mkrescue` and what it needs to build a BIOS ISO.
+/// `grub-mkrescue` and what it needs to build an ISO that boots on BIOS and UEFI
+/// machines, and OVMF (UEFI firmware for QEMU) to test the UEFI path.
 pub fn iso_tools() -> Result<()> {
     ensure(
         &["grub-mkrescue", "xorriso", "mformat"],
-        &["/usr/lib/grub/i386-pc"],
-        &["grub-pc-bin", "grub-common", "xorriso", "mtools"],
+        &[
+            "/usr/lib/grub/i386-pc",
+            "/usr/lib/grub/x86_64-efi",
+            "/usr/share/ovmf/OVMF.fd",
+        ],
+        &[
+            "grub-pc-bin",
+            "grub-efi-amd64-bin",
+            "grub-common",
+            "xorriso",
+            "mtools",
+            "ovmf",
+        ],
     )
 }
 

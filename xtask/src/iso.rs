@@ -1,4 +1,6 @@
-//! The GRUB ISO: `target/mohhos.iso`, bootable on BIOS machines, QEMU `-cdrom` and Bochs.
+//! The GRUB ISO: `target/mohhos.iso`, bootable on BIOS and UEFI machines, QEMU `-cdrom`
+//! (also with OVMF) and Bochs. GRUB loads the kernel with `multiboot2`, which passes the
+//! memory map and the ACPI RSDP on UEFI machines too.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -13,11 +15,12 @@ use crate::kernel::{self, Flavor};
 const GRUB_CFG: &str = "\
 set timeout=0
 set default=0
+insmod all_video
 serial --unit=0 --speed=115200
 terminal_input serial console
 terminal_output console
 menuentry \"MOHHOS\" {
-    multiboot /boot/mohhos
+    multiboot2 /boot/mohhos
     boot
 }
 ";

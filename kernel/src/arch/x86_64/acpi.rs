@@ -75,17 +75,24 @@ pub enum AcpiError {
 impl core::fmt::Display for AcpiError {
     fn fmt(&self, f: &mut core::fmt::Formatter) -> core::fmt::Result {
         match self {
-            Self::NoRsdp => write!(f, "no RSDP found in the BIOS areas"),
+            Self::NoRsdp => write!(f, "no valid RSDP (from the loader or the BIOS areas)"),
             Self::Table(e) => write!(f, "bad or missing table: {e:?}"),
         }
     }
 }
 
-/// Reads the tables.
-pub fn discover() -> Result<Platform, AcpiError> {
-    // SAFETY: the BIOS areas are RAM/ROM below 1 MiB, mapped by the direct map.
-    let tables =
-        unsafe { AcpiTables::search_for_rsdp_bios(DirectMap) }.map_err(|_| AcpiError::NoRsdp)?;
+/// Reads the tables, from the RSDP at physical `rsdp` when the loader gave one,
+/// else from the one found in the BIOS areas.
+pub fn discover(rsdp: Option<u64>) -> Result<Platform, AcpiError> {
+    // SAFETY: `rsdp` (a copy in the kernel image) and the BIOS areas are mapped
+    // by the direct map; the crate checks the RSDP's signature and checksum.
+    let tables = unsafe {
+        match rsdp {
+            Some(address) => AcpiTables::from_rsdp(DirectMap, address as usize),
+            None => AcpiTables::search_for_rsdp_bios(DirectMap),
+        }
+    }
+    .map_err(|_| AcpiError::NoRsdp)?;
     let madt = tables.find_table::<Madt>().map_err(AcpiError::Table)?;
     let mut platform = Platform {
         cpus: Vec::new(),

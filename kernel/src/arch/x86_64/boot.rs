@@ -1,9 +1,10 @@
 //! First instructions: the multiboot v1 header, the 32-bit entry and the switch
 //! to long mode.
 //!
-//! QEMU's `-kernel` and GRUB both load the image through the header's a.out-kludge
-//! address fields and enter `boot32_start` in 32-bit protected mode with paging off,
-//! EAX = multiboot magic and EBX = physical address of the multiboot info.
+//! QEMU's `-kernel` and GRUB's `multiboot` load the image through the v1 header's
+//! a.out-kludge address fields; GRUB's `multiboot2` (BIOS or UEFI) loads it by its
+//! ELF program headers. All enter `boot32_start` in 32-bit protected mode with
+//! paging off, EAX = the loader's magic and EBX = physical address of its info.
 //! The boot page tables map physical 0..1 GiB twice (identity and at the kernel's
 //! link base) with 2 MiB pages; `memory::init` replaces them with the real ones.
 //! The tables stay in place for the AP trampoline, which enters long mode on them.
@@ -26,6 +27,21 @@ multiboot_header:
     .long __load_end_phys               /* load_end_addr */
     .long __bss_end_phys                /* bss_end_addr */
     .long boot32_start                  /* entry_addr */
+
+    /* Multiboot2 header (GRUB's `multiboot2`, the way to get the memory map and
+       the ACPI RSDP on UEFI machines). GRUB loads the ELF64 by its program
+       headers' physical addresses and enters boot32_start like multiboot v1. */
+    .set MB2_MAGIC, 0xE85250D6
+    .p2align 3
+multiboot2_header:
+    .long MB2_MAGIC
+    .long 0                             /* i386 protected mode */
+    .long multiboot2_header_end - multiboot2_header
+    .long -(MB2_MAGIC + (multiboot2_header_end - multiboot2_header))
+    .short 0                            /* end tag */
+    .short 0
+    .long 8
+multiboot2_header_end:
 
     .section .boot.text, "ax"
     .code32

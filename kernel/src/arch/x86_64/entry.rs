@@ -4,7 +4,9 @@
 use super::acpi::{self, Platform};
 use super::apic::{self, LocalApicHandle};
 use super::gdt::{self, IstStacks};
-use super::{idt, ioapic, memory_init, multiboot, percpu, serial, smp, stop, timer, vectors};
+use super::{
+    idt, ioapic, memory_init, multiboot, paging, percpu, serial, smp, stop, timer, vectors,
+};
 use crate::boot_phases;
 use core::sync::atomic::Ordering;
 
@@ -15,6 +17,9 @@ unsafe extern "C" {
 }
 
 static PLATFORM: spin::Once<Platform> = spin::Once::new();
+/// The loader's copy of the RSDP, kept in the image so that it has a physical
+/// address the ACPI tables can be read from.
+static LOADER_RSDP: spin::Once<[u8; multiboot::RSDP_LEN]> = spin::Once::new();
 
 /// The firmware's description of the machine (after boot).
 pub fn platform() -> &'static Platform {
@@ -79,7 +84,19 @@ pub extern "C" fn kernel_entry_bsp(magic: u32, info: u32, boot_tsc: u64) -> ! {
     *percpu::current().lapic() = Some(lapic);
     boot_phases::mark("apic+timer");
 
-    let platform = match acpi::discover() {
+    let rsdp = boot_info.rsdp.map(|bytes| {
+        let copy = LOADER_RSDP.call_once(|| bytes);
+        copy.as_ptr() as u64 - paging::KERNEL_VMA
+    });
+    log::info!(
+        "acpi: RSDP {}",
+        if rsdp.is_some() {
+            "from the loader"
+        } else {
+            "from the BIOS areas"
+        }
+    );
+    let platform = match acpi::discover(rsdp) {
         Ok(p) => p,
         Err(e) => {
             log::error!("acpi: {e}; continuing with the BSP only");
