@@ -32,9 +32,42 @@ macro_rules! kernel_test {
 }
 pub(crate) use kernel_test;
 
+/// Causes the fatal error named by `crash=` on the command line, if any, so that
+/// the test harness can check its report: `panic`, `page-fault` or
+/// `stack-overflow` (which hits the guard page below the BSP's stack).
+fn crash_on_request() {
+    let Some(kind) = arch::cmdline()
+        .split_whitespace()
+        .find_map(|w| w.strip_prefix("crash="))
+    else {
+        return;
+    };
+    println!("ktest: crashing on request: {kind}");
+    match kind {
+        "panic" => panic!("crash=panic requested"),
+        "page-fault" => {
+            arch::read_unmapped();
+        }
+        "stack-overflow" => {
+            recurse(core::hint::black_box(1));
+        }
+        _ => println!("error: unknown crash kind '{kind}'"),
+    }
+}
+
+/// Uses 512 bytes of stack per level until the stack runs out.
+fn recurse(depth: u64) -> u64 {
+    let frame = core::hint::black_box([depth; 64]);
+    if core::hint::black_box(depth) == 0 {
+        return frame[0];
+    }
+    recurse(depth + 1) + frame[63]
+}
+
 /// Runs every registered test, then exits QEMU (where the command line allows;
 /// elsewhere the shell starts afterwards).
 pub fn run_all() {
+    crash_on_request();
     let tests: &[KernelTest] = arch::kernel_tests();
     println!("ktest: running {} tests", tests.len());
     for test in tests {

@@ -33,6 +33,8 @@ pub struct Qemu {
     pub gdb: bool,
     /// Extra arguments passed to QEMU unchanged.
     pub extra: Vec<String>,
+    /// Words added to the kernel command line after `qemu_exit` (`-kernel` boots only).
+    pub cmdline: Vec<String>,
 }
 
 impl Qemu {
@@ -46,6 +48,7 @@ impl Qemu {
             icount: false,
             gdb: false,
             extra: Vec::new(),
+            cmdline: Vec::new(),
         }
     }
 
@@ -68,7 +71,10 @@ impl Qemu {
         match &self.boot {
             Boot::Kernel(elf) => {
                 args.extend(["-kernel".into(), elf.display().to_string()]);
-                args.extend(["-append".into(), "qemu_exit".into()]);
+                let words: Vec<&str> = std::iter::once("qemu_exit")
+                    .chain(self.cmdline.iter().map(String::as_str))
+                    .collect();
+                args.extend(["-append".into(), words.join(" ")]);
             }
             Boot::Cdrom(iso) => args.extend(["-cdrom".into(), iso.display().to_string()]),
         }

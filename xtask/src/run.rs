@@ -35,6 +35,7 @@ fn run_qemu(args: &RunArgs) -> Result<()> {
         icount: args.icount,
         gdb: args.gdb,
         extra: args.extra.clone(),
+        cmdline: Vec::new(),
     };
     machine.validate().map_err(|e| e.to_string())?;
     println!("xtask: qemu-system-x86_64 {}", machine.args().join(" "));

@@ -49,6 +49,12 @@ fn all(s: &mut Steps) -> Result<()> {
             ktest_run(&ktest, smp)
         })?;
     }
+    for (crash, expect) in FATAL_PATHS {
+        s.step(
+            &format!("fatal path: crash={crash} reports {expect:?} and exits 35"),
+            || fatal_path(&ktest, crash, expect),
+        )?;
+    }
     let iso = s.step("build the ISO", || iso::build(&elf))?;
     s.step("integration tests (QEMU, serial shell)", || {
         integration_tests(&elf, &iso)
@@ -171,6 +177,44 @@ fn ktest_run(elf: &Path, smp: u32) -> Result<()> {
             "ktest kernel exited with {status} (want {KTEST_PASSED}); summary: {}; failures: {failed:?}",
             summary.unwrap_or("none printed")
         )),
+    }
+}
+
+/// isa-debug-exit status of a kernel that stopped on a fatal error.
+const KTEST_FATAL: i32 = 35;
+
+/// Crashes the ktest kernel can be told to cause (`crash=…` on its command line)
+/// and a line its report must contain. The stack overflow hits the guard page;
+/// the #PF cannot be delivered on the dead stack, so it is reported by the #DF
+/// handler on its IST stack, which names the guard page.
+const FATAL_PATHS: [(&str, &str); 3] = [
+    ("panic", "KERNEL PANIC on cpu 0"),
+    ("page-fault", "cr2 0x100000000000"),
+    ("stack-overflow", "stack overflow"),
+];
+
+/// Boots the ktest kernel at -smp 8 with `crash=<crash>`: it must print `expect`
+/// and leave QEMU with the failure status (after stopping the other CPUs).
+fn fatal_path(elf: &Path, crash: &str, expect: &str) -> Result<()> {
+    let machine = Qemu {
+        smp: 8,
+        cmdline: vec![format!("crash={crash}")],
+        ..Qemu::new(Boot::Kernel(elf.to_path_buf()))
+    };
+    let mut session = Session::qemu(&machine, false).map_err(|e| e.to_string())?;
+    let status = session.wait_exit(KTEST_TIMEOUT).ok_or_else(|| {
+        format!(
+            "crash={crash}: the kernel did not stop within {} s",
+            KTEST_TIMEOUT.as_secs()
+        )
+    })?;
+    let log = session.log();
+    if status.code() == Some(KTEST_FATAL) && log.contains(expect) {
+        Ok(())
+    } else {
+        Err(format!(
+            "crash={crash}: exit {status}, want {KTEST_FATAL} and {expect:?} in:\n{log}"
+        ))
     }
 }
 

@@ -21,6 +21,13 @@ static PLATFORM: spin::Once<Platform> = spin::Once::new();
 /// address the ACPI tables can be read from.
 static LOADER_RSDP: spin::Once<[u8; multiboot::RSDP_LEN]> = spin::Once::new();
 
+static CMDLINE: spin::Once<alloc::string::String> = spin::Once::new();
+
+/// The kernel command line the loader passed (empty if none).
+pub fn cmdline() -> &'static str {
+    CMDLINE.get().map_or("", |s| s.as_str())
+}
+
 /// The firmware's description of the machine (after boot).
 pub fn platform() -> &'static Platform {
     PLATFORM.get().expect("platform discovered at boot")
@@ -54,6 +61,7 @@ pub extern "C" fn kernel_entry_bsp(magic: u32, info: u32, boot_tsc: u64) -> ! {
         stop::enable_qemu_exit();
     }
     memory_init::init(&boot_info.memory);
+    CMDLINE.call_once(|| alloc::string::String::from(boot_info.cmdline()));
     boot_phases::mark("memory");
 
     let mode = apic::choose_mode();

@@ -1,7 +1,7 @@
 //! CPU exceptions: one clear report, then the machine stops.
 
 use super::idt::InterruptFrame;
-use super::{percpu, serial, stop};
+use super::{paging, percpu, serial, stop};
 use x86_64::registers::control::Cr2;
 
 const NAMES: [&str; 32] = [
@@ -48,9 +48,16 @@ pub fn fatal(frame: &InterruptFrame) -> ! {
         "\nEXCEPTION: {name} (vector {vector}) on cpu {cpu}\n  error code {:#x}  rip {:#x}  rsp {:#x}  cs {:#x}  rflags {:#x}\n",
         frame.error_code, frame.rip, frame.rsp, frame.cs, frame.rflags
     ));
-    if vector == 14 {
+    if vector == 14 || vector == 8 {
+        // A #DF on a kernel stack is most often a #PF that could not be
+        // delivered, so CR2 still names the address that faulted first.
         let cr2 = Cr2::read_raw();
         serial::emergency_write(format_args!("  cr2 {cr2:#x} (faulting address)\n"));
+        if paging::is_stack_guard(cr2) {
+            serial::emergency_write(format_args!(
+                "  stack overflow: {cr2:#x} is a stack guard page\n"
+            ));
+        }
     }
     stop::stop_machine()
 }

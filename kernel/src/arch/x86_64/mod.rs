@@ -39,6 +39,8 @@ pub use timer::tsc_hz;
 
 use core::sync::atomic::Ordering;
 
+pub use entry::cmdline;
+
 /// One CPU as `cpus` shows it.
 pub struct CpuInfo {
     pub index: usize,
@@ -78,6 +80,14 @@ pub fn send_wake_ipi(apic_id: u32) {
             lapic.send_ipi(apic_id, vectors::WAKE);
         }
     });
+}
+
+/// Reads an unmapped address (to test the page-fault report).
+#[cfg(feature = "ktest")]
+pub fn read_unmapped() -> u64 {
+    // SAFETY: not safe at all, on purpose: 0x1000_0000_0000 is canonical and
+    // never mapped, so this read raises the #PF under test and does not return.
+    unsafe { core::ptr::read_volatile(0x1000_0000_0000 as *const u64) }
 }
 
 /// Whether the guard page below the BSP's boot stack is (wrongly) mapped.

@@ -50,6 +50,29 @@ fn symbol(s: &u8) -> u64 {
     s as *const u8 as u64
 }
 
+/// The guard pages below the BSP's boot and IST stacks.
+fn bsp_guard_pages() -> [u64; 4] {
+    [
+        symbol(unsafe { &bsp_stack_guard }),
+        symbol(unsafe { &bsp_ist_df_guard }),
+        symbol(unsafe { &bsp_ist_nmi_guard }),
+        symbol(unsafe { &bsp_ist_mc_guard }),
+    ]
+}
+
+/// Whether `addr` lies in a stack guard page (an unmapped page of the stack
+/// area, or one below a BSP boot stack): a fault there is a stack overflow.
+/// Takes no lock, so exception reports may call it.
+pub fn is_stack_guard(addr: u64) -> bool {
+    use x86_64::structures::paging::Translate;
+    let page = addr & !0xFFF;
+    bsp_guard_pages().contains(&page)
+        || ((STACKS_BASE..KERNEL_VMA).contains(&addr)
+            && kernel_mapper()
+                .translate_addr(VirtAddr::new(addr))
+                .is_none())
+}
+
 /// Virtual address of physical address `phys` in the current mapping.
 pub fn phys_to_virt(phys: u64) -> u64 {
     phys + PHYS_BASE.load(Ordering::Relaxed)
@@ -162,12 +185,7 @@ pub fn activate(memory_map: &MemoryMap, early: &mut memory::EarlyFrames) {
         result.expect("direct map");
         phys += step;
     }
-    let guards = [
-        symbol(unsafe { &bsp_stack_guard }),
-        symbol(unsafe { &bsp_ist_df_guard }),
-        symbol(unsafe { &bsp_ist_nmi_guard }),
-        symbol(unsafe { &bsp_ist_mc_guard }),
-    ];
+    let guards = bsp_guard_pages();
     let (text, text_end) = (
         symbol(unsafe { &__text_start }),
         symbol(unsafe { &__text_end }),
