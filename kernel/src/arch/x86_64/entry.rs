@@ -24,6 +24,7 @@ static LOADER_RSDP: spin::Once<[u8; multiboot::RSDP_LEN]> = spin::Once::new();
 static CMDLINE: spin::Once<alloc::string::String> = spin::Once::new();
 
 /// The kernel command line the loader passed (empty if none).
+#[cfg(feature = "ktest")]
 pub fn cmdline() -> &'static str {
     CMDLINE.get().map_or("", |s| s.as_str())
 }
@@ -61,7 +62,8 @@ pub extern "C" fn kernel_entry_bsp(magic: u32, info: u32, boot_tsc: u64) -> ! {
         stop::enable_qemu_exit();
     }
     memory_init::init(&boot_info.memory);
-    CMDLINE.call_once(|| alloc::string::String::from(boot_info.cmdline()));
+    let cmdline = CMDLINE.call_once(|| alloc::string::String::from(boot_info.cmdline()));
+    log::info!("command line: {cmdline:?}");
     boot_phases::mark("memory");
 
     let mode = apic::choose_mode();

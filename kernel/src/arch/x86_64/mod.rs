@@ -39,6 +39,7 @@ pub use timer::tsc_hz;
 
 use core::sync::atomic::Ordering;
 
+#[cfg(feature = "ktest")]
 pub use entry::cmdline;
 
 /// One CPU as `cpus` shows it.
