@@ -7,21 +7,38 @@
 
 extern crate alloc;
 
+use executor::Priority;
+
 mod arch;
+mod bench;
 mod boot_phases;
 mod console;
 mod memory;
 mod panic;
+mod runtime;
 mod shell;
 
 #[cfg(feature = "ktest")]
 mod ktest;
 
-/// Runs on the BSP once every CPU is up: the shell (or, in a test build, the
-/// in-kernel tests).
+/// Runs on the BSP once every CPU is up: starts the executor with the shell
+/// task (in a test build, the in-kernel tests first).
 fn kernel_main() -> ! {
     boot_phases::mark("shell");
-    #[cfg(feature = "ktest")]
-    ktest::run_all();
-    shell::run()
+    runtime::start(|executor| {
+        executor
+            .build()
+            .name("shell")
+            .priority(Priority::High)
+            .spawn(async {
+                #[cfg(feature = "ktest")]
+                ktest::run_all();
+                shell::run().await
+            });
+    })
+}
+
+/// Runs on each AP once it is up: its executor worker.
+fn ap_main(index: usize) -> ! {
+    runtime::run_ap(index)
 }

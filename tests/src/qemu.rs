@@ -65,13 +65,24 @@ impl Qemu {
         Ok(())
     }
 
+    /// The `accel=` word of the kernel command line: how the kernel's benchmarks
+    /// label their figures (under icount, TSC ticks are instructions).
+    fn accel_word(&self) -> &'static str {
+        match (self.accel, self.icount) {
+            (Accel::Kvm, _) => "accel=kvm",
+            (Accel::Tcg, true) => "accel=tcg-icount",
+            (Accel::Tcg, false) => "accel=tcg",
+        }
+    }
+
     /// The full argument list after `qemu-system-x86_64`.
     pub fn args(&self) -> Vec<String> {
         let mut args: Vec<String> = Vec::new();
         match &self.boot {
             Boot::Kernel(elf) => {
                 args.extend(["-kernel".into(), elf.display().to_string()]);
-                let words: Vec<&str> = std::iter::once("qemu_exit")
+                let words: Vec<&str> = ["qemu_exit", self.accel_word()]
+                    .into_iter()
                     .chain(self.cmdline.iter().map(String::as_str))
                     .collect();
                 args.extend(["-append".into(), words.join(" ")]);
@@ -140,7 +151,7 @@ mod tests {
         let line = q.args().join(" ");
         assert_eq!(
             line,
-            "-kernel k.elf -append qemu_exit -serial stdio -display none -monitor none \
+            "-kernel k.elf -append qemu_exit accel=tcg-icount -serial stdio -display none -monitor none \
              -no-reboot -device isa-debug-exit,iobase=0xf4,iosize=0x04 -smp 8 -m 512M \
              -accel tcg -icount shift=0 -machine q35"
         );

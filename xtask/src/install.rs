@@ -81,6 +81,11 @@ pub fn bochs() -> Result<()> {
     )
 }
 
+/// Valgrind, whose callgrind counts the host baselines' instructions.
+pub fn valgrind() -> Result<()> {
+    ensure(&["valgrind"], &[], &["valgrind"])
+}
+
 /// Installs `packages` with apt unless every program in `programs` is on PATH and every
 /// path in `files` exists. Without root, fails with the command to run.
 fn ensure(programs: &[&str], files: &[&str], packages: &[&str]) -> Result<()> {

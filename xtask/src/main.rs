@@ -1,5 +1,6 @@
-//! `cargo xtask`: build, run, package and test MOHHOS.
+//! `cargo xtask`: build, run, package, test and benchmark MOHHOS.
 
+mod bench;
 mod bridge;
 mod cli;
 mod install;
@@ -41,6 +42,7 @@ fn main() -> ExitCode {
         Command::Run(args) => run::run(&args),
         Command::Test => test::test(),
         Command::Iso => iso::build_from_scratch().map(|iso| println!("{}", iso.display())),
+        Command::Bench(args) => bench::bench(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

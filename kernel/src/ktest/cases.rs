@@ -49,7 +49,7 @@ kernel_test!(every_cpu_took_a_timer_interrupt);
 fn ipi_reaches_every_cpu() {
     for cpu in arch::cpus().filter(|c| c.index != arch::cpu_index()) {
         let before = cpu.interrupts;
-        arch::send_wake_ipi(cpu.apic_id);
+        arch::wake_cpu(cpu.index);
         let deadline = arch::rdtsc() + arch::tsc_hz();
         while arch::cpus()
             .nth(cpu.index)
@@ -107,3 +107,34 @@ fn editor_handles_backspace_history_and_garbage() {
     );
 }
 kernel_test!(editor_handles_backspace_history_and_garbage);
+
+fn pinned_tasks_run_on_their_core() {
+    use core::sync::atomic::{AtomicUsize, Ordering};
+    static RAN: [AtomicUsize; 64] = [const { AtomicUsize::new(usize::MAX) }; 64];
+    let here = arch::cpu_index();
+    let others: Vec<usize> = (0..arch::online_cpus()).filter(|&c| c != here).collect();
+    for &core in &others {
+        let pinned = crate::runtime::executor()
+            .build()
+            .affinity(executor::Affinity::Pinned(core));
+        pinned.spawn_on(core, async move {
+            RAN[core].store(arch::cpu_index(), Ordering::Release);
+        });
+    }
+    let deadline = arch::rdtsc() + arch::tsc_hz();
+    while others
+        .iter()
+        .any(|&c| RAN[c].load(Ordering::Acquire) == usize::MAX)
+        && arch::rdtsc() < deadline
+    {
+        core::hint::spin_loop();
+    }
+    for &core in &others {
+        assert_eq!(
+            RAN[core].load(Ordering::Acquire),
+            core,
+            "task for core {core} did not run there"
+        );
+    }
+}
+kernel_test!(pinned_tasks_run_on_their_core);

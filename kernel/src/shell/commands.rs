@@ -2,7 +2,7 @@
 //! error message that the shell prints as one `error: …` line.
 
 use crate::arch::x86_64 as arch;
-use crate::{boot_phases, memory, println};
+use crate::{bench, boot_phases, memory, println, runtime};
 use alloc::format;
 use alloc::string::String;
 
@@ -14,15 +14,21 @@ pub const COMMANDS: &[(&str, &str, &str)] = &[
     ("help", "", "list the commands"),
     ("cpus", "", "list the processors and how many are online"),
     ("irqs", "", "interrupts taken by each CPU"),
+    (
+        "tasks",
+        "",
+        "executor: per core queue, steals, IPIs; per task state, priority, polls, run time",
+    ),
     ("mem", "", "physical memory and heap usage"),
     ("uptime", "", "time since the first kernel instruction"),
     ("boot", "", "boot time to the prompt, and each boot phase"),
     ("echo", "TEXT", "print TEXT"),
+    ("bench", "SUITE [--json]", "run benchmarks: all, executor"),
     ("poweroff", "", "power the machine off (ACPI S5)"),
 ];
 
 /// Runs one command line (already trimmed, not empty).
-pub fn run(line: &str) -> Outcome {
+pub async fn run(line: &str) -> Outcome {
     let (name, args) = line.split_once(char::is_whitespace).unwrap_or((line, ""));
     let args = args.trim();
     let no_args = |f: fn() -> Outcome| {
@@ -36,6 +42,7 @@ pub fn run(line: &str) -> Outcome {
         "help" => no_args(help),
         "cpus" => no_args(cpus),
         "irqs" => no_args(irqs),
+        "tasks" => no_args(tasks),
         "mem" => no_args(mem),
         "uptime" => no_args(uptime),
         "boot" => no_args(boot),
@@ -44,6 +51,7 @@ pub fn run(line: &str) -> Outcome {
             Ok(())
         }
         "poweroff" => no_args(poweroff),
+        "bench" => bench::run(args).await,
         _ => Err(format!("unknown command '{name}' (try 'help')")),
     }
 }
@@ -75,6 +83,39 @@ fn irqs() -> Outcome {
         println!(
             "cpu {} interrupts {} timer {}",
             cpu.index, cpu.interrupts, cpu.timer_interrupts
+        );
+    }
+    Ok(())
+}
+
+fn tasks() -> Outcome {
+    let snapshot = runtime::executor().snapshot();
+    println!("core  state     queue  timers  steals  ipis-sent  ipis-received  polls");
+    for c in &snapshot.cores {
+        println!(
+            "{:<5} {:<9} {:>5}  {:>6}  {:>6}  {:>9}  {:>13}  {}",
+            c.core,
+            format!("{:?}", c.state),
+            c.queue_len,
+            c.timers,
+            c.steals,
+            c.ipis_sent,
+            c.ipis_received,
+            c.polls
+        );
+    }
+    println!("injector {}", snapshot.injector_len);
+    println!("id    name              state      priority    core  polls  run-us");
+    for t in &snapshot.tasks {
+        println!(
+            "{:<5} {:<17} {:<10} {:<11} {:>4}  {:>5}  {}",
+            t.id.0,
+            t.name,
+            format!("{:?}", t.state),
+            format!("{:?}", t.priority),
+            t.home,
+            t.polls,
+            arch::ticks_to_us(t.run_ticks)
         );
     }
     Ok(())

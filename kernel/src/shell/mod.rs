@@ -4,18 +4,18 @@ mod commands;
 pub mod editor;
 
 use crate::arch::x86_64 as arch;
-use crate::{print, println};
+use crate::{print, println, runtime};
 use editor::{Editor, Line};
 
 /// The prompt, at the start of a line.
 pub const PROMPT: &str = "mohhos> ";
 
 /// Runs the shell for ever.
-pub fn run() -> ! {
+pub async fn run() {
     let mut editor = Editor::new();
     print!("{PROMPT}");
     loop {
-        let byte = match arch::read_byte() {
+        let byte = match runtime::serial::read().await {
             arch::Received::Byte(b) => b,
             arch::Received::Dropped(n) => {
                 println!("\nerror: input overflow, {n} bytes lost");
@@ -29,7 +29,7 @@ pub fn run() -> ! {
         match line {
             Line::Text(text) if text.trim().is_empty() => {}
             Line::Text(text) => {
-                if let Err(message) = commands::run(text.trim()) {
+                if let Err(message) = commands::run(text.trim()).await {
                     println!("error: {message}");
                 }
             }

@@ -24,7 +24,6 @@ static LOADER_RSDP: spin::Once<[u8; multiboot::RSDP_LEN]> = spin::Once::new();
 static CMDLINE: spin::Once<alloc::string::String> = spin::Once::new();
 
 /// The kernel command line the loader passed (empty if none).
-#[cfg(feature = "ktest")]
 pub fn cmdline() -> &'static str {
     CMDLINE.get().map_or("", |s| s.as_str())
 }
@@ -84,7 +83,7 @@ pub extern "C" fn kernel_entry_bsp(magic: u32, info: u32, boot_tsc: u64) -> ! {
         "timer: TSC {} kHz, LAPIC timer {} kHz, {}",
         rates.tsc_hz / 1000,
         rates.lapic_hz / 1000,
-        if super::cpu_features::has_tsc_deadline() {
+        if timer::deadline_mode() {
             "TSC-deadline mode"
         } else {
             "one-shot mode"
@@ -154,7 +153,5 @@ pub extern "C" fn ap_main(ticket: u32) -> ! {
     );
     *cpu.lapic() = Some(lapic);
     x86_64::instructions::interrupts::enable();
-    loop {
-        x86_64::instructions::hlt();
-    }
+    crate::ap_main(index)
 }

@@ -7,6 +7,15 @@ use super::idt::InterruptFrame;
 use super::{apic, exceptions, percpu, serial, stop, vectors};
 use core::sync::atomic::Ordering;
 
+static SINK: spin::Once<fn(u8)> = spin::Once::new();
+
+/// Sets the function told about every device interrupt and IPI after its handler
+/// ran (the executor's IRQ wakers). It runs in interrupt context: it must only
+/// record and wake.
+pub fn set_sink(sink: fn(u8)) {
+    SINK.call_once(|| sink);
+}
+
 /// Called by `interrupt_common` with the saved registers.
 pub extern "C" fn dispatch(frame: &mut InterruptFrame) {
     let vector = frame.vector as u8;
@@ -30,6 +39,9 @@ pub extern "C" fn dispatch(frame: &mut InterruptFrame) {
                 _ => {}
             }
             apic::raw::eoi();
+            if let Some(sink) = SINK.get() {
+                sink(vector);
+            }
         }
     }
 }

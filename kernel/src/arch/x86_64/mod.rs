@@ -28,18 +28,17 @@ mod vectors;
 
 pub use cpu_features::rdtsc;
 pub use heap::stats as heap_stats;
+pub use interrupts::set_sink as set_interrupt_sink;
 pub use serial::{
-    Received, emergency_write, read_byte, write_fmt as console_write_fmt,
+    Received, emergency_write, try_read_byte, write_fmt as console_write_fmt,
     write_str as console_write,
 };
 pub use stop::{EXIT_SUCCESS, exit_qemu, stop_machine};
-pub use timer::ticks_to_us;
-#[cfg(feature = "ktest")]
-pub use timer::tsc_hz;
+pub use timer::{ticks_to_us, tsc_hz};
+pub use vectors::COM1 as SERIAL_VECTOR;
 
 use core::sync::atomic::Ordering;
 
-#[cfg(feature = "ktest")]
 pub use entry::cmdline;
 
 /// One CPU as `cpus` shows it.
@@ -73,14 +72,37 @@ pub fn firmware_cpu_count() -> usize {
     entry::platform().cpus.len().max(1)
 }
 
-#[cfg(feature = "ktest")]
-/// Sends the wake-up IPI (whose only effect is to end a `hlt`) to `apic_id`.
-pub fn send_wake_ipi(apic_id: u32) {
+/// Sends the wake-up IPI (whose only effect is to end a `hlt`) to CPU `index`.
+pub fn wake_cpu(index: usize) {
+    let apic_id = percpu::cpu(index).apic_id.load(Ordering::Relaxed);
     x86_64::instructions::interrupts::without_interrupts(|| {
         if let Some(lapic) = percpu::current().lapic().as_mut() {
             lapic.send_ipi(apic_id, vectors::WAKE);
         }
     });
+}
+
+/// Number of CPUs online (their indices are `0..n`).
+pub fn online_cpus() -> usize {
+    cpus().count()
+}
+
+/// Halts the calling CPU until an interrupt or until the TSC reaches `deadline`,
+/// unless `may_sleep()` (checked with interrupts disabled, the last check before
+/// `sti; hlt`) says there is work.
+pub fn idle(deadline: Option<u64>, may_sleep: &dyn Fn() -> bool) {
+    use x86_64::instructions::interrupts;
+    interrupts::disable();
+    if !may_sleep() {
+        interrupts::enable();
+        return;
+    }
+    if let Some(deadline) = deadline
+        && let Some(lapic) = percpu::current().lapic().as_mut()
+    {
+        timer::arm_at_tsc(lapic, deadline);
+    }
+    interrupts::enable_and_hlt();
 }
 
 /// Reads an unmapped address (to test the page-fault report).

@@ -129,33 +129,19 @@ pub enum Received {
     Dropped(u64),
 }
 
-/// Takes the next received byte (or a loss report), halting the CPU until one
-/// arrives.
-pub fn read_byte() -> Received {
-    use x86_64::instructions::interrupts;
-    loop {
-        interrupts::disable();
-        let received = {
-            let mut rx = RX.lock();
-            if rx.dropped > 0 {
-                Some(Received::Dropped(core::mem::take(&mut rx.dropped)))
-            } else if rx.len > 0 {
-                let byte = rx.bytes[rx.head];
-                rx.head = (rx.head + 1) % RX_CAPACITY;
-                rx.len -= 1;
-                Some(Received::Byte(byte))
-            } else {
-                None
-            }
-        };
-        match received {
-            Some(r) => {
-                interrupts::enable();
-                return r;
-            }
-            // `sti; hlt`: an interrupt between the check and the halt still ends
-            // the halt, so no byte is missed.
-            None => interrupts::enable_and_hlt(),
+/// Takes the next received byte (or a loss report) if there is one.
+pub fn try_read_byte() -> Option<Received> {
+    x86_64::instructions::interrupts::without_interrupts(|| {
+        let mut rx = RX.lock();
+        if rx.dropped > 0 {
+            Some(Received::Dropped(core::mem::take(&mut rx.dropped)))
+        } else if rx.len > 0 {
+            let byte = rx.bytes[rx.head];
+            rx.head = (rx.head + 1) % RX_CAPACITY;
+            rx.len -= 1;
+            Some(Received::Byte(byte))
+        } else {
+            None
         }
-    }
+    })
 }

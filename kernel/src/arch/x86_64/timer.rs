@@ -6,7 +6,7 @@
 
 use super::apic::LocalApicHandle;
 use super::cpu_features::rdtsc;
-use core::sync::atomic::{AtomicU64, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use x86_64::instructions::port::Port;
 
 const PIT_HZ: u64 = 1_193_182;
@@ -15,6 +15,9 @@ const WINDOW_PIT_TICKS: u64 = PIT_HZ / 1000;
 
 static TSC_HZ: AtomicU64 = AtomicU64::new(0);
 static LAPIC_HZ: AtomicU64 = AtomicU64::new(0);
+/// Whether the LAPIC timer runs in TSC-deadline mode (CPUID, read once: CPUID
+/// is slow and traps under virtualisation).
+static DEADLINE_MODE: AtomicBool = AtomicBool::new(false);
 
 /// Measured rates.
 #[derive(Clone, Copy, Debug)]
@@ -52,6 +55,7 @@ pub fn calibrate(lapic: &mut LocalApicHandle) -> Rates {
         tsc_hz: tsc * PIT_HZ / WINDOW_PIT_TICKS,
         lapic_hz: lapic_ticks * PIT_HZ / WINDOW_PIT_TICKS,
     };
+    DEADLINE_MODE.store(super::cpu_features::has_tsc_deadline(), Ordering::Relaxed);
     TSC_HZ.store(rates.tsc_hz.max(1), Ordering::Relaxed);
     LAPIC_HZ.store(rates.lapic_hz.max(1), Ordering::Relaxed);
     rates
@@ -62,18 +66,31 @@ pub fn tsc_hz() -> u64 {
     TSC_HZ.load(Ordering::Relaxed).max(1)
 }
 
+/// Whether the timer uses TSC-deadline mode.
+pub fn deadline_mode() -> bool {
+    DEADLINE_MODE.load(Ordering::Relaxed)
+}
+
 /// Converts TSC ticks to microseconds.
 pub fn ticks_to_us(ticks: u64) -> u64 {
     (u128::from(ticks) * 1_000_000 / u128::from(tsc_hz())) as u64
 }
 
+/// Arms the calling CPU's timer to fire once when the TSC reaches `deadline`
+/// (at once if it already has).
+pub fn arm_at_tsc(lapic: &mut LocalApicHandle, deadline: u64) {
+    if DEADLINE_MODE.load(Ordering::Relaxed) {
+        lapic.arm_deadline(deadline);
+    } else {
+        let ticks = u128::from(deadline.saturating_sub(rdtsc()))
+            * u128::from(LAPIC_HZ.load(Ordering::Relaxed))
+            / u128::from(tsc_hz());
+        lapic.arm_oneshot(ticks.clamp(1, u128::from(u32::MAX)) as u32);
+    }
+}
+
 /// Arms the calling CPU's timer to fire once after `us` microseconds
 /// (TSC-deadline mode where the CPU has it, one-shot mode otherwise).
 pub fn arm_after_us(lapic: &mut LocalApicHandle, us: u64) {
-    if super::cpu_features::has_tsc_deadline() {
-        lapic.arm_deadline(rdtsc() + us * tsc_hz() / 1_000_000);
-    } else {
-        let ticks = us * LAPIC_HZ.load(Ordering::Relaxed) / 1_000_000;
-        lapic.arm_oneshot(ticks.clamp(1, u64::from(u32::MAX)) as u32);
-    }
+    arm_at_tsc(lapic, rdtsc() + us * tsc_hz() / 1_000_000);
 }

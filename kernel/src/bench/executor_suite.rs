@@ -1,0 +1,339 @@
+//! `bench executor`: the costs of the executor's basic operations.
+//!
+//! Each figure is measured from the shell task with the TSC around the
+//! operation. Cross-core figures depend on the other core's state (spinning or
+//! halted), which each measurement arranges; under QEMU's icount all vCPUs take
+//! turns on one host thread, so cross-core *latency* there is an artefact, while
+//! the instructions the waking core spends are exact.
+
+use super::Report;
+use crate::arch::x86_64 as arch;
+use crate::runtime::{executor, us_to_ticks};
+use alloc::string::String;
+use alloc::sync::Arc;
+use alloc::vec::Vec;
+use core::future::{Future, poll_fn};
+use core::pin::Pin;
+use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use core::task::{Context, Poll};
+use executor::Affinity;
+use futures_util::task::AtomicWaker;
+
+const WARMUP: usize = 50;
+const SAMPLES: usize = 1000;
+const CROSS_SAMPLES: usize = 200;
+const STEAL_TASKS: usize = 10_000;
+
+/// Runs every measurement of the suite.
+pub async fn run(report: &mut Report) -> Result<(), String> {
+    spawn_complete(report).await;
+    wake_same_core(report).await;
+    if arch::online_cpus() > 1 {
+        remote_wake(report, false).await;
+        remote_wake(report, true).await;
+        pingpong(report).await;
+        cacheline_pingpong(report).await;
+        stealing(report).await;
+        fanout(report).await;
+    }
+    sleep_error(report).await;
+    Ok(())
+}
+
+/// Completes on its second poll, after waking itself on the first.
+struct YieldOnce(bool);
+
+impl Future for YieldOnce {
+    type Output = ();
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        if self.0 {
+            Poll::Ready(())
+        } else {
+            self.0 = true;
+            cx.waker().wake_by_ref();
+            Poll::Pending
+        }
+    }
+}
+
+fn yield_now() -> YieldOnce {
+    YieldOnce(false)
+}
+
+async fn spawn_complete(report: &mut Report) {
+    let mut samples = Vec::with_capacity(SAMPLES);
+    for i in 0..WARMUP + SAMPLES {
+        let start = arch::rdtsc();
+        let _ = executor().spawn(async {}).await;
+        let ticks = arch::rdtsc() - start;
+        if i >= WARMUP {
+            samples.push(ticks);
+        }
+    }
+    report.ticks("executor.spawn_complete", &mut samples);
+}
+
+async fn wake_same_core(report: &mut Report) {
+    let mut samples = Vec::with_capacity(SAMPLES);
+    for i in 0..WARMUP + SAMPLES {
+        let start = arch::rdtsc();
+        yield_now().await;
+        let ticks = arch::rdtsc() - start;
+        if i >= WARMUP {
+            samples.push(ticks);
+        }
+    }
+    report.ticks("executor.wake_same_core", &mut samples);
+}
+
+/// State shared with a task parked on another core.
+#[derive(Default)]
+struct Parked {
+    waker: AtomicWaker,
+    stop: AtomicBool,
+}
+
+fn other_core() -> usize {
+    (arch::cpu_index() + 1) % arch::online_cpus()
+}
+
+/// Spawns a task pinned on `core` that keeps its waker in `parked` until stopped.
+fn park_on(core: usize, parked: &Arc<Parked>) {
+    let parked = parked.clone();
+    executor()
+        .build()
+        .name("bench-parked")
+        .affinity(Affinity::Pinned(core))
+        .spawn_on(
+            core,
+            poll_fn(move |cx| {
+                parked.waker.register(cx.waker());
+                if parked.stop.load(Ordering::Acquire) {
+                    Poll::Ready(())
+                } else {
+                    Poll::Pending
+                }
+            }),
+        );
+}
+
+/// Spawns a task pinned on `core` that yields until `stop`: keeps that core busy.
+fn spin_on(core: usize, stop: &Arc<AtomicBool>) {
+    let stop = stop.clone();
+    executor()
+        .build()
+        .name("bench-spinner")
+        .affinity(Affinity::Pinned(core))
+        .spawn_on(core, async move {
+            while !stop.load(Ordering::Acquire) {
+                yield_now().await;
+            }
+        });
+}
+
+/// Cost for the waking core of waking a task owned by another core, which is
+/// busy (`spinning`: no IPI needed) or halted (the wake sends an IPI).
+async fn remote_wake(report: &mut Report, spinning: bool) {
+    let target = other_core();
+    let parked = Arc::new(Parked::default());
+    let stop_spinner = Arc::new(AtomicBool::new(false));
+    if spinning {
+        spin_on(target, &stop_spinner);
+    }
+    park_on(target, &parked);
+    let before = executor().snapshot().cores[arch::cpu_index()].ipis_sent;
+    let mut samples = Vec::with_capacity(CROSS_SAMPLES);
+    while samples.len() < CROSS_SAMPLES {
+        // Waiting by sleeping (not spinning) lets the target run even where
+        // vCPUs take turns; the 200 µs also let an idle target halt.
+        executor().sleep(us_to_ticks(200)).await;
+        let Some(waker) = parked.waker.take() else {
+            continue;
+        };
+        let start = arch::rdtsc();
+        waker.wake();
+        samples.push(arch::rdtsc() - start);
+    }
+    let ipis = executor().snapshot().cores[arch::cpu_index()]
+        .ipis_sent
+        .saturating_sub(before);
+    parked.stop.store(true, Ordering::Release);
+    stop_spinner.store(true, Ordering::Release);
+    if let Some(waker) = parked.waker.take() {
+        waker.wake();
+    }
+    let name = if spinning {
+        "executor.remote_wake"
+    } else {
+        "executor.remote_wake_halted"
+    };
+    report.ticks(name, &mut samples);
+    report.value(&alloc::format!("{name}.ipis"), "count", ipis);
+}
+
+/// Two tasks on two cores waking each other: one round trip per sample (the
+/// other core halts in between, so each wake carries an IPI).
+async fn pingpong(report: &mut Report) {
+    struct Court {
+        turn: AtomicU64,
+        ping: AtomicWaker,
+        pong: AtomicWaker,
+        stop: AtomicBool,
+    }
+    let court = Arc::new(Court {
+        turn: AtomicU64::new(0),
+        ping: AtomicWaker::new(),
+        pong: AtomicWaker::new(),
+        stop: AtomicBool::new(false),
+    });
+    let target = other_core();
+    let remote = court.clone();
+    executor()
+        .build()
+        .name("bench-pong")
+        .affinity(Affinity::Pinned(target))
+        .spawn_on(
+            target,
+            poll_fn(move |cx| {
+                loop {
+                    remote.pong.register(cx.waker());
+                    if remote.stop.load(Ordering::Acquire) {
+                        return Poll::Ready(());
+                    }
+                    let turn = remote.turn.load(Ordering::Acquire);
+                    if turn % 2 == 1 {
+                        remote.turn.store(turn + 1, Ordering::Release);
+                        remote.ping.wake();
+                        continue;
+                    }
+                    return Poll::Pending;
+                }
+            }),
+        );
+    let mut samples = Vec::with_capacity(CROSS_SAMPLES);
+    for i in 0..WARMUP + CROSS_SAMPLES {
+        let start = arch::rdtsc();
+        let served = court.turn.fetch_add(1, Ordering::AcqRel) + 1;
+        court.pong.wake();
+        poll_fn(|cx| {
+            court.ping.register(cx.waker());
+            if court.turn.load(Ordering::Acquire) > served {
+                Poll::Ready(())
+            } else {
+                Poll::Pending
+            }
+        })
+        .await;
+        if i >= WARMUP {
+            samples.push(arch::rdtsc() - start);
+        }
+    }
+    court.stop.store(true, Ordering::Release);
+    court.pong.wake();
+    report.ticks("executor.pingpong_rtt", &mut samples);
+}
+
+/// The physical floor: a cache line bounced between two cores by two tasks
+/// spinning on it (no executor involvement), one round trip per sample.
+async fn cacheline_pingpong(report: &mut Report) {
+    if report.vcpus_take_turns() {
+        report.note("executor.cacheline_rtt skipped: under icount vCPUs take turns, so two spinning cores meet once per 100 ms");
+        return;
+    }
+    let line = Arc::new(AtomicU64::new(0));
+    let target = other_core();
+    let remote = line.clone();
+    let rounds = (WARMUP + CROSS_SAMPLES) as u64;
+    let echo = executor()
+        .build()
+        .name("bench-echo")
+        .affinity(Affinity::Pinned(target))
+        .spawn_on(target, async move {
+            for round in 0..rounds {
+                while remote.load(Ordering::Acquire) != 2 * round + 1 {
+                    core::hint::spin_loop();
+                }
+                remote.store(2 * round + 2, Ordering::Release);
+            }
+        });
+    let mut samples = Vec::with_capacity(CROSS_SAMPLES);
+    for round in 0..rounds {
+        let start = arch::rdtsc();
+        line.store(2 * round + 1, Ordering::Release);
+        while line.load(Ordering::Acquire) != 2 * round + 2 {
+            core::hint::spin_loop();
+        }
+        if round >= WARMUP as u64 {
+            samples.push(arch::rdtsc() - start);
+        }
+    }
+    let _ = echo.await;
+    report.ticks("executor.cacheline_rtt", &mut samples);
+}
+
+fn busy_work(iterations: u64) -> u64 {
+    let mut x = 1u64;
+    for i in 0..iterations {
+        x = core::hint::black_box(x ^ i).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
+    x
+}
+
+/// 10 000 small tasks spawned on one core: the share each core ran.
+async fn stealing(report: &mut Report) {
+    let cpus = arch::online_cpus();
+    let ran: Arc<Vec<AtomicU64>> = Arc::new((0..cpus).map(|_| AtomicU64::new(0)).collect());
+    let home = arch::cpu_index();
+    let mut handles = Vec::with_capacity(STEAL_TASKS);
+    for _ in 0..STEAL_TASKS {
+        let ran = ran.clone();
+        handles.push(executor().spawn_on(home, async move {
+            busy_work(500);
+            ran[arch::cpu_index()].fetch_add(1, Ordering::Relaxed);
+        }));
+    }
+    for handle in handles {
+        let _ = handle.await;
+    }
+    for (cpu, count) in ran.iter().enumerate() {
+        let share = count.load(Ordering::Relaxed) * 1000 / STEAL_TASKS as u64;
+        report.ratio(&alloc::format!("executor.steal_share.cpu{cpu}"), share);
+    }
+}
+
+/// The same CPU-bound work as many tasks on one core, then spread over all:
+/// the ratio of the two elapsed times.
+async fn fanout(report: &mut Report) {
+    const CHUNKS: usize = 64;
+    const WORK: u64 = 20_000;
+    let elapsed = |affinity: fn(usize) -> Affinity| async move {
+        let start = arch::rdtsc();
+        let handles: Vec<_> = (0..CHUNKS)
+            .map(|i| {
+                executor()
+                    .build()
+                    .affinity(affinity(i))
+                    .spawn_anywhere(async { busy_work(WORK) })
+            })
+            .collect();
+        for handle in handles {
+            let _ = handle.await;
+        }
+        arch::rdtsc() - start
+    };
+    let one = elapsed(|_| Affinity::Pinned(0)).await;
+    let all = elapsed(|_| Affinity::Any).await;
+    report.ratio("executor.fanout_speedup", one * 1000 / all.max(1));
+}
+
+/// How late `sleep(1 ms)` wakes, in ticks.
+async fn sleep_error(report: &mut Report) {
+    let ticks = us_to_ticks(1000);
+    let mut samples = Vec::with_capacity(50);
+    for _ in 0..50 {
+        let start = arch::rdtsc();
+        executor().sleep(ticks).await;
+        samples.push((arch::rdtsc() - start).saturating_sub(ticks));
+    }
+    report.ticks("executor.sleep_1ms_late", &mut samples);
+}

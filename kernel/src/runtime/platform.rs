@@ -1,0 +1,39 @@
+//! The executor's view of the machine: per-CPU index, TSC, wake-up IPIs and
+//! `sti; hlt`.
+
+use crate::arch::x86_64 as arch;
+use executor::Platform;
+
+/// The PC as an executor platform.
+pub struct KernelPlatform {
+    cores: usize,
+}
+
+impl KernelPlatform {
+    /// A platform of `cores` CPUs (indices `0..cores`).
+    pub fn new(cores: usize) -> Self {
+        Self { cores }
+    }
+}
+
+impl Platform for KernelPlatform {
+    fn current_core(&self) -> Option<usize> {
+        Some(arch::cpu_index())
+    }
+
+    fn core_count(&self) -> usize {
+        self.cores
+    }
+
+    fn now(&self) -> u64 {
+        arch::rdtsc()
+    }
+
+    fn notify(&self, core: usize) {
+        arch::wake_cpu(core);
+    }
+
+    fn idle(&self, deadline: Option<u64>, may_sleep: &dyn Fn() -> bool) {
+        arch::idle(deadline, may_sleep);
+    }
+}
