@@ -140,7 +140,10 @@ impl<P: Platform> Shared<P> {
         } else {
             queues.inbox.push(lane, task);
         }
-        if self.here() != Some(core) && !self.wake_core(core) && !pinned {
+        // Work conservation: unless pinned, the task is stealable, so when its
+        // core is this one (busy) or could not be woken, another idle core is.
+        let woken = self.here() != Some(core) && self.wake_core(core);
+        if !woken && !pinned {
             self.wake_idle_core();
         }
     }

@@ -470,3 +470,26 @@ fn shutdown_cancels_everything_and_later_spawns() {
     assert_eq!(poll_handle(&mut late), Some(Err(JoinError::Cancelled)));
     assert!(exec.snapshot().tasks.is_empty());
 }
+
+#[test]
+fn spawn_on_own_core_wakes_a_halted_core_to_steal() {
+    let exec = simulated(2);
+    let mut w1 = exec.worker(1).unwrap();
+    let (p, e) = (exec.clone(), exec.clone());
+    let spawned = Arc::new(std::sync::Mutex::new(None));
+    let slot = spawned.clone();
+    // While core 1 is halted, core 0 (busy) queues a task on its own inbox: the
+    // task is stealable, so the halted core must be told.
+    exec.platform().push_idle_hook(move || {
+        p.platform().act_as(0);
+        *slot.lock().unwrap() = Some(p.spawn_on(0, async {}));
+        assert_eq!(p.platform().take_notified(), vec![1]);
+        p.platform().act_as(1);
+    });
+    exec.platform().push_idle_hook(move || e.shutdown());
+    exec.platform().act_as(1);
+    w1.run();
+    let handle = spawned.lock().unwrap().take().unwrap();
+    assert!(handle.is_finished(), "core 1 stole and ran the task");
+    assert_eq!(exec.snapshot().cores[1].steals, 1);
+}
