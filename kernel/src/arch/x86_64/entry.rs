@@ -48,6 +48,7 @@ pub extern "C" fn kernel_entry_bsp(magic: u32, info: u32, boot_tsc: u64) -> ! {
     };
     gdt::load(percpu::current().tables(), ist);
     idt::load();
+    ioapic::disable_legacy_pic();
     log::info!("MOHHOS booting");
     let Some(boot_info) = multiboot::parse(magic, info) else {
         log::error!("not started by a multiboot loader (magic {magic:#x}); stopping");
@@ -118,7 +119,6 @@ pub extern "C" fn kernel_entry_bsp(magic: u32, info: u32, boot_tsc: u64) -> ! {
         }
     };
     let platform = PLATFORM.call_once(|| platform);
-    ioapic::disable_legacy_pic();
     if !ioapic::route_isa_irq(platform, 4, vectors::COM1, bsp_apic_id) {
         log::warn!("no I/O APIC: serial input unavailable");
     }

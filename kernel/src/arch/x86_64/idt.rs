@@ -123,6 +123,7 @@ entry_stubs! {
     vector_25 = 25; vector_26 = 26; vector_27 = 27; vector_28 = 28;
     vector_29 = 29 error_code; vector_30 = 30 error_code; vector_31 = 31;
     vector_timer = 0x20; vector_apic_error = 0x21; vector_wake = 0x22; vector_com1 = 0x24;
+    vector_pic_spurious_master = 0x37; vector_pic_spurious_slave = 0x3F;
     vector_spurious = 0xFF;
 }
 

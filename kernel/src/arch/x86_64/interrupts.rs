@@ -27,7 +27,10 @@ pub extern "C" fn dispatch(frame: &mut InterruptFrame) {
             exceptions::fatal(frame);
         }
         0..=31 => exceptions::fatal(frame),
+        // Spurious interrupts need no EOI (a spurious IRQ 15 would want one at
+        // the master PIC, whose lines are all masked anyway).
         vectors::SPURIOUS => {}
+        v if v == vectors::LEGACY_PIC_BASE + 7 || v == vectors::LEGACY_PIC_BASE + 15 => {}
         _ => {
             let cpu = percpu::current();
             cpu.interrupts.fetch_add(1, Ordering::Relaxed);

@@ -2,15 +2,30 @@
 
 use super::acpi::Platform;
 use super::paging::phys_to_virt;
+use super::vectors;
 use x2apic::ioapic::{IoApic, IrqFlags, IrqMode, RedirectionTableEntry};
 
-/// Masks the legacy 8259 PICs so that only the APICs deliver interrupts.
+/// Moves the legacy 8259 PICs' vectors off the exception range (the BIOS leaves
+/// them at 0x08–0x0F, where a stray or spurious IRQ 7 would look like an
+/// exception) to `vectors::LEGACY_PIC_BASE`, and masks every line, so that only
+/// the APICs deliver interrupts.
 pub fn disable_legacy_pic() {
-    // SAFETY: ports 0x21 and 0xA1 are the 8259 data ports; writing 0xFF masks
-    // every line, which is all we want from them.
+    use x86_64::instructions::port::Port;
+    let (mut master_cmd, mut master_data) = (Port::<u8>::new(0x20), Port::<u8>::new(0x21));
+    let (mut slave_cmd, mut slave_data) = (Port::<u8>::new(0xA0), Port::<u8>::new(0xA1));
+    // SAFETY: ports 0x20/0x21 and 0xA0/0xA1 are the two 8259s; this is their
+    // standard initialisation (ICW1–ICW4) followed by masking every line.
     unsafe {
-        x86_64::instructions::port::Port::<u8>::new(0x21).write(0xFF);
-        x86_64::instructions::port::Port::<u8>::new(0xA1).write(0xFF);
+        master_cmd.write(0x11);
+        slave_cmd.write(0x11);
+        master_data.write(vectors::LEGACY_PIC_BASE);
+        slave_data.write(vectors::LEGACY_PIC_BASE + 8);
+        master_data.write(4);
+        slave_data.write(2);
+        master_data.write(1);
+        slave_data.write(1);
+        master_data.write(0xFF);
+        slave_data.write(0xFF);
     }
 }
 

@@ -14,5 +14,8 @@ pub const APIC_ERROR: u8 = 0x21;
 pub const WAKE: u8 = 0x22;
 /// COM1 receive (ISA IRQ 4 through the I/O APIC).
 pub const COM1: u8 = 0x24;
+/// First of the 16 vectors the masked legacy PICs are moved to; only their
+/// spurious interrupts (IRQ 7 and 15) can still arrive, and are ignored.
+pub const LEGACY_PIC_BASE: u8 = 0x30;
 /// Local APIC spurious interrupt.
 pub const SPURIOUS: u8 = 0xFF;
