@@ -12,7 +12,9 @@ use crate::kernel::{self, Flavor};
 use crate::{bridge, iso};
 
 /// The gdb command matching `--gdb`.
-const GDB: &str = "gdb target/x86_64-unknown-none/release/mohhos -ex 'target remote :1234'";
+/// QEMU loads the kernel after gdb attaches, so breakpoints must be hardware ones.
+const GDB: &str = "gdb target/x86_64-unknown-none/release/mohhos -ex 'target remote :1234' \
+                   -ex 'hbreak mohhos::kernel_main' -ex continue";
 
 /// Runs `cargo xtask run`.
 pub fn run(args: &RunArgs) -> Result<()> {

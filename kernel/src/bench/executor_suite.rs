@@ -301,19 +301,20 @@ async fn stealing(report: &mut Report) {
     }
 }
 
-/// The same CPU-bound work as many tasks on one core, then spread over all:
-/// the ratio of the two elapsed times.
+/// The same CPU-bound work (64 tasks) pinned round-robin on the first k cores,
+/// for k = 1..=N: the speed-up over one core for each k.
 async fn fanout(report: &mut Report) {
     const CHUNKS: usize = 64;
     const WORK: u64 = 20_000;
-    let elapsed = |affinity: fn(usize) -> Affinity| async move {
+    let elapsed = |cores: usize| async move {
         let start = arch::rdtsc();
         let handles: Vec<_> = (0..CHUNKS)
             .map(|i| {
+                let core = i % cores;
                 executor()
                     .build()
-                    .affinity(affinity(i))
-                    .spawn_anywhere(async { busy_work(WORK) })
+                    .affinity(Affinity::Pinned(core))
+                    .spawn_on(core, async { busy_work(WORK) })
             })
             .collect();
         for handle in handles {
@@ -321,9 +322,17 @@ async fn fanout(report: &mut Report) {
         }
         arch::rdtsc() - start
     };
-    let one = elapsed(|_| Affinity::Pinned(0)).await;
-    let all = elapsed(|_| Affinity::Any).await;
-    report.ratio("executor.fanout_speedup", one * 1000 / all.max(1));
+    let one = elapsed(1).await;
+    let cpus = arch::online_cpus();
+    for cores in 2..=cpus {
+        let speedup = one * 1000 / elapsed(cores).await.max(1);
+        let name = if cores == cpus {
+            String::from("executor.fanout_speedup")
+        } else {
+            alloc::format!("executor.fanout_speedup.cores{cores}")
+        };
+        report.ratio(&name, speedup);
+    }
 }
 
 /// How late `sleep(1 ms)` wakes, in ticks.
