@@ -22,8 +22,10 @@ pub(crate) struct CoreQueues {
     pub(crate) idle: IdleState,
     /// A `Worker` exists for this core.
     pub(crate) claimed: AtomicBool,
+    /// Written by this core's worker only.
     pub(crate) steals: AtomicU64,
     pub(crate) ipis_sent: AtomicU64,
+    /// Written by this core's worker only.
     pub(crate) polls: AtomicU64,
 }
 
@@ -43,11 +45,10 @@ impl CoreQueues {
         }
     }
 
-    /// Whether this core has queued work in `lane` (excluding the LIFO slot).
-    pub(crate) fn has_work(&self, lane: Priority) -> bool {
-        self.rings.get(lane).len() > 0
-            || self.inbox.lane_len(lane) > 0
-            || self.pinned.lane_len(lane) > 0
+    /// The lanes with work in this core's inbox or pinned queue (one bit per lane).
+    #[inline]
+    pub(crate) fn remote_mask(&self) -> u8 {
+        self.inbox.mask() | self.pinned.mask()
     }
 
     /// Queued tasks (excluding the LIFO slot), for statistics.
@@ -58,5 +59,12 @@ impl CoreQueues {
 
     pub(crate) fn count(counter: &AtomicU64) {
         counter.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Counts on a counter only this core's worker writes: a load and a store, no RMW.
+    #[inline]
+    pub(crate) fn count_owned(counter: &AtomicU64) {
+        let n = counter.load(Ordering::Relaxed);
+        counter.store(n + 1, Ordering::Relaxed);
     }
 }

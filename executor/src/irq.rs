@@ -79,6 +79,7 @@ impl<const N: usize> IrqWakers<N> {
     }
 
     /// Whether some `fire` has not been dispatched yet.
+    #[inline]
     pub fn is_pending(&self) -> bool {
         self.pending.load(Ordering::SeqCst)
     }

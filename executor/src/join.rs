@@ -3,18 +3,19 @@
 //! Choice: dropping a `JoinHandle` *detaches* the task (it keeps running, its output is
 //! dropped); only [`JoinHandle::abort`] (or [`TaskRef::abort`]) cancels.
 //!
-//! Invariant: the output is written by the task before the state becomes `COMPLETE`, and the
-//! handle reads it only after observing `COMPLETE` (acquire), having registered its waker
-//! first, so a completion is never missed.
+//! Invariant: the output is written by the task (into its stage box, `task.rs`) before the
+//! state becomes `COMPLETE`, and the handle reads it only after observing `COMPLETE`
+//! (acquire), having registered its waker first, so a completion is never missed. The output
+//! is fetched through `&mut dyn Any` (an `Option<T>` the stage downcasts), so no separate
+//! output allocation is needed.
 
-use alloc::sync::Arc;
 use core::fmt;
 use core::future::Future;
 use core::pin::Pin;
 use core::task::{Context, Poll};
 
 use crate::state::COMPLETE;
-use crate::sync::Mutex;
+use crate::task::TaskCell;
 use crate::task_ref::{TaskId, TaskRef};
 
 /// Why a task produced no output.
@@ -30,18 +31,23 @@ impl fmt::Display for JoinError {
     }
 }
 
-/// Where a task leaves its output for the handle.
-pub(crate) type OutputSlot<T> = Arc<Mutex<Option<T>>>;
-
 /// Owned handle to a spawned task; `.await` it for the output.
 pub struct JoinHandle<T> {
     task: TaskRef,
-    output: OutputSlot<T>,
+    /// `take_output::<T>`, fixed at spawn (where `T: 'static` is known).
+    take: fn(&TaskCell) -> Option<T>,
+}
+
+/// Moves a completed task's output out of its stage box.
+pub(crate) fn take_output<T: 'static>(cell: &TaskCell) -> Option<T> {
+    let mut output: Option<T> = None;
+    cell.stage.lock().as_mut().take_output(&mut output);
+    output
 }
 
 impl<T> JoinHandle<T> {
-    pub(crate) fn new(task: TaskRef, output: OutputSlot<T>) -> Self {
-        Self { task, output }
+    pub(crate) fn new(task: TaskRef, take: fn(&TaskCell) -> Option<T>) -> Self {
+        Self { task, take }
     }
 
     /// The task's hint and inspection handle.
@@ -76,7 +82,9 @@ impl<T> Future for JoinHandle<T> {
         if cell.state.load() & COMPLETE == 0 {
             return Poll::Pending;
         }
-        Poll::Ready(self.output.lock().take().ok_or(JoinError::Cancelled))
+        // COMPLETE (acquire) is set after the output was stored and the stage unlocked; the
+        // stage lock is free from then on (only the RUNNING owner took it).
+        Poll::Ready((self.take)(cell).ok_or(JoinError::Cancelled))
     }
 }
 

@@ -2,58 +2,83 @@
 //!
 //! Used for the global injector and for each core's inbox (tasks sent to that core by other
 //! cores). Invariants: the lock is held only to push or pop, never across a poll or a wake;
-//! `len[lane]` is updated inside the lock with `SeqCst`, after the push, so a core that sets
-//! HALTED and then reads `len` (the idle handshake) sees every push whose pusher did not
-//! see HALTED.
+//! the `mask` of non-empty lanes is updated inside the lock with `SeqCst`, after the push, so
+//! a core that sets HALTED and then reads `mask` (the idle handshake) sees every push whose
+//! pusher did not see HALTED. The mask changes only when a lane turns empty or non-empty.
 
 use alloc::collections::VecDeque;
 use alloc::vec::Vec;
 
 use crate::priority::{Lanes, Priority};
-use crate::sync::{AtomicUsize, Mutex, Ordering};
+use crate::sync::{AtomicU8, Mutex, Ordering};
 
 pub(crate) struct LaneQueue<T> {
     lanes: Mutex<Lanes<VecDeque<T>>>,
-    len: Lanes<AtomicUsize>,
+    /// Bit `lane.index()` set iff that lane is non-empty. Written only under the lock (on an
+    /// empty/non-empty transition), read without it.
+    mask: AtomicU8,
+}
+
+#[inline]
+pub(crate) const fn bit(lane: Priority) -> u8 {
+    1 << lane.index()
 }
 
 impl<T> LaneQueue<T> {
     pub(crate) fn new() -> Self {
         Self {
             lanes: Mutex::new(Lanes::new(|_| VecDeque::new())),
-            len: Lanes::new(|_| AtomicUsize::new(0)),
+            mask: AtomicU8::new(0),
+        }
+    }
+
+    /// Under the lock: publishes whether `lane` is now non-empty.
+    #[inline]
+    fn publish(&self, lane: Priority, non_empty: bool) {
+        let mask = self.mask.load(Ordering::Relaxed);
+        let next = if non_empty {
+            mask | bit(lane)
+        } else {
+            mask & !bit(lane)
+        };
+        if next != mask {
+            self.mask.store(next, Ordering::SeqCst);
         }
     }
 
     pub(crate) fn push(&self, lane: Priority, task: T) {
         let mut lanes = self.lanes.lock();
-        lanes.get_mut(lane).push_back(task);
-        self.len.get(lane).fetch_add(1, Ordering::SeqCst);
+        let queue = lanes.get_mut(lane);
+        queue.push_back(task);
+        if queue.len() == 1 {
+            self.publish(lane, true);
+        }
     }
 
     pub(crate) fn push_batch(&self, lane: Priority, tasks: impl IntoIterator<Item = T>) {
         let mut lanes = self.lanes.lock();
         let queue = lanes.get_mut(lane);
-        let before = queue.len();
         queue.extend(tasks);
-        self.len
-            .get(lane)
-            .fetch_add(queue.len() - before, Ordering::SeqCst);
+        let non_empty = !queue.is_empty();
+        self.publish(lane, non_empty);
     }
 
     pub(crate) fn pop(&self, lane: Priority) -> Option<T> {
-        if self.lane_len(lane) == 0 {
+        if !self.has(lane) {
             return None;
         }
         let mut lanes = self.lanes.lock();
-        let task = lanes.get_mut(lane).pop_front()?;
-        self.len.get(lane).fetch_sub(1, Ordering::SeqCst);
+        let queue = lanes.get_mut(lane);
+        let task = queue.pop_front()?;
+        if queue.is_empty() {
+            self.publish(lane, false);
+        }
         Some(task)
     }
 
     /// Takes about half (rounded up) of the highest non-empty lane, oldest first.
     pub(crate) fn pop_half(&self) -> Option<(Priority, Vec<T>)> {
-        if self.total() == 0 {
+        if self.mask() == 0 {
             return None;
         }
         let mut lanes = self.lanes.lock();
@@ -63,7 +88,8 @@ impl<T> LaneQueue<T> {
         let queue = lanes.get_mut(lane);
         let n = queue.len() - queue.len() / 2;
         let batch: Vec<T> = queue.drain(..n).collect();
-        self.len.get(lane).fetch_sub(n, Ordering::SeqCst);
+        let non_empty = !queue.is_empty();
+        self.publish(lane, non_empty);
         Some((lane, batch))
     }
 
@@ -73,17 +99,27 @@ impl<T> LaneQueue<T> {
         let mut all = Vec::new();
         for lane in Priority::ALL {
             all.extend(lanes.get_mut(lane).drain(..));
-            self.len.get(lane).store(0, Ordering::SeqCst);
+            self.publish(lane, false);
         }
         all
     }
 
-    pub(crate) fn lane_len(&self, lane: Priority) -> usize {
-        self.len.get(lane).load(Ordering::SeqCst)
+    /// The non-empty lanes, one bit each ([`bit`]).
+    #[inline]
+    pub(crate) fn mask(&self) -> u8 {
+        self.mask.load(Ordering::SeqCst)
     }
 
+    /// Whether `lane` is non-empty.
+    #[inline]
+    pub(crate) fn has(&self, lane: Priority) -> bool {
+        self.mask() & bit(lane) != 0
+    }
+
+    /// Queued tasks (takes the lock: statistics only).
     pub(crate) fn total(&self) -> usize {
-        Priority::ALL.iter().map(|&l| self.lane_len(l)).sum()
+        let lanes = self.lanes.lock();
+        lanes.0.iter().map(VecDeque::len).sum()
     }
 }
 

@@ -6,7 +6,7 @@ use alloc::vec::Vec;
 
 use loom::thread;
 
-use crate::idle::IdleState;
+use crate::idle::{IdleCounts, IdleState};
 use crate::lane_queue::LaneQueue;
 use crate::priority::Priority;
 use crate::ring::Ring;
@@ -124,7 +124,7 @@ fn injector_is_mpmc() {
         let mut got: Vec<u32> = consumer.join().unwrap().into_iter().collect();
         got.extend(core::iter::from_fn(|| q.pop(Priority::Normal)));
         assert_eq!(sorted(got), [1, 2]);
-        assert_eq!(q.total(), 0);
+        assert_eq!(q.mask(), 0);
     });
 }
 
@@ -198,9 +198,10 @@ fn halt_handshake_never_loses_work() {
                 })
             })
             .collect();
-        idle.set_spinning();
-        idle.prepare_halt();
-        let saw_work = queue.total() > 0;
+        let counts = IdleCounts::new();
+        idle.set_spinning(&counts);
+        idle.prepare_halt(&counts);
+        let saw_work = queue.mask() != 0;
         let ipis = wakers
             .into_iter()
             .map(|w| w.join().unwrap())
@@ -213,5 +214,35 @@ fn halt_handshake_never_loses_work() {
         );
         // After an IPI the last check before `hlt` refuses to sleep.
         assert!(ipis == 0 || !idle.may_sleep());
+    });
+}
+
+/// Work conservation through the idle counts (`Shared::wake_idle_core`): a core spins, then
+/// halts and re-checks; a pusher publishes work, fences and reads the halted count, claiming
+/// the core only when it is non-zero. The core either sees the work or gets the IPI.
+#[test]
+fn idle_counts_never_hide_a_halted_core() {
+    model(|| {
+        let counts = Arc::new(IdleCounts::new());
+        let idle = Arc::new(IdleState::new());
+        let queue = Arc::new(LaneQueue::<u32>::new());
+        let pusher = {
+            let (counts, idle, queue) = (counts.clone(), idle.clone(), queue.clone());
+            thread::spawn(move || {
+                queue.push(Priority::Normal, 1);
+                crate::sync::fence(Ordering::SeqCst);
+                counts.halted() > 0 && idle.claim_wake()
+            })
+        };
+        idle.set_spinning(&counts);
+        idle.prepare_halt(&counts);
+        let saw_work = queue.mask() != 0;
+        let ipi = pusher.join().unwrap();
+        assert!(
+            saw_work || ipi,
+            "work published, halted core neither saw it nor got an IPI"
+        );
+        idle.set_running(&counts);
+        assert_eq!((counts.spinning(), counts.halted()), (0, 0));
     });
 }

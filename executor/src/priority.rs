@@ -37,11 +37,13 @@ impl Priority {
     ];
 
     /// Lane index, 0 for `Critical`.
+    #[inline]
     pub const fn index(self) -> usize {
         self as usize
     }
 
     /// Inverse of [`Priority::index`]; out-of-range values map to `Background`.
+    #[inline]
     pub const fn from_index(index: usize) -> Priority {
         match index {
             0 => Priority::Critical,
@@ -72,10 +74,12 @@ impl<T> Lanes<T> {
         Self(Priority::ALL.map(&mut make))
     }
 
+    #[inline]
     pub(crate) fn get(&self, lane: Priority) -> &T {
         &self.0[lane.index()]
     }
 
+    #[inline]
     pub(crate) fn get_mut(&mut self, lane: Priority) -> &mut T {
         &mut self.0[lane.index()]
     }
@@ -94,6 +98,7 @@ impl Budget {
     }
 
     /// The lane to serve next, given which lanes have work; `None` when all are empty.
+    #[inline]
     pub(crate) fn pick(&mut self, has_work: impl Fn(Priority) -> bool) -> Option<Priority> {
         let mut fallback = None;
         for lane in Priority::ALL {
@@ -111,6 +116,7 @@ impl Budget {
     }
 
     /// Records one poll taken from `lane`.
+    #[inline]
     pub(crate) fn charge(&mut self, lane: Priority) {
         let left = &mut self.left[lane.index()];
         *left = left.saturating_sub(1);

@@ -1,42 +1,65 @@
 //! Registry of live tasks, for statistics and for cancelling everything at shutdown.
 //!
 //! Invariants: holds only `Weak` references (never keeps a task alive); a task is inserted
-//! before its first enqueue and removed when it completes; sharded by id so spawns on
-//! different cores rarely share a lock.
+//! (while its `Arc` is being built, so before its first enqueue) and removed when it
+//! completes, each a short critical section of one slab (a `Vec` slot plus a free list:
+//! no tree, no allocation once the slab has grown). Sharded by the spawning core, so spawns
+//! on different cores do not share a lock; the task keeps its `(shard, slot)` key.
 
-use alloc::collections::BTreeMap;
 use alloc::sync::{Arc, Weak};
 use alloc::vec::Vec;
 
 use crate::sync::Mutex;
 use crate::task::{Task, TaskCell};
-use crate::task_ref::TaskId;
 
 const SHARDS: usize = 16;
 
+#[derive(Default)]
+struct Slab {
+    slots: Vec<Option<Weak<TaskCell>>>,
+    free: Vec<u32>,
+}
+
 pub(crate) struct Registry {
-    shards: [Mutex<BTreeMap<u64, Weak<TaskCell>>>; SHARDS],
+    shards: [Mutex<Slab>; SHARDS],
 }
 
 impl Registry {
     pub(crate) fn new() -> Self {
         Self {
-            shards: core::array::from_fn(|_| Mutex::new(BTreeMap::new())),
+            shards: core::array::from_fn(|_| Mutex::new(Slab::default())),
         }
     }
 
-    fn shard(&self, id: TaskId) -> &Mutex<BTreeMap<u64, Weak<TaskCell>>> {
-        &self.shards[id.0 as usize % SHARDS]
+    /// Builds a task with `make(key)` and registers it under `key`, spawning core `core`.
+    pub(crate) fn insert(&self, core: usize, make: impl FnOnce((u32, u32)) -> TaskCell) -> Task {
+        let shard_index = core % SHARDS;
+        Arc::new_cyclic(|weak| {
+            let mut shard = self.shards[shard_index].lock();
+            let slot = match shard.free.pop() {
+                Some(slot) => {
+                    shard.slots[slot as usize] = Some(weak.clone());
+                    slot
+                }
+                None => {
+                    shard.slots.push(Some(weak.clone()));
+                    (shard.slots.len() - 1) as u32
+                }
+            };
+            drop(shard);
+            make((shard_index as u32, slot))
+        })
     }
 
-    pub(crate) fn insert(&self, task: &Task) {
-        self.shard(task.id)
-            .lock()
-            .insert(task.id.0, Arc::downgrade(task));
-    }
-
-    pub(crate) fn remove(&self, id: TaskId) {
-        self.shard(id).lock().remove(&id.0);
+    pub(crate) fn remove(&self, task: &TaskCell) {
+        let (shard, slot) = task.registry_key;
+        let weak = {
+            let mut shard = self.shards[shard as usize].lock();
+            let weak = shard.slots[slot as usize].take();
+            shard.free.push(slot);
+            weak
+        };
+        drop(weak);
     }
 
     /// Live tasks in id order.
@@ -46,7 +69,11 @@ impl Registry {
             .iter()
             .flat_map(|shard| {
                 let shard = shard.lock();
-                shard.values().filter_map(Weak::upgrade).collect::<Vec<_>>()
+                shard
+                    .slots
+                    .iter()
+                    .filter_map(|w| w.as_ref().and_then(Weak::upgrade))
+                    .collect::<Vec<_>>()
             })
             .collect();
         tasks.sort_by_key(|t| t.id);

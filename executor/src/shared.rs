@@ -15,15 +15,14 @@ use alloc::boxed::Box;
 use core::iter;
 
 use crate::core_queues::CoreQueues;
-use crate::idle::CoreRunState;
+use crate::idle::IdleCounts;
 use crate::irq::IrqWakers;
 use crate::lane_queue::LaneQueue;
 use crate::platform::{Config, Platform};
 use crate::priority::Priority;
 use crate::registry::Registry;
 use crate::sync::{AtomicBool, AtomicU64, AtomicUsize, Ordering, fence};
-use crate::task::{Origin, Placement, Schedule, Task};
-use crate::task_ref::TaskId;
+use crate::task::{Origin, Placement, Schedule, Task, TaskCell};
 
 /// Number of interrupt sources in the executor's [`IrqWakers`] table (x86 vectors).
 pub const IRQ_SLOTS: usize = 256;
@@ -38,6 +37,8 @@ pub(crate) struct Shared<P> {
     pub(crate) next_task: AtomicU64,
     pub(crate) next_timer: AtomicU64,
     pub(crate) shutdown: AtomicBool,
+    /// How many cores are spinning / halted (`idle.rs`).
+    pub(crate) idle_counts: IdleCounts,
     /// Rotates the start of the search for a halted core to wake.
     wake_cursor: AtomicUsize,
 }
@@ -57,6 +58,7 @@ impl<P: Platform> Shared<P> {
             next_task: AtomicU64::new(1),
             next_timer: AtomicU64::new(0),
             shutdown: AtomicBool::new(false),
+            idle_counts: IdleCounts::new(),
             wake_cursor: AtomicUsize::new(0),
         }
     }
@@ -89,14 +91,27 @@ impl<P: Platform> Shared<P> {
     }
 
     /// Work conservation: new stealable work exists; make sure some other core looks at it.
+    ///
+    /// Reads the global idle counts instead of every core's state: nothing to do (the common
+    /// case) costs a fence and two loads.
+    #[inline]
     pub(crate) fn wake_idle_core(&self) {
         fence(Ordering::SeqCst);
+        let halted = self.idle_counts.halted();
+        if halted == 0 {
+            return;
+        }
         let here = self.here();
-        let n = self.cores.len();
-        let states = || (0..n).filter(|&c| Some(c) != here);
-        if states().any(|c| self.cores[c].idle.get() == CoreRunState::Spinning) {
+        let spinning_here = here.is_some_and(|c| self.cores[c].idle.is_spinning());
+        if self.idle_counts.spinning() > usize::from(spinning_here) {
             return; // a spinning core re-checks all queues before it halts
         }
+        self.wake_halted_core(here);
+    }
+
+    #[inline(never)]
+    fn wake_halted_core(&self, here: Option<usize>) {
+        let n = self.cores.len();
         let start = self.wake_cursor.fetch_add(1, Ordering::Relaxed);
         for i in 0..n {
             let core = (start + i) % n;
@@ -212,7 +227,7 @@ impl<P: Platform> Schedule for Shared<P> {
         }
     }
 
-    fn release(&self, id: TaskId) {
-        self.registry.remove(id);
+    fn release(&self, task: &TaskCell) {
+        self.registry.remove(task);
     }
 }

@@ -3,8 +3,9 @@
 //! Placement of a new task: `spawn` uses the current core's local queue (the injector when
 //! called from outside the executor), `spawn_on(core)` that core's inbox (stealable unless
 //! pinned), `spawn_anywhere` the global injector. A `Pinned`/`Prefer`/`run_near` hint set on
-//! the builder wins over the placement. Invariant: a task is registered before it is first
-//! enqueued, and enqueued exactly once here.
+//! the builder wins over the placement. Invariants: a task is registered before it is first
+//! enqueued, and enqueued exactly once here; a spawn allocates twice (the task cell and the
+//! boxed future, whose box later holds the output).
 
 use alloc::borrow::Cow;
 use alloc::boxed::Box;
@@ -12,12 +13,12 @@ use alloc::sync::Arc;
 use core::future::Future;
 
 use crate::executor::Executor;
-use crate::join::{JoinHandle, OutputSlot};
+use crate::join::{JoinHandle, take_output};
 use crate::platform::Platform;
 use crate::priority::Priority;
 use crate::shared::Shared;
-use crate::sync::{Mutex, Ordering};
-use crate::task::{Origin, Placement, Schedule, TaskCell};
+use crate::sync::Ordering;
+use crate::task::{BoxStage, Core, Origin, Placement, Schedule, TaskCell};
 use crate::task_ref::{Affinity, TaskId, TaskRef};
 
 #[derive(Clone, Copy)]
@@ -105,32 +106,22 @@ impl<'a, P: Platform> Builder<'a, P> {
         F::Output: Send + 'static,
     {
         let shared: &Arc<Shared<P>> = &self.exec.shared;
-        let output: OutputSlot<F::Output> = Arc::new(Mutex::new(None));
-        let slot = output.clone();
-        let body = async move {
-            let value = future.await;
-            *slot.lock() = Some(value);
-        };
         let id = TaskId(shared.next_task.fetch_add(1, Ordering::Relaxed));
+        let here = shared.here();
         let home = match place {
             Place::Core(core) if core < shared.cores.len() => core,
-            _ => shared.here().unwrap_or(0),
+            _ => here.unwrap_or(0),
         };
+        let stage: BoxStage = Box::pin(Core::Running(future));
         let scheduler: Arc<dyn Schedule> = shared.clone();
-        let task = Arc::new(TaskCell::new(
-            id,
-            self.name,
-            self.priority,
-            home,
-            Box::pin(body),
-            scheduler,
-        ));
-        task.set_affinity(self.affinity);
+        let (name, priority, affinity) = (self.name, self.priority, self.affinity);
+        let task = shared.registry.insert(here.unwrap_or(home), |key| {
+            TaskCell::new(id, name, priority, affinity, home, stage, scheduler, key)
+        });
         if let Some(peer) = &self.near {
             task.set_near(&peer.0);
         }
-        shared.registry.insert(&task);
-        let handle = JoinHandle::new(TaskRef(task.clone()), output);
+        let handle = JoinHandle::new(TaskRef(task.clone()), take_output::<F::Output>);
         match (place, task.placement()) {
             (Place::Core(core), _) => shared.push_to_core(core, task),
             (Place::Anywhere, Placement::Any) if !shared.is_shutdown() => {

@@ -41,6 +41,7 @@ impl State {
         Self(AtomicU32::new(SCHEDULED))
     }
 
+    #[inline]
     pub(crate) fn load(&self) -> u32 {
         self.0.load(Ordering::Acquire)
     }
@@ -76,6 +77,7 @@ impl State {
     /// before waking) or before it (and the wake sees `RUNNING` and sets `NOTIFIED`). A plain
     /// load here would let the poll miss the waker's data (store buffering; a loom model
     /// caught it).
+    #[inline]
     pub(crate) fn wake(&self) -> bool {
         let (old, new) = self.update_inner(true, |s| {
             if s & (COMPLETE | SCHEDULED) != 0 {
@@ -91,6 +93,7 @@ impl State {
 
     /// A worker dequeued the task: `SCHEDULED` → `RUNNING`. Returns the new state, or `None`
     /// when the task was not scheduled (it must then be dropped from the queue silently).
+    #[inline]
     pub(crate) fn start_run(&self) -> Option<u32> {
         let (old, new) = self.update(|s| {
             if s & SCHEDULED != 0 && s & COMPLETE == 0 {
@@ -104,6 +107,7 @@ impl State {
 
     /// The poll returned Pending. Returns true when a wake arrived during the poll and the
     /// caller must re-enqueue the task (`SCHEDULED` is then already set).
+    #[inline]
     pub(crate) fn end_run(&self) -> bool {
         let (_, new) = self.update(|s| {
             debug_assert!(s & RUNNING != 0, "end_run without start_run");
@@ -117,6 +121,7 @@ impl State {
     }
 
     /// The future completed or was dropped by the `RUNNING` owner.
+    #[inline]
     pub(crate) fn complete(&self) {
         self.update(|s| (s & CANCELLED) | COMPLETE);
     }

@@ -5,17 +5,21 @@
 //!   so the `future` lock is never contended and never waited on;
 //! - a task is enqueued only by whoever turned `SCHEDULED` on (spawner, first waker, or the
 //!   runner that saw `NOTIFIED`), so it is in at most one queue;
-//! - the waker is `Arc<TaskCell>` through `alloc::task::Wake`: no unsafe vtable.
+//! - the waker is `Arc<TaskCell>` through `futures_util::task::ArcWake`: no unsafe vtable in
+//!   this crate, and a poll borrows the task as its waker (`waker_ref`) instead of cloning it;
+//! - two allocations per task: the `Arc<TaskCell>` and the boxed [`Stage`], which holds the
+//!   future and, once it is done, its output (read by the `JoinHandle`, see `join.rs`).
 
 use alloc::borrow::Cow;
 use alloc::boxed::Box;
 use alloc::sync::{Arc, Weak};
-use alloc::task::Wake;
+use core::any::Any;
 use core::future::Future;
 use core::pin::Pin;
-use core::task::{Context, Poll, Waker};
+use core::task::{Context, Poll};
 
-use futures_util::task::AtomicWaker;
+use futures_util::task::{ArcWake, AtomicWaker, waker_ref};
+use pin_project::pin_project;
 
 use crate::priority::Priority;
 use crate::state::{CANCELLED, State};
@@ -23,7 +27,56 @@ use crate::sync::{AtomicU8, AtomicU64, AtomicUsize, Mutex, Ordering};
 use crate::task_ref::{Affinity, TaskId};
 
 pub(crate) type Task = Arc<TaskCell>;
-type BoxFuture = Pin<Box<dyn Future<Output = ()> + Send>>;
+pub(crate) type BoxStage = Pin<Box<dyn Stage>>;
+
+/// A task's future, then its output: one allocation for both (type-erased).
+pub(crate) trait Stage: Send {
+    /// Polls the future; on `Ready` keeps the output and drops the future in place.
+    fn poll_stage(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()>;
+    /// Drops the future (cancellation, shutdown) without polling it.
+    fn drop_future(self: Pin<&mut Self>);
+    /// Moves the output into `out` (an `Option<F::Output>`), leaving nothing behind.
+    fn take_output(self: Pin<&mut Self>, out: &mut dyn Any);
+}
+
+/// The concrete [`Stage`] of a future `F`.
+#[pin_project(project = CoreProj, project_replace = CoreReplace)]
+pub(crate) enum Core<F: Future> {
+    Running(#[pin] F),
+    Done(Option<F::Output>),
+}
+
+impl<F> Stage for Core<F>
+where
+    F: Future + Send,
+    F::Output: Send + 'static,
+{
+    fn poll_stage(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let output = match self.as_mut().project() {
+            CoreProj::Running(future) => match future.poll(cx) {
+                Poll::Ready(output) => output,
+                Poll::Pending => return Poll::Pending,
+            },
+            CoreProj::Done(_) => return Poll::Ready(()),
+        };
+        self.project_replace(Core::Done(Some(output)));
+        Poll::Ready(())
+    }
+
+    fn drop_future(mut self: Pin<&mut Self>) {
+        if let CoreProj::Running(_) = self.as_mut().project() {
+            self.project_replace(Core::Done(None));
+        }
+    }
+
+    fn take_output(self: Pin<&mut Self>, out: &mut dyn Any) {
+        if let (CoreProj::Done(output), Some(out)) =
+            (self.project(), out.downcast_mut::<Option<F::Output>>())
+        {
+            *out = output.take();
+        }
+    }
+}
 
 /// Why a task is being enqueued; decides LIFO-slot use.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -52,10 +105,10 @@ pub(crate) enum RunResult {
 /// The executor side a task needs: where to go when woken, and whom to tell when it ends.
 pub(crate) trait Schedule: Send + Sync {
     fn schedule(&self, task: Task, origin: Origin);
-    fn release(&self, id: TaskId);
+    fn release(&self, task: &TaskCell);
 }
 
-pub(crate) const AFFINITY_ANY: u64 = 0;
+const AFFINITY_ANY: u64 = 0;
 const AFFINITY_PREFER: u64 = 1 << 32;
 const AFFINITY_PINNED: u64 = 2 << 32;
 const AFFINITY_NEAR: u64 = 3 << 32;
@@ -78,20 +131,28 @@ pub(crate) struct TaskCell {
     affinity: AtomicU64,
     near: Mutex<Option<Weak<TaskCell>>>,
     home: AtomicUsize,
+    /// Written only by the `RUNNING` owner (plain load + store, no RMW).
     polls: AtomicU64,
+    /// Written only by the `RUNNING` owner (plain load + store, no RMW).
     run_ticks: AtomicU64,
-    future: Mutex<Option<BoxFuture>>,
+    /// Locked by the `RUNNING` owner, or by the `JoinHandle` after `COMPLETE`.
+    pub(crate) stage: Mutex<BoxStage>,
     scheduler: Arc<dyn Schedule>,
+    /// Where the registry keeps this task (`registry.rs`); fixed at spawn.
+    pub(crate) registry_key: (u32, u32),
 }
 
 impl TaskCell {
+    #[allow(clippy::too_many_arguments)]
     pub(crate) fn new(
         id: TaskId,
         name: Cow<'static, str>,
         priority: Priority,
+        affinity: Affinity,
         home: usize,
-        future: BoxFuture,
+        stage: BoxStage,
         scheduler: Arc<dyn Schedule>,
+        registry_key: (u32, u32),
     ) -> Self {
         Self {
             id,
@@ -99,16 +160,18 @@ impl TaskCell {
             state: State::new_scheduled(),
             join_waker: AtomicWaker::new(),
             priority: AtomicU8::new(priority as u8),
-            affinity: AtomicU64::new(AFFINITY_ANY),
+            affinity: AtomicU64::new(affinity_word(affinity)),
             near: Mutex::new(None),
             home: AtomicUsize::new(home),
             polls: AtomicU64::new(0),
             run_ticks: AtomicU64::new(0),
-            future: Mutex::new(Some(future)),
+            stage: Mutex::new(stage),
             scheduler,
+            registry_key,
         }
     }
 
+    #[inline]
     pub(crate) fn priority(&self) -> Priority {
         Priority::from_index(usize::from(self.priority.load(Ordering::Relaxed)))
     }
@@ -129,11 +192,7 @@ impl TaskCell {
     }
 
     pub(crate) fn set_affinity(&self, affinity: Affinity) {
-        let word = match affinity {
-            Affinity::Any | Affinity::Near => AFFINITY_ANY,
-            Affinity::Prefer(core) => AFFINITY_PREFER | (core as u64 & CORE_MASK),
-            Affinity::Pinned(core) => AFFINITY_PINNED | (core as u64 & CORE_MASK),
-        };
+        let word = affinity_word(affinity);
         *self.near.lock() = None;
         self.affinity.store(word, Ordering::Release);
     }
@@ -144,12 +203,15 @@ impl TaskCell {
     }
 
     /// Resolves the hints into a placement for the enqueue happening now.
+    #[inline]
     pub(crate) fn placement(&self) -> Placement {
-        match self.affinity() {
-            Affinity::Any => Placement::Any,
-            Affinity::Prefer(core) => Placement::Prefer(core),
-            Affinity::Pinned(core) => Placement::Pinned(core),
-            Affinity::Near => match self.near.lock().as_ref().and_then(Weak::upgrade) {
+        let word = self.affinity.load(Ordering::Acquire);
+        let core = (word & CORE_MASK) as usize;
+        match word & !CORE_MASK {
+            AFFINITY_ANY => Placement::Any,
+            AFFINITY_PREFER => Placement::Prefer(core),
+            AFFINITY_PINNED => Placement::Pinned(core),
+            _ => match self.near.lock().as_ref().and_then(Weak::upgrade) {
                 Some(peer) => Placement::Prefer(peer.home()),
                 None => Placement::Any,
             },
@@ -157,6 +219,7 @@ impl TaskCell {
     }
 
     /// The core this task last ran on (or was spawned for).
+    #[inline]
     pub(crate) fn home(&self) -> usize {
         self.home.load(Ordering::Relaxed)
     }
@@ -179,16 +242,17 @@ impl TaskCell {
             return RunResult::Complete;
         }
         self.home.store(core, Ordering::Relaxed);
-        let waker = Waker::from(self.clone());
+        let waker = waker_ref(self);
         let mut cx = Context::from_waker(&waker);
         let start = now();
-        let poll = match self.future.lock().as_mut() {
-            Some(future) => future.as_mut().poll(&mut cx),
-            None => Poll::Ready(()),
-        };
+        let poll = self.stage.lock().as_mut().poll_stage(&mut cx);
+        // Only the RUNNING owner writes these: load + store, no read-modify-write.
+        let ticks = now().saturating_sub(start);
+        let run_ticks = self.run_ticks.load(Ordering::Relaxed);
         self.run_ticks
-            .fetch_add(now().saturating_sub(start), Ordering::Relaxed);
-        self.polls.fetch_add(1, Ordering::Relaxed);
+            .store(run_ticks.wrapping_add(ticks), Ordering::Relaxed);
+        let polls = self.polls.load(Ordering::Relaxed);
+        self.polls.store(polls + 1, Ordering::Relaxed);
         match poll {
             Poll::Ready(()) => {
                 self.finish();
@@ -208,10 +272,10 @@ impl TaskCell {
 
     /// `RUNNING` owner only: drop the future, mark `COMPLETE`, tell the joiner.
     fn finish(&self) {
-        let future = self.future.lock().take();
-        drop(future);
+        // Drops the future in place (a poll that returned Ready already did).
+        self.stage.lock().as_mut().drop_future();
         // Deregister first: whoever sees COMPLETE must not find the task still listed.
-        self.scheduler.release(self.id);
+        self.scheduler.release(self);
         self.state.complete();
         self.join_waker.wake();
     }
@@ -223,16 +287,24 @@ impl TaskCell {
     }
 }
 
-impl Wake for TaskCell {
+impl ArcWake for TaskCell {
     fn wake(self: Arc<Self>) {
         if self.state.wake() {
             Arc::clone(&self.scheduler).schedule(self, Origin::Wake);
         }
     }
 
-    fn wake_by_ref(self: &Arc<Self>) {
-        if self.state.wake() {
-            Arc::clone(&self.scheduler).schedule(self.clone(), Origin::Wake);
+    fn wake_by_ref(arc_self: &Arc<Self>) {
+        if arc_self.state.wake() {
+            arc_self.scheduler.schedule(arc_self.clone(), Origin::Wake);
         }
+    }
+}
+
+fn affinity_word(affinity: Affinity) -> u64 {
+    match affinity {
+        Affinity::Any | Affinity::Near => AFFINITY_ANY,
+        Affinity::Prefer(core) => AFFINITY_PREFER | (core as u64 & CORE_MASK),
+        Affinity::Pinned(core) => AFFINITY_PINNED | (core as u64 & CORE_MASK),
     }
 }

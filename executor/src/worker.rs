@@ -11,6 +11,7 @@
 //! no lock is held while a task is polled; the core is published RUNNING before it polls.
 
 use crate::core_queues::CoreQueues;
+use crate::lane_queue::bit;
 use crate::platform::Platform;
 use crate::priority::{Budget, Priority};
 use crate::shared::Shared;
@@ -30,9 +31,12 @@ pub enum WorkerError {
 pub struct Worker<'a, P: Platform> {
     shared: &'a Shared<P>,
     core: usize,
+    /// `shared.cores[core]`, looked up once.
+    queues: &'a CoreQueues,
     budget: Budget,
     lifo_streak: u32,
-    steps: u32,
+    /// Lane dequeues left until the next remote-first one (`remote_interval`).
+    remote_countdown: u32,
     rng: u64,
 }
 
@@ -45,9 +49,10 @@ impl<'a, P: Platform> Worker<'a, P> {
         Ok(Self {
             shared,
             core,
+            queues,
             budget: Budget::new(),
             lifo_streak: 0,
-            steps: 0,
+            remote_countdown: shared.config.remote_interval.max(1),
             rng: 0x9E37_79B9_7F4A_7C15 ^ (core as u64 + 1).wrapping_mul(0xD1B5_4A32_D192_ED03),
         })
     }
@@ -57,8 +62,9 @@ impl<'a, P: Platform> Worker<'a, P> {
         self.core
     }
 
+    #[inline]
     fn queues(&self) -> &'a CoreQueues {
-        &self.shared.cores[self.core]
+        self.queues
     }
 
     /// Runs this core until [`Executor::shutdown`](crate::Executor::shutdown).
@@ -83,8 +89,11 @@ impl<'a, P: Platform> Worker<'a, P> {
         }
     }
 
+    #[inline]
     fn maintain(&self) {
-        self.shared.irq.dispatch();
+        if self.shared.irq.is_pending() {
+            self.shared.irq.dispatch();
+        }
         let timers = &self.queues().timers;
         if timers.next_deadline().is_some() {
             let now = self.shared.platform.now();
@@ -95,7 +104,7 @@ impl<'a, P: Platform> Worker<'a, P> {
     }
 
     fn run_task(&self, task: Task) {
-        CoreQueues::count(&self.queues().polls);
+        CoreQueues::count_owned(&self.queues().polls);
         let platform = &self.shared.platform;
         if task.run(self.core, || platform.now()) == RunResult::Requeue {
             self.shared.schedule(task, Origin::Requeue);
@@ -118,11 +127,11 @@ impl<'a, P: Platform> Worker<'a, P> {
 
     fn pop_lanes(&mut self) -> Option<Task> {
         let (queues, injector) = (self.queues(), &self.shared.injector);
+        let remote = queues.remote_mask() | injector.mask();
         let lane = self
             .budget
-            .pick(|lane| queues.has_work(lane) || injector.lane_len(lane) > 0)?;
+            .pick(|lane| remote & bit(lane) != 0 || queues.rings.get(lane).len() > 0)?;
         self.budget.charge(lane);
-        self.steps = self.steps.wrapping_add(1);
         let ring = || queues.rings.get(lane).pop();
         let remote = || {
             queues
@@ -131,10 +140,9 @@ impl<'a, P: Platform> Worker<'a, P> {
                 .or_else(|| queues.inbox.pop(lane))
                 .or_else(|| injector.pop(lane))
         };
-        if self
-            .steps
-            .is_multiple_of(self.shared.config.remote_interval.max(1))
-        {
+        self.remote_countdown -= 1;
+        if self.remote_countdown == 0 {
+            self.remote_countdown = self.shared.config.remote_interval.max(1);
             remote().or_else(ring)
         } else {
             ring().or_else(remote)
@@ -160,7 +168,7 @@ impl<'a, P: Platform> Worker<'a, P> {
             .map(|i| (start + i) % n)
             .filter(|&victim| victim != self.core)
             .find_map(|victim| self.steal_from(victim))?;
-        CoreQueues::count(&self.queues().steals);
+        CoreQueues::count_owned(&self.queues().steals);
         Some(task)
     }
 
@@ -188,12 +196,13 @@ impl<'a, P: Platform> Worker<'a, P> {
     /// Out of work: spin, then run the halt handshake and idle until woken.
     fn idle(&mut self) {
         let idle = &self.queues().idle;
-        idle.set_spinning();
+        let counts = &self.shared.idle_counts;
+        idle.set_spinning(counts);
         for _ in 0..self.shared.config.spin_rounds {
             self.maintain();
             if let Some(task) = self.find_task() {
-                idle.set_running();
-                if self.shared.injector.total() > 0 {
+                idle.set_running(counts);
+                if self.shared.injector.mask() != 0 {
                     self.shared.wake_idle_core();
                 }
                 self.run_task(task);
@@ -201,10 +210,10 @@ impl<'a, P: Platform> Worker<'a, P> {
             }
             core::hint::spin_loop();
         }
-        idle.prepare_halt();
+        idle.prepare_halt(counts);
         self.maintain();
         if let Some(task) = self.find_task() {
-            idle.set_running();
+            idle.set_running(counts);
             self.run_task(task);
             return;
         }
@@ -217,7 +226,7 @@ impl<'a, P: Platform> Worker<'a, P> {
                 && deadline.is_none_or(|d| shared.platform.now() < d)
         };
         shared.platform.idle(deadline, &may_sleep);
-        idle.set_running();
+        idle.set_running(counts);
     }
 }
 
@@ -232,7 +241,7 @@ impl<P: Platform> Drop for Worker<'_, P> {
                 }
             }
         }
-        queues.idle.set_running();
+        queues.idle.set_running(&self.shared.idle_counts);
         queues.claimed.store(false, Ordering::Release);
     }
 }
