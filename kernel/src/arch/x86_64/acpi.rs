@@ -45,6 +45,10 @@ pub struct IsaOverride {
 /// The ACPI sleep-control values for S5 (soft off).
 #[derive(Clone, Copy, Debug)]
 pub struct PowerOff {
+    /// SMI command port and the value that hands the ACPI registers to the OS
+    /// (legacy-BIOS firmware that boots with ACPI disabled); `None` when the
+    /// firmware has no such switch.
+    pub acpi_enable: Option<(u16, u8)>,
     pub pm1a_control: u16,
     pub pm1b_control: Option<u16>,
     pub slp_typ_a: u16,
@@ -148,7 +152,11 @@ fn power_off(tables: &AcpiTables<DirectMap>) -> Option<PowerOff> {
     // mapped by the direct map and never written.
     let aml = unsafe { core::slice::from_raw_parts(virt, dsdt.length as usize) };
     let (slp_typ_a, slp_typ_b) = parse_s5(aml)?;
+    let smi_cmd = fadt.smi_cmd_port;
+    let enable = fadt.acpi_enable;
+    let acpi_enable = (smi_cmd != 0 && enable != 0).then_some((smi_cmd as u16, enable));
     Some(PowerOff {
+        acpi_enable,
         pm1a_control,
         pm1b_control,
         slp_typ_a,
