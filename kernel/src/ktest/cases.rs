@@ -138,3 +138,50 @@ fn pinned_tasks_run_on_their_core() {
     }
 }
 kernel_test!(pinned_tasks_run_on_their_core);
+
+fn heap_caches_survive_cross_cpu_traffic() {
+    use alloc::boxed::Box;
+    use core::sync::atomic::{AtomicUsize, Ordering};
+    static DONE: AtomicUsize = AtomicUsize::new(0);
+    const ROUNDS: u64 = 2_000;
+    let cpus = arch::online_cpus();
+    let here = arch::cpu_index();
+    let others: Vec<usize> = (0..cpus).filter(|&c| c != here).collect();
+    // Every other CPU allocates small blocks of every class, checks them, and
+    // sends half of them back here to be freed (cross-CPU frees).
+    let returned: &'static spin::Mutex<Vec<Box<[u64]>>> =
+        Box::leak(Box::new(spin::Mutex::new(Vec::new())));
+    for &core in &others {
+        let pinned = crate::runtime::executor()
+            .build()
+            .affinity(executor::Affinity::Pinned(core));
+        pinned.spawn_on(core, async move {
+            for round in 0..ROUNDS {
+                let len = 1 + (round % 64) as usize;
+                let block: Box<[u64]> = (0..len as u64).map(|i| i ^ round).collect();
+                assert!(
+                    block
+                        .iter()
+                        .enumerate()
+                        .all(|(i, &v)| v == i as u64 ^ round),
+                    "heap block corrupted"
+                );
+                if round % 2 == 0 {
+                    returned.lock().push(block);
+                }
+            }
+            DONE.fetch_add(1, Ordering::Release);
+        });
+    }
+    let deadline = arch::rdtsc() + 10 * arch::tsc_hz();
+    while DONE.load(Ordering::Acquire) < others.len() && arch::rdtsc() < deadline {
+        drop(core::mem::take(&mut *returned.lock()));
+    }
+    drop(core::mem::take(&mut *returned.lock()));
+    assert_eq!(
+        DONE.load(Ordering::Acquire),
+        others.len(),
+        "allocating tasks did not finish"
+    );
+}
+kernel_test!(heap_caches_survive_cross_cpu_traffic);
