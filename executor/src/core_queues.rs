@@ -4,18 +4,26 @@
 //! steal); `lifo` holds the task most recently woken on this core and may be taken by
 //! anyone; `inbox` receives work sent from elsewhere and may be stolen from; `pinned` holds
 //! tasks pinned to this core and is never stolen from.
+//!
+//! `local_mask` has a bit per lane whose ring *may* be non-empty. Only the owner writes it
+//! (set on every push into its rings, cleared when its own pop finds the lane empty), and a
+//! ring becomes non-empty only through its owner, so a clear bit means an empty ring; a set
+//! bit may be stale (a stealer emptied the ring) until the owner's next pop of that lane.
 
 use crate::idle::IdleState;
 use crate::lane_queue::LaneQueue;
+use crate::lane_queue::bit;
 use crate::priority::{Lanes, Priority};
 use crate::ring::{LOCAL_CAPACITY, Ring};
-use crate::sync::{AtomicBool, AtomicU64, Ordering, Slot};
+use crate::sync::{AtomicBool, AtomicU8, AtomicU64, Ordering, Slot};
 use crate::task::Task;
 use crate::timer_queue::TimerQueue;
 
 pub(crate) struct CoreQueues {
     pub(crate) lifo: Slot<Task>,
     pub(crate) rings: Lanes<Ring<Task, LOCAL_CAPACITY>>,
+    /// Lanes whose ring may be non-empty (module docs). Written by this core's worker only.
+    local_mask: AtomicU8,
     pub(crate) inbox: LaneQueue<Task>,
     pub(crate) pinned: LaneQueue<Task>,
     pub(crate) timers: TimerQueue,
@@ -34,6 +42,7 @@ impl CoreQueues {
         Self {
             lifo: Slot::empty(),
             rings: Lanes::new(|_| Ring::new()),
+            local_mask: AtomicU8::new(0),
             inbox: LaneQueue::new(),
             pinned: LaneQueue::new(),
             timers: TimerQueue::new(),
@@ -49,6 +58,52 @@ impl CoreQueues {
     #[inline]
     pub(crate) fn remote_mask(&self) -> u8 {
         self.inbox.mask() | self.pinned.mask()
+    }
+
+    /// Owner: the lanes whose ring may be non-empty (a clear bit is exact).
+    #[inline]
+    pub(crate) fn local_mask(&self) -> u8 {
+        self.local_mask.load(Ordering::Relaxed)
+    }
+
+    /// Owner, after pushing into `lane`'s ring: a load and a store, no RMW.
+    #[inline]
+    pub(crate) fn mark_local(&self, lane: Priority) {
+        let mask = self.local_mask.load(Ordering::Relaxed);
+        if mask & bit(lane) == 0 {
+            self.local_mask.store(mask | bit(lane), Ordering::Relaxed);
+        }
+    }
+
+    /// Owner: `local_mask` with the bits of lanes whose ring is empty now cleared.
+    #[inline]
+    pub(crate) fn refresh_local(&self) -> u8 {
+        let mask = self.local_mask();
+        if mask == 0 {
+            return 0;
+        }
+        self.refresh_local_slow(mask)
+    }
+
+    #[inline(never)]
+    fn refresh_local_slow(&self, mask: u8) -> u8 {
+        let mut fresh = mask;
+        for lane in Priority::ALL {
+            if fresh & bit(lane) != 0 && self.rings.get(lane).len() == 0 {
+                fresh &= !bit(lane);
+            }
+        }
+        if fresh != mask {
+            self.local_mask.store(fresh, Ordering::Relaxed);
+        }
+        fresh
+    }
+
+    /// Owner, after its own pop found `lane`'s ring empty.
+    #[inline]
+    pub(crate) fn clear_local(&self, lane: Priority) {
+        let mask = self.local_mask.load(Ordering::Relaxed);
+        self.local_mask.store(mask & !bit(lane), Ordering::Relaxed);
     }
 
     /// Queued tasks (excluding the LIFO slot), for statistics.

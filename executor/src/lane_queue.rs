@@ -46,6 +46,7 @@ impl<T> LaneQueue<T> {
         }
     }
 
+    #[inline]
     pub(crate) fn push(&self, lane: Priority, task: T) {
         let mut lanes = self.lanes.lock();
         let queue = lanes.get_mut(lane);

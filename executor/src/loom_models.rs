@@ -246,3 +246,42 @@ fn idle_counts_never_hide_a_halted_core() {
         assert_eq!((counts.spinning(), counts.halted()), (0, 0));
     });
 }
+
+/// The owner-only `local_mask` (`core_queues.rs`): the owner pushes and marks its lane while
+/// a stealer empties the ring. A stale set bit is allowed; a clear bit must mean an empty
+/// ring (the yield fast path and the halt re-check rely on it), and no task is lost.
+#[test]
+fn local_mask_clear_means_empty_ring() {
+    use crate::lane_queue::bit;
+
+    model(|| {
+        let victim = Arc::new(Ring::<u32, 4>::new());
+        let stealer = {
+            let victim = victim.clone();
+            thread::spawn(move || {
+                let own = Ring::<u32, 4>::new();
+                let mut got: Vec<u32> = victim.steal_into(&own).into_iter().collect();
+                got.extend(core::iter::from_fn(|| own.pop()));
+                got
+            })
+        };
+        // The owner side of `Shared::push_ring` + `Worker::find_task`, on a ring of 4.
+        let mask = crate::sync::AtomicU8::new(0);
+        let lane = Priority::Normal;
+        for i in 1..=2 {
+            mask.store(mask.load(Ordering::Relaxed) | bit(lane), Ordering::Relaxed);
+            victim.push(i).unwrap();
+        }
+        let mut got: Vec<u32> = victim.pop().into_iter().collect();
+        // `refresh_local`: clear the bit only when the owner sees the ring empty.
+        if victim.len() == 0 {
+            mask.store(0, Ordering::Relaxed);
+        }
+        if mask.load(Ordering::Relaxed) == 0 {
+            assert_eq!(victim.len(), 0, "clear bit on a non-empty ring");
+        }
+        got.extend(stealer.join().unwrap());
+        got.extend(core::iter::from_fn(|| victim.pop()));
+        assert_eq!(sorted(got), [1, 2]);
+    });
+}

@@ -124,7 +124,9 @@ impl<P: Platform> Shared<P> {
     /// Local ring push by the owning core; overflow moves half the ring to the injector.
     pub(crate) fn push_ring(&self, core: usize, task: Task) {
         let lane = task.priority();
-        let ring = self.cores[core].rings.get(lane);
+        let queues = &self.cores[core];
+        queues.mark_local(lane);
+        let ring = queues.rings.get(lane);
         if let Err(task) = ring.push(task) {
             match ring.drain_half() {
                 Some(half) => self
@@ -148,7 +150,16 @@ impl<P: Platform> Shared<P> {
         }
     }
 
-    fn push_remote(&self, core: usize, pinned: bool, lane: Priority, task: Task) {
+    /// `here`: the calling core (`Shared::here`), already known by every caller.
+    #[inline]
+    fn push_remote(
+        &self,
+        here: Option<usize>,
+        core: usize,
+        pinned: bool,
+        lane: Priority,
+        task: Task,
+    ) {
         let queues = &self.cores[core];
         if pinned {
             queues.pinned.push(lane, task);
@@ -157,7 +168,7 @@ impl<P: Platform> Shared<P> {
         }
         // Work conservation: unless pinned, the task is stealable, so when its
         // core is this one (busy) or could not be woken, another idle core is.
-        let woken = self.here() != Some(core) && self.wake_core(core);
+        let woken = here != Some(core) && self.wake_core(core);
         if !woken && !pinned {
             self.wake_idle_core();
         }
@@ -171,7 +182,9 @@ impl<P: Platform> Shared<P> {
     /// Sends a new task to `core`'s inbox unless its hints say otherwise.
     pub(crate) fn push_to_core(&self, core: usize, task: Task) {
         match (task.placement(), self.valid(core)) {
-            (Placement::Any, Some(core)) => self.push_remote(core, false, task.priority(), task),
+            (Placement::Any, Some(core)) => {
+                self.push_remote(self.here(), core, false, task.priority(), task)
+            }
             _ => self.schedule(task, Origin::Spawn),
         }
     }
@@ -215,9 +228,9 @@ impl<P: Platform> Schedule for Shared<P> {
             placement => placement,
         };
         match placement {
-            Placement::Pinned(core) => self.push_remote(core, true, lane, task),
+            Placement::Pinned(core) => self.push_remote(here, core, true, lane, task),
             Placement::Prefer(core) if here != Some(core) => {
-                self.push_remote(core, false, lane, task)
+                self.push_remote(here, core, false, lane, task)
             }
             Placement::Prefer(core) => self.push_local(core, task, origin),
             Placement::Any => match here {

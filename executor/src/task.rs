@@ -218,6 +218,15 @@ impl TaskCell {
         }
     }
 
+    /// Whether the task's next enqueue would keep it on `core` (affinity `Any`, or
+    /// `Prefer`/`Pinned` to `core` itself): the yield fast path of `worker.rs`.
+    #[inline]
+    pub(crate) fn stays_on(&self, core: usize) -> bool {
+        let word = self.affinity.load(Ordering::Acquire);
+        word == AFFINITY_ANY
+            || (word & !CORE_MASK != AFFINITY_NEAR && (word & CORE_MASK) as usize == core)
+    }
+
     /// The core this task last ran on (or was spawned for).
     #[inline]
     pub(crate) fn home(&self) -> usize {
@@ -232,8 +241,16 @@ impl TaskCell {
         self.run_ticks.load(Ordering::Relaxed)
     }
 
-    /// Gives the task one turn on `core`; `now` is the clock used for run-time statistics.
-    pub(crate) fn run(self: &Arc<Self>, core: usize, now: impl Fn() -> u64) -> RunResult {
+    /// Gives the task one turn on `core`. `clock` holds the reading taken at (or, on the
+    /// worker's hot path, just before) the start of the turn; `now` reads the clock once
+    /// more at its end, and that reading is left in `clock` (unchanged when nothing ran).
+    #[inline]
+    pub(crate) fn run(
+        self: &Arc<Self>,
+        core: usize,
+        clock: &mut u64,
+        now: impl Fn() -> u64,
+    ) -> RunResult {
         let Some(state) = self.state.start_run() else {
             return RunResult::Stale;
         };
@@ -244,13 +261,15 @@ impl TaskCell {
         self.home.store(core, Ordering::Relaxed);
         let waker = waker_ref(self);
         let mut cx = Context::from_waker(&waker);
-        let start = now();
         let poll = self.stage.lock().as_mut().poll_stage(&mut cx);
+        let end = now();
         // Only the RUNNING owner writes these: load + store, no read-modify-write.
-        let ticks = now().saturating_sub(start);
         let run_ticks = self.run_ticks.load(Ordering::Relaxed);
-        self.run_ticks
-            .store(run_ticks.wrapping_add(ticks), Ordering::Relaxed);
+        self.run_ticks.store(
+            run_ticks.wrapping_add(end.saturating_sub(*clock)),
+            Ordering::Relaxed,
+        );
+        *clock = end;
         let polls = self.polls.load(Ordering::Relaxed);
         self.polls.store(polls + 1, Ordering::Relaxed);
         match poll {

@@ -7,8 +7,20 @@
 //! SPINNING), then runs the halt handshake of `idle.rs` and calls `Platform::idle` with the
 //! earliest timer deadline.
 //!
+//! Yield fast path: a task that woke itself during its poll (`RUNNING | NOTIFIED` →
+//! `SCHEDULED`) and whose hints keep it on this core is held in the worker's `yielded` field
+//! instead of going through `Shared::schedule`. The next `find_task` (after `maintain`, so
+//! IRQs and timers are served between the two polls) runs it again at once when every other
+//! queue this core serves is empty (the LIFO slot, the rings by `local_mask`, inbox, pinned,
+//! injector): it would have been the next task dequeued anyway. Otherwise it is re-queued
+//! exactly as before (back of its ring, plus the work-conservation wake), then the normal
+//! order applies. It is never stealable while held, but it is held only between the end
+//! of its poll and the next `find_task` on the same core, and only when nothing else is
+//! queued here (so no idle core would gain by stealing it).
+//!
 //! Invariants: one `Worker` per core (claimed flag), so the local rings have one producer;
-//! no lock is held while a task is polled; the core is published RUNNING before it polls.
+//! no lock is held while a task is polled; the core is published RUNNING before it polls;
+//! `yielded` is `Some` only between a `run_task` and the next `find_task` (or the drop).
 
 use crate::core_queues::CoreQueues;
 use crate::lane_queue::bit;
@@ -17,6 +29,9 @@ use crate::priority::{Budget, Priority};
 use crate::shared::Shared;
 use crate::sync::Ordering;
 use crate::task::{Origin, RunResult, Schedule, Task};
+
+/// Lane picks `pop_lanes` retries when a picked lane turned out empty (stale bits).
+const PICK_RETRIES: usize = Priority::COUNT + 1;
 
 /// Why [`Executor::worker`](crate::Executor::worker) refused.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -38,6 +53,11 @@ pub struct Worker<'a, P: Platform> {
     /// Lane dequeues left until the next remote-first one (`remote_interval`).
     remote_countdown: u32,
     rng: u64,
+    /// A task that woke itself on this core during its last poll (module docs).
+    yielded: Option<Task>,
+    /// The clock at the end of the last poll, when this core has been polling back to back
+    /// since (`None` after a `find_task` came back empty): the start of the next poll.
+    last_end: Option<u64>,
 }
 
 impl<'a, P: Platform> Worker<'a, P> {
@@ -54,6 +74,8 @@ impl<'a, P: Platform> Worker<'a, P> {
             lifo_streak: 0,
             remote_countdown: shared.config.remote_interval.max(1),
             rng: 0x9E37_79B9_7F4A_7C15 ^ (core as u64 + 1).wrapping_mul(0xD1B5_4A32_D192_ED03),
+            yielded: None,
+            last_end: None,
         })
     }
 
@@ -85,7 +107,10 @@ impl<'a, P: Platform> Worker<'a, P> {
                 self.run_task(task);
                 true
             }
-            None => false,
+            None => {
+                self.last_end = None;
+                false
+            }
         }
     }
 
@@ -103,12 +128,27 @@ impl<'a, P: Platform> Worker<'a, P> {
         }
     }
 
-    fn run_task(&self, task: Task) {
+    fn run_task(&mut self, task: Task) {
         CoreQueues::count_owned(&self.queues().polls);
         let platform = &self.shared.platform;
-        if task.run(self.core, || platform.now()) == RunResult::Requeue {
-            self.shared.schedule(task, Origin::Requeue);
+        // One clock read per poll while polling back to back: the end of the previous poll
+        // starts this one (so this task is also charged the scheduling step in between).
+        let mut clock = self.last_end.unwrap_or_else(|| platform.now());
+        let result = task.run(self.core, &mut clock, || platform.now());
+        self.last_end = Some(clock);
+        if result == RunResult::Requeue {
+            if task.stays_on(self.core) {
+                self.yielded = Some(task);
+            } else {
+                self.shared.schedule(task, Origin::Requeue);
+            }
         }
+    }
+
+    /// The slow path of a held yielded task: what `schedule(Requeue)` would have done.
+    #[inline(never)]
+    fn requeue(&self, task: Task) {
+        self.shared.schedule(task, Origin::Requeue);
     }
 
     fn find_task(&mut self) -> Option<Task> {
@@ -117,9 +157,19 @@ impl<'a, P: Platform> Worker<'a, P> {
             && let Some(task) = queues.lifo.take()
         {
             self.lifo_streak += 1;
+            if let Some(yielded) = self.yielded.take() {
+                self.requeue(yielded);
+            }
             return Some(task);
         }
         self.lifo_streak = 0;
+        if let Some(yielded) = self.yielded.take() {
+            // Nothing else queued here: it is the next task in any order (module docs).
+            if queues.refresh_local() | queues.remote_mask() | self.shared.injector.mask() == 0 {
+                return Some(yielded);
+            }
+            self.requeue(yielded);
+        }
         self.pop_lanes()
             .or_else(|| queues.lifo.take())
             .or_else(|| self.steal())
@@ -127,26 +177,40 @@ impl<'a, P: Platform> Worker<'a, P> {
 
     fn pop_lanes(&mut self) -> Option<Task> {
         let (queues, injector) = (self.queues(), &self.shared.injector);
-        let remote = queues.remote_mask() | injector.mask();
-        let lane = self
-            .budget
-            .pick(|lane| remote & bit(lane) != 0 || queues.rings.get(lane).len() > 0)?;
-        self.budget.charge(lane);
-        let ring = || queues.rings.get(lane).pop();
-        let remote = || {
-            queues
-                .pinned
-                .pop(lane)
-                .or_else(|| queues.inbox.pop(lane))
-                .or_else(|| injector.pop(lane))
-        };
-        self.remote_countdown -= 1;
-        if self.remote_countdown == 0 {
-            self.remote_countdown = self.shared.config.remote_interval.max(1);
-            remote().or_else(ring)
-        } else {
-            ring().or_else(remote)
+        // A set bit may be stale (a stealer or another core emptied the lane): such a lane
+        // is cleared from `local` and the pick retried.
+        let mut local = queues.local_mask();
+        for _ in 0..PICK_RETRIES {
+            let remote = queues.remote_mask() | injector.mask();
+            let lane = self.budget.pick(|lane| (remote | local) & bit(lane) != 0)?;
+            self.budget.charge(lane);
+            let ring = || {
+                let task = queues.rings.get(lane).pop();
+                if task.is_none() && local & bit(lane) != 0 {
+                    queues.clear_local(lane);
+                }
+                task
+            };
+            let remote = || {
+                queues
+                    .pinned
+                    .pop(lane)
+                    .or_else(|| queues.inbox.pop(lane))
+                    .or_else(|| injector.pop(lane))
+            };
+            self.remote_countdown -= 1;
+            let task = if self.remote_countdown == 0 {
+                self.remote_countdown = self.shared.config.remote_interval.max(1);
+                remote().or_else(ring)
+            } else {
+                ring().or_else(remote)
+            };
+            if task.is_some() {
+                return task;
+            }
+            local &= !bit(lane);
         }
+        None
     }
 
     fn next_random(&mut self) -> u64 {
@@ -179,6 +243,8 @@ impl<'a, P: Platform> Worker<'a, P> {
             if ring.len() > 0
                 && let Some(task) = ring.steal_into(own.rings.get(lane))
             {
+                // The rest of the batch (if any) is now in our ring.
+                own.mark_local(lane);
                 return Some(task);
             }
         }
@@ -234,6 +300,9 @@ impl<P: Platform> Drop for Worker<'_, P> {
     /// Releases the core; after shutdown also drops what is left in its local rings.
     fn drop(&mut self) {
         let queues = self.queues();
+        if let Some(task) = self.yielded.take() {
+            self.requeue(task);
+        }
         if self.shared.is_shutdown() {
             for lane in Priority::ALL {
                 while let Some(task) = queues.rings.get(lane).pop() {
