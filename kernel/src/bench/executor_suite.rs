@@ -91,6 +91,8 @@ async fn wake_same_core(report: &mut Report) {
 struct Parked {
     waker: AtomicWaker,
     stop: AtomicBool,
+    /// TSC when the parked task was last polled (for wake → poll latency).
+    polled_at: AtomicU64,
 }
 
 fn other_core() -> usize {
@@ -98,7 +100,7 @@ fn other_core() -> usize {
 }
 
 /// Spawns a task pinned on `core` that keeps its waker in `parked` until stopped.
-fn park_on(core: usize, parked: &Arc<Parked>) {
+fn park_on(core: usize, parked: &Arc<Parked>, record_polls: bool) {
     let parked = parked.clone();
     executor()
         .build()
@@ -107,6 +109,9 @@ fn park_on(core: usize, parked: &Arc<Parked>) {
         .spawn_on(
             core,
             poll_fn(move |cx| {
+                if record_polls {
+                    parked.polled_at.store(arch::rdtsc(), Ordering::Release);
+                }
                 parked.waker.register(cx.waker());
                 if parked.stop.load(Ordering::Acquire) {
                     Poll::Ready(())
@@ -132,7 +137,10 @@ fn spin_on(core: usize, stop: &Arc<AtomicBool>) {
 }
 
 /// Cost for the waking core of waking a task owned by another core, which is
-/// busy (`spinning`: no IPI needed) or halted (the wake sends an IPI).
+/// busy (`spinning`: no IPI needed) or halted (the wake sends an IPI); for the
+/// halted core also the latency from the wake to the task's poll there (TSCs
+/// are synchronised; under icount it mostly measures QEMU's vCPU turns, hence
+/// the `accel` label on every figure).
 async fn remote_wake(report: &mut Report, spinning: bool) {
     let target = other_core();
     let parked = Arc::new(Parked::default());
@@ -140,9 +148,11 @@ async fn remote_wake(report: &mut Report, spinning: bool) {
     if spinning {
         spin_on(target, &stop_spinner);
     }
-    park_on(target, &parked);
+    park_on(target, &parked, !spinning);
     let before = executor().snapshot().cores[arch::cpu_index()].ipis_sent;
     let mut samples = Vec::with_capacity(CROSS_SAMPLES);
+    let mut latencies = Vec::with_capacity(CROSS_SAMPLES);
+    let mut woken_at = None;
     while samples.len() < CROSS_SAMPLES {
         // Waiting by sleeping (not spinning) lets the target run even where
         // vCPUs take turns; the 200 µs also let an idle target halt.
@@ -150,9 +160,20 @@ async fn remote_wake(report: &mut Report, spinning: bool) {
         let Some(waker) = parked.waker.take() else {
             continue;
         };
+        if let Some(woken) = woken_at.take() {
+            latencies.push(
+                parked
+                    .polled_at
+                    .load(Ordering::Acquire)
+                    .saturating_sub(woken),
+            );
+        }
         let start = arch::rdtsc();
         waker.wake();
         samples.push(arch::rdtsc() - start);
+        if !spinning {
+            woken_at = Some(start);
+        }
     }
     let ipis = executor().snapshot().cores[arch::cpu_index()]
         .ipis_sent
@@ -168,6 +189,9 @@ async fn remote_wake(report: &mut Report, spinning: bool) {
         "executor.remote_wake_halted"
     };
     report.ticks(name, &mut samples);
+    if !spinning {
+        report.ticks(&alloc::format!("{name}.latency"), &mut latencies);
+    }
     report.value(&alloc::format!("{name}.ipis"), "count", ipis);
 }
 
