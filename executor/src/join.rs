@@ -3,9 +3,10 @@
 //! Choice: dropping a `JoinHandle` *detaches* the task (it keeps running, its output is
 //! dropped); only [`JoinHandle::abort`] (or [`TaskRef::abort`]) cancels.
 //!
-//! Invariant: the output is written by the task (into its stage box, `task.rs`) before the
+//! Invariant: the output is written by the task (into its inline stage, `raw.rs`) before the
 //! state becomes `COMPLETE`, and the handle reads it only after observing `COMPLETE`
-//! (acquire), having registered its waker first, so a completion is never missed. The output
+//! (acquire). A handle that does not see `COMPLETE` registers its waker and then checks
+//! again before returning `Pending`, so a completion is never missed. The output
 //! is fetched through `&mut dyn Any` (an `Option<T>` the stage downcasts), so no separate
 //! output allocation is needed.
 
@@ -38,10 +39,10 @@ pub struct JoinHandle<T> {
     take: fn(&TaskCell) -> Option<T>,
 }
 
-/// Moves a completed task's output out of its stage box.
+/// Moves a completed task's output out of its stage.
 pub(crate) fn take_output<T: 'static>(cell: &TaskCell) -> Option<T> {
     let mut output: Option<T> = None;
-    cell.stage.lock().as_mut().take_output(&mut output);
+    cell.take_output(&mut output);
     output
 }
 
@@ -78,12 +79,16 @@ impl<T> Future for JoinHandle<T> {
     /// After it returned `Ready`, polling again yields `Err(JoinError::Cancelled)`.
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let cell = &self.task.0;
-        cell.join_waker.register(cx.waker());
+        // Already complete (the usual case when the joiner was woken): no registration.
+        // Otherwise register, then check again, so a completion in between is not missed.
         if cell.state.load() & COMPLETE == 0 {
-            return Poll::Pending;
+            cell.join_waker.register(cx.waker());
+            if cell.state.load() & COMPLETE == 0 {
+                return Poll::Pending;
+            }
         }
-        // COMPLETE (acquire) is set after the output was stored and the stage unlocked; the
-        // stage lock is free from then on (only the RUNNING owner took it).
+        // COMPLETE (acquire) is set after the owner's last access to the stage; from then on
+        // only this handle touches it (`raw.rs`).
         Poll::Ready((self.take)(cell).ok_or(JoinError::Cancelled))
     }
 }

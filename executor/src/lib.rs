@@ -1,7 +1,8 @@
 //! MOHHOS per-core work-stealing async executor: the hardware-independent core.
 //!
 //! The kernel plugs in through [`Platform`] (current core, clock, IPI, halt); host tests
-//! plug in threads. `no_std` + `alloc`; no `unsafe` anywhere in the crate.
+//! plug in threads. `no_std` + `alloc`; the only `unsafe` is in `raw.rs` (the task's
+//! future/output stored inline in the task allocation, without a lock).
 //!
 //! # Design
 //! - **Tasks** ([`spawn`](Executor::spawn), [`spawn_on`](Executor::spawn_on),
@@ -48,6 +49,7 @@ mod join;
 mod lane_queue;
 mod platform;
 mod priority;
+mod raw;
 mod registry;
 mod ring;
 mod shared;

@@ -285,3 +285,158 @@ fn local_mask_clear_means_empty_ring() {
         assert_eq!(sorted(got), [1, 2]);
     });
 }
+
+/// The lock-free stage (`raw.rs`): runners on different threads (handing the task over by
+/// the state word: a wake during a poll, a wake after it, a re-queue) and a joiner that
+/// takes the output once it sees `COMPLETE`. The stage is a loom `UnsafeCell`, so loom
+/// fails the model if two of these accesses are not ordered by happens-before.
+#[test]
+fn stage_handoff() {
+    use alloc::borrow::Cow;
+    use core::future::poll_fn;
+    use core::task::Poll;
+    use futures_util::task::ArcWake;
+
+    use crate::join::take_output;
+    use crate::raw::new_task;
+    use crate::state::COMPLETE;
+    use crate::task::{Core, Header, Origin, RunResult, Schedule, Task, TaskCell};
+    use crate::task_ref::{Affinity, TaskId};
+
+    struct Queue(loom::sync::Mutex<Vec<Task>>);
+    impl Schedule for Queue {
+        fn schedule(&self, task: Task, _: Origin) {
+            self.0.lock().unwrap().push(task);
+        }
+        fn release(&self, _: &TaskCell) {}
+    }
+    fn run(queue: &Queue, task: &Task) {
+        let mut clock = 0;
+        if task.run(0, &mut clock, || 0) == RunResult::Requeue {
+            queue.schedule(task.clone(), Origin::Requeue);
+        }
+    }
+    fn pop(queue: &Queue) -> Option<Task> {
+        queue.0.lock().unwrap().pop()
+    }
+
+    model(|| {
+        let queue = Arc::new(Queue(loom::sync::Mutex::new(Vec::new())));
+        let mut polls = 0u32;
+        let future = poll_fn(move |_| {
+            polls += 1;
+            if polls == 2 {
+                Poll::Ready(polls * 21)
+            } else {
+                Poll::Pending
+            }
+        });
+        let header = || {
+            Header::new(
+                TaskId(1),
+                Cow::Borrowed("t"),
+                Priority::Normal,
+                Affinity::Any,
+                0,
+                queue.clone(),
+            )
+        };
+        let task: Task = new_task(header, Core::Running(future));
+        let waker = {
+            let task = task.clone();
+            thread::spawn(move || ArcWake::wake_by_ref(&task))
+        };
+        let runner = {
+            let queue = queue.clone();
+            thread::spawn(move || {
+                if let Some(task) = pop(&queue) {
+                    run(&queue, &task);
+                }
+            })
+        };
+        let joiner = {
+            let task = task.clone();
+            thread::spawn(move || {
+                (task.state.load() & COMPLETE != 0)
+                    .then(|| take_output::<u32>(&task))
+                    .flatten()
+            })
+        };
+        run(&queue, &task);
+        waker.join().unwrap();
+        runner.join().unwrap();
+        let joined = joiner.join().unwrap();
+        // Whatever is left (a wake before the first poll changes nothing: wake once more).
+        for _ in 0..3 {
+            while let Some(task) = pop(&queue) {
+                run(&queue, &task);
+            }
+            if task.state.load() & COMPLETE != 0 {
+                break;
+            }
+            ArcWake::wake_by_ref(&task);
+        }
+        assert!(task.state.load() & COMPLETE != 0);
+        let output = joined.or_else(|| take_output::<u32>(&task));
+        assert_eq!(output, Some(42));
+    });
+}
+
+/// `JoinHandle::poll` checks `COMPLETE`, registers its waker, checks again: a completion
+/// racing with the poll either makes it return `Ready` or wakes the registered waker.
+#[test]
+fn join_handle_never_misses_completion() {
+    use alloc::borrow::Cow;
+    use core::future::{Future, ready};
+    use core::pin::Pin;
+    use core::task::{Context, Poll};
+    use futures_util::task::{ArcWake, waker};
+
+    use crate::join::{JoinHandle, take_output};
+    use crate::raw::new_task;
+    use crate::task::{Core, Header, Origin, Schedule, Task, TaskCell};
+    use crate::task_ref::{Affinity, TaskId, TaskRef};
+
+    struct NoQueue;
+    impl Schedule for NoQueue {
+        fn schedule(&self, _: Task, _: Origin) {}
+        fn release(&self, _: &TaskCell) {}
+    }
+    struct Flag(AtomicBool);
+    impl ArcWake for Flag {
+        fn wake_by_ref(arc_self: &Arc<Self>) {
+            arc_self.0.store(true, Ordering::Release);
+        }
+    }
+
+    model(|| {
+        let header = || {
+            Header::new(
+                TaskId(1),
+                Cow::Borrowed("t"),
+                Priority::Normal,
+                Affinity::Any,
+                0,
+                Arc::new(NoQueue),
+            )
+        };
+        let task: Task = new_task(header, Core::Running(ready(7u32)));
+        let mut handle = JoinHandle::new(TaskRef(task.clone()), take_output::<u32>);
+        let flag = Arc::new(Flag(AtomicBool::new(false)));
+        let runner = thread::spawn(move || {
+            let mut clock = 0;
+            task.run(0, &mut clock, || 0);
+        });
+        let waker = waker(flag.clone());
+        let mut cx = Context::from_waker(&waker);
+        let first = Pin::new(&mut handle).poll(&mut cx);
+        runner.join().unwrap();
+        match first {
+            Poll::Ready(output) => assert_eq!(output, Ok(7)),
+            Poll::Pending => {
+                assert!(flag.0.load(Ordering::Acquire), "completion lost");
+                assert_eq!(Pin::new(&mut handle).poll(&mut cx), Poll::Ready(Ok(7)));
+            }
+        }
+    });
+}

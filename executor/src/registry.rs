@@ -1,7 +1,7 @@
 //! Registry of live tasks, for statistics and for cancelling everything at shutdown.
 //!
 //! Invariants: holds only `Weak` references (never keeps a task alive); a task is inserted
-//! (while its `Arc` is being built, so before its first enqueue) and removed when it
+//! (right after its `Arc` is built, before its first enqueue) and removed when it
 //! completes, each a short critical section of one slab (a `Vec` slot plus a free list:
 //! no tree, no allocation once the slab has grown). Sharded by the spawning core, so spawns
 //! on different cores do not share a lock; the task keeps its `(shard, slot)` key.
@@ -31,28 +31,28 @@ impl Registry {
         }
     }
 
-    /// Builds a task with `make(key)` and registers it under `key`, spawning core `core`.
-    pub(crate) fn insert(&self, core: usize, make: impl FnOnce((u32, u32)) -> TaskCell) -> Task {
+    /// Registers `task` (just allocated, not yet enqueued) in spawning core `core`'s shard;
+    /// returns its key.
+    #[inline]
+    pub(crate) fn insert(&self, core: usize, task: &Task) -> (u32, u32) {
         let shard_index = core % SHARDS;
-        Arc::new_cyclic(|weak| {
-            let mut shard = self.shards[shard_index].lock();
-            let slot = match shard.free.pop() {
-                Some(slot) => {
-                    shard.slots[slot as usize] = Some(weak.clone());
-                    slot
-                }
-                None => {
-                    shard.slots.push(Some(weak.clone()));
-                    (shard.slots.len() - 1) as u32
-                }
-            };
-            drop(shard);
-            make((shard_index as u32, slot))
-        })
+        let weak = Arc::downgrade(task);
+        let mut shard = self.shards[shard_index].lock();
+        let slot = match shard.free.pop() {
+            Some(slot) => {
+                shard.slots[slot as usize] = Some(weak);
+                slot
+            }
+            None => {
+                shard.slots.push(Some(weak));
+                (shard.slots.len() - 1) as u32
+            }
+        };
+        (shard_index as u32, slot)
     }
 
     pub(crate) fn remove(&self, task: &TaskCell) {
-        let (shard, slot) = task.registry_key;
+        let (shard, slot) = task.registry_key();
         let weak = {
             let mut shard = self.shards[shard as usize].lock();
             let weak = shard.slots[slot as usize].take();

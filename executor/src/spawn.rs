@@ -4,11 +4,11 @@
 //! called from outside the executor), `spawn_on(core)` that core's inbox (stealable unless
 //! pinned), `spawn_anywhere` the global injector. A `Pinned`/`Prefer`/`run_near` hint set on
 //! the builder wins over the placement. Invariants: a task is registered before it is first
-//! enqueued, and enqueued exactly once here; a spawn allocates twice (the task cell and the
-//! boxed future, whose box later holds the output).
+//! enqueued, and enqueued exactly once here; a spawn allocates once (`raw::new_task`: the
+//! task cell with the future, later its output, inline; a future over `raw::INLINE_STAGE`
+//! bytes is boxed, a second allocation).
 
 use alloc::borrow::Cow;
-use alloc::boxed::Box;
 use alloc::sync::Arc;
 use core::future::Future;
 
@@ -16,9 +16,10 @@ use crate::executor::Executor;
 use crate::join::{JoinHandle, take_output};
 use crate::platform::Platform;
 use crate::priority::Priority;
+use crate::raw::new_task;
 use crate::shared::Shared;
 use crate::sync::Ordering;
-use crate::task::{BoxStage, Core, Origin, Placement, Schedule, TaskCell};
+use crate::task::{Core, Header, Origin, Placement, Schedule};
 use crate::task_ref::{Affinity, TaskId, TaskRef};
 
 #[derive(Clone, Copy)]
@@ -112,12 +113,11 @@ impl<'a, P: Platform> Builder<'a, P> {
             Place::Core(core) if core < shared.cores.len() => core,
             _ => here.unwrap_or(0),
         };
-        let stage: BoxStage = Box::pin(Core::Running(future));
         let scheduler: Arc<dyn Schedule> = shared.clone();
         let (name, priority, affinity) = (self.name, self.priority, self.affinity);
-        let task = shared.registry.insert(here.unwrap_or(home), |key| {
-            TaskCell::new(id, name, priority, affinity, home, stage, scheduler, key)
-        });
+        let header = || Header::new(id, name, priority, affinity, home, scheduler);
+        let task = new_task(header, Core::Running(future));
+        task.set_registry_key(shared.registry.insert(here.unwrap_or(home), &task));
         if let Some(peer) = &self.near {
             task.set_near(&peer.0);
         }

@@ -85,3 +85,47 @@ impl<T> Slot<T> {
         crossbeam_utils::atomic::AtomicCell::<Option<T>>::is_lock_free()
     }
 }
+
+/// A task's join waker slot: `futures_util`'s `AtomicWaker`; under `cfg(loom)` a loom
+/// mutex around the waker (linearizable like the real one), so the models see its handoffs
+/// and may switch threads inside `register`/`wake` (`join_handle_never_misses_completion`).
+pub(crate) struct AtomicWaker {
+    #[cfg(not(loom))]
+    inner: futures_util::task::AtomicWaker,
+    #[cfg(loom)]
+    inner: loom::sync::Mutex<Option<core::task::Waker>>,
+}
+
+impl AtomicWaker {
+    pub(crate) fn new() -> Self {
+        Self {
+            #[cfg(not(loom))]
+            inner: futures_util::task::AtomicWaker::new(),
+            #[cfg(loom)]
+            inner: loom::sync::Mutex::new(None),
+        }
+    }
+
+    #[inline]
+    pub(crate) fn register(&self, waker: &core::task::Waker) {
+        #[cfg(not(loom))]
+        self.inner.register(waker);
+        #[cfg(loom)]
+        {
+            *self.inner.lock().expect("loom mutex poisoned") = Some(waker.clone());
+        }
+    }
+
+    #[inline]
+    pub(crate) fn wake(&self) {
+        #[cfg(not(loom))]
+        self.inner.wake();
+        #[cfg(loom)]
+        {
+            let waker = self.inner.lock().expect("loom mutex poisoned").take();
+            if let Some(waker) = waker {
+                waker.wake();
+            }
+        }
+    }
+}

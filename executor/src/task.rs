@@ -1,35 +1,38 @@
-//! The task cell: header (state word, hints, statistics) plus the type-erased future.
+//! The task cell: header (state word, hints, statistics) plus the type-erased stage.
 //!
 //! Invariants:
-//! - the future is touched only by the core that won `SCHEDULED → RUNNING` (see `state.rs`),
-//!   so the `future` lock is never contended and never waited on;
+//! - the stage (future, then output) is touched only by the core that won
+//!   `SCHEDULED → RUNNING` (see `state.rs`), and by the `JoinHandle` after it saw `COMPLETE`,
+//!   so it needs no lock (`raw.rs`, the crate's only `unsafe`);
 //! - a task is enqueued only by whoever turned `SCHEDULED` on (spawner, first waker, or the
 //!   runner that saw `NOTIFIED`), so it is in at most one queue;
 //! - the waker is `Arc<TaskCell>` through `futures_util::task::ArcWake`: no unsafe vtable in
 //!   this crate, and a poll borrows the task as its waker (`waker_ref`) instead of cloning it;
-//! - two allocations per task: the `Arc<TaskCell>` and the boxed [`Stage`], which holds the
-//!   future and, once it is done, its output (read by the `JoinHandle`, see `join.rs`).
+//! - one allocation per task: the `Arc<TaskCell>`, with the [`Stage`] (the future and, once it
+//!   is done, its output, read by the `JoinHandle`, see `join.rs`) inline in its
+//!   [`StageCell`] (a stage bigger than `raw::INLINE_STAGE` bytes, or aligned to more than
+//!   16, is boxed: two allocations); `raw::new_task` builds the cell in place.
 
 use alloc::borrow::Cow;
-use alloc::boxed::Box;
 use alloc::sync::{Arc, Weak};
 use core::any::Any;
 use core::future::Future;
+use core::ops::Deref;
 use core::pin::Pin;
 use core::task::{Context, Poll};
 
-use futures_util::task::{ArcWake, AtomicWaker, waker_ref};
+use futures_util::task::{ArcWake, waker_ref};
 use pin_project::pin_project;
 
 use crate::priority::Priority;
+use crate::raw::StageCell;
 use crate::state::{CANCELLED, State};
-use crate::sync::{AtomicU8, AtomicU64, AtomicUsize, Mutex, Ordering};
+use crate::sync::{AtomicU8, AtomicU64, AtomicUsize, AtomicWaker, Mutex, Ordering};
 use crate::task_ref::{Affinity, TaskId};
 
 pub(crate) type Task = Arc<TaskCell>;
-pub(crate) type BoxStage = Pin<Box<dyn Stage>>;
 
-/// A task's future, then its output: one allocation for both (type-erased).
+/// A task's future, then its output (type-erased in a [`StageCell`]).
 pub(crate) trait Stage: Send {
     /// Polls the future; on `Ready` keeps the output and drops the future in place.
     fn poll_stage(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()>;
@@ -122,7 +125,23 @@ pub(crate) enum Placement {
     Pinned(usize),
 }
 
+/// One task: the header, then the stage. Built only by `raw::new_task` (in place).
 pub(crate) struct TaskCell {
+    pub(crate) header: Header,
+    /// Touched by the `RUNNING` owner, or by the `JoinHandle` after `COMPLETE` (`raw.rs`).
+    pub(crate) stage: StageCell,
+}
+
+impl Deref for TaskCell {
+    type Target = Header;
+    #[inline]
+    fn deref(&self) -> &Header {
+        &self.header
+    }
+}
+
+/// Everything about a task but its stage.
+pub(crate) struct Header {
     pub(crate) id: TaskId,
     pub(crate) name: Cow<'static, str>,
     pub(crate) state: State,
@@ -135,24 +154,21 @@ pub(crate) struct TaskCell {
     polls: AtomicU64,
     /// Written only by the `RUNNING` owner (plain load + store, no RMW).
     run_ticks: AtomicU64,
-    /// Locked by the `RUNNING` owner, or by the `JoinHandle` after `COMPLETE`.
-    pub(crate) stage: Mutex<BoxStage>,
     scheduler: Arc<dyn Schedule>,
-    /// Where the registry keeps this task (`registry.rs`); fixed at spawn.
-    pub(crate) registry_key: (u32, u32),
+    /// Where the registry keeps this task (`registry.rs`, packed shard and slot). Set by
+    /// the spawner right after the allocation, before the first enqueue (which publishes it).
+    registry_key: AtomicU64,
 }
 
-impl TaskCell {
-    #[allow(clippy::too_many_arguments)]
+impl Header {
+    #[inline(always)]
     pub(crate) fn new(
         id: TaskId,
         name: Cow<'static, str>,
         priority: Priority,
         affinity: Affinity,
         home: usize,
-        stage: BoxStage,
         scheduler: Arc<dyn Schedule>,
-        registry_key: (u32, u32),
     ) -> Self {
         Self {
             id,
@@ -165,12 +181,27 @@ impl TaskCell {
             home: AtomicUsize::new(home),
             polls: AtomicU64::new(0),
             run_ticks: AtomicU64::new(0),
-            stage: Mutex::new(stage),
             scheduler,
-            registry_key,
+            registry_key: AtomicU64::new(0),
         }
     }
 
+    /// Where the registry keeps this task (shard, slot).
+    #[inline]
+    pub(crate) fn registry_key(&self) -> (u32, u32) {
+        let key = self.registry_key.load(Ordering::Relaxed);
+        ((key >> 32) as u32, key as u32)
+    }
+
+    /// The spawner, once, before the first enqueue.
+    #[inline]
+    pub(crate) fn set_registry_key(&self, (shard, slot): (u32, u32)) {
+        self.registry_key
+            .store(u64::from(shard) << 32 | u64::from(slot), Ordering::Relaxed);
+    }
+}
+
+impl TaskCell {
     #[inline]
     pub(crate) fn priority(&self) -> Priority {
         Priority::from_index(usize::from(self.priority.load(Ordering::Relaxed)))
@@ -261,7 +292,7 @@ impl TaskCell {
         self.home.store(core, Ordering::Relaxed);
         let waker = waker_ref(self);
         let mut cx = Context::from_waker(&waker);
-        let poll = self.stage.lock().as_mut().poll_stage(&mut cx);
+        let poll = self.poll_stage(&mut cx);
         let end = now();
         // Only the RUNNING owner writes these: load + store, no read-modify-write.
         let run_ticks = self.run_ticks.load(Ordering::Relaxed);
@@ -274,7 +305,8 @@ impl TaskCell {
         self.polls.store(polls + 1, Ordering::Relaxed);
         match poll {
             Poll::Ready(()) => {
-                self.finish();
+                // The poll already replaced the future by its output.
+                self.complete();
                 RunResult::Complete
             }
             Poll::Pending if self.state.end_run() => RunResult::Requeue,
@@ -289,10 +321,14 @@ impl TaskCell {
         }
     }
 
-    /// `RUNNING` owner only: drop the future, mark `COMPLETE`, tell the joiner.
+    /// `RUNNING` owner only, future not finished (cancelled, shutdown): drop it, complete.
     fn finish(&self) {
-        // Drops the future in place (a poll that returned Ready already did).
-        self.stage.lock().as_mut().drop_future();
+        self.drop_future();
+        self.complete();
+    }
+
+    /// `RUNNING` owner only, the future gone: mark `COMPLETE`, tell the joiner.
+    fn complete(&self) {
         // Deregister first: whoever sees COMPLETE must not find the task still listed.
         self.scheduler.release(self);
         self.state.complete();

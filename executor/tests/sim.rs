@@ -493,3 +493,53 @@ fn spawn_on_own_core_wakes_a_halted_core_to_steal() {
     assert!(handle.is_finished(), "core 1 stole and ran the task");
     assert_eq!(exec.snapshot().cores[1].steals, 1);
 }
+
+/// The stage is inline up to 128 bytes and 16-byte alignment, boxed beyond: both paths
+/// poll, keep the output for the handle, and drop what they hold exactly once.
+#[test]
+fn big_and_over_aligned_futures_and_outputs() {
+    #[repr(align(64))]
+    struct Aligned(u64);
+    struct Counted(Arc<AtomicUsize>);
+    impl Drop for Counted {
+        fn drop(&mut self) {
+            self.0.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+    let exec = simulated(1);
+    exec.platform().act_as(OUTSIDE);
+    let drops = Arc::new(AtomicUsize::new(0));
+    let big = [7u8; 1000];
+    let mut big_handle = exec.spawn(async move {
+        yield_now().await;
+        big.iter().map(|&b| u32::from(b)).sum::<u32>()
+    });
+    let aligned = Aligned(5);
+    let mut aligned_handle = exec.spawn(async move {
+        yield_now().await;
+        let a = &aligned;
+        assert_eq!(a as *const Aligned as usize % 64, 0);
+        Aligned(a.0 + 1)
+    });
+    let (d1, d2, d3) = (drops.clone(), drops.clone(), drops.clone());
+    // A big output, joined: dropped once, by the joiner.
+    let mut out_handle = exec.spawn(async move { ([1u64; 40], Counted(d1)) });
+    // Outputs of detached tasks are dropped with the task (inline and boxed stage).
+    drop(exec.spawn(async move { Counted(d2) }));
+    drop(exec.spawn(async move { ([0u8; 500], Counted(d3)) }));
+    let mut w = exec.worker(0).unwrap();
+    drain(&exec, &mut w);
+    assert_eq!(poll_handle(&mut big_handle), Some(Ok(7000)));
+    assert_eq!(
+        poll_handle(&mut aligned_handle).map(|r| r.map(|a| a.0)),
+        Some(Ok(6))
+    );
+    assert_eq!(drops.load(Ordering::SeqCst), 2);
+    let (array, counted) = poll_handle(&mut out_handle).unwrap().unwrap();
+    assert_eq!(array, [1u64; 40]);
+    assert_eq!(drops.load(Ordering::SeqCst), 2);
+    drop(counted);
+    assert_eq!(drops.load(Ordering::SeqCst), 3);
+    drop(out_handle);
+    assert_eq!(drops.load(Ordering::SeqCst), 3);
+}
