@@ -18,7 +18,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::{Poll, Waker};
 
-use executor::{Affinity, Config, Executor, Platform};
+use executor::{Affinity, Config, Executor, Platform, yield_now};
 
 static CURRENT: AtomicUsize = AtomicUsize::new(0);
 
@@ -50,20 +50,6 @@ impl Platform for Bench {
 
 fn exec(cores: usize) -> Executor<Bench> {
     Executor::new(Bench { cores }, Config::default())
-}
-
-async fn yield_now() {
-    let mut yielded = false;
-    poll_fn(|cx| {
-        if yielded {
-            Poll::Ready(())
-        } else {
-            yielded = true;
-            cx.waker().wake_by_ref();
-            Poll::Pending
-        }
-    })
-    .await
 }
 
 /// Runs core 0 until `done`.

@@ -62,6 +62,7 @@ mod task_ref;
 mod time;
 mod timer_queue;
 mod worker;
+mod yield_now;
 
 #[cfg(all(test, loom))]
 mod loom_models;
@@ -78,3 +79,4 @@ pub use stats::{CoreStats, Snapshot, TaskStats};
 pub use task_ref::{Affinity, TaskId, TaskRef, TaskState};
 pub use time::{Elapsed, Interval, Sleep, Timeout};
 pub use worker::{Worker, WorkerError};
+pub use yield_now::{YieldNow, yield_now};

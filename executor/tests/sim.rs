@@ -9,10 +9,10 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll, Waker};
 
-use common::{OUTSIDE, SimPlatform, simulated, yield_now};
+use common::{OUTSIDE, SimPlatform, simulated};
 use executor::{
     Affinity, CoreRunState, Elapsed, Executor, JoinError, JoinHandle, Platform, Priority,
-    TaskState, Worker, WorkerError,
+    TaskState, Worker, WorkerError, yield_now,
 };
 
 type Exec = Executor<SimPlatform>;

@@ -11,10 +11,9 @@ mod common;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU8, AtomicU64, Ordering};
-use std::task::Poll;
 use std::time::Duration;
 
-use common::{Watchdog, block_on, stop, threaded};
+use common::{Watchdog, block_on, ping_pong, stop, threaded};
 use executor::{Affinity, Executor, Platform, Priority};
 use futures_util::task::AtomicWaker;
 
@@ -111,20 +110,7 @@ fn cross_thread_wakes_on_eight_cores() {
                 Affinity::Any
             };
             handles.push(exec.build().affinity(affinity).spawn_on(core, async move {
-                for round in 0..rounds {
-                    let mine = round * 2 + me as u64;
-                    std::future::poll_fn(|cx| {
-                        wakers[me].register(cx.waker());
-                        if turn.load(Ordering::Acquire) == mine {
-                            Poll::Ready(())
-                        } else {
-                            Poll::Pending
-                        }
-                    })
-                    .await;
-                    turn.store(mine + 1, Ordering::Release);
-                    wakers[1 - me].wake();
-                }
+                ping_pong(me, rounds, turn, wakers).await;
                 completed.fetch_add(1, Ordering::Relaxed);
             }));
         }

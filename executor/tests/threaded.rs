@@ -6,10 +6,9 @@ mod common;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::task::Poll;
 use std::time::Duration;
 
-use common::{ThreadPlatform, Watchdog, block_on, start_workers, stop, threaded};
+use common::{ThreadPlatform, Watchdog, block_on, ping_pong, start_workers, stop, threaded};
 use executor::{Affinity, Config, Executor, Platform};
 use futures_util::task::AtomicWaker;
 
@@ -54,7 +53,7 @@ fn halted_cores_never_miss_new_work() {
 }
 
 /// Two tasks pinned to different cores hand a token back and forth.
-fn ping_pong(
+fn spawn_ping_pong(
     exec: &Executor<ThreadPlatform>,
     cores: (usize, usize),
     rounds: u64,
@@ -66,22 +65,7 @@ fn ping_pong(
         exec.build()
             .name("ping-pong")
             .affinity(Affinity::Pinned(core))
-            .spawn(async move {
-                for round in 0..rounds {
-                    let mine = round * 2 + me as u64;
-                    std::future::poll_fn(|cx| {
-                        wakers[me].register(cx.waker());
-                        if turn.load(Ordering::Acquire) == mine {
-                            Poll::Ready(())
-                        } else {
-                            Poll::Pending
-                        }
-                    })
-                    .await;
-                    turn.store(mine + 1, Ordering::Release);
-                    wakers[1 - me].wake();
-                }
-            })
+            .spawn(ping_pong(me, rounds, turn, wakers))
     };
     [player(0, cores.0), player(1, cores.1)]
 }
@@ -90,7 +74,7 @@ fn ping_pong(
 fn cross_core_wakes_are_not_lost() {
     let _dog = Watchdog::arm("ping-pong", LIMIT);
     let (exec, workers) = threaded(2);
-    for handle in ping_pong(&exec, (0, 1), 5_000) {
+    for handle in spawn_ping_pong(&exec, (0, 1), 5_000) {
         assert_eq!(block_on(handle), Ok(()));
     }
     stop(&exec, workers);

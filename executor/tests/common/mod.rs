@@ -19,6 +19,7 @@ use std::thread::{self, JoinHandle, Thread};
 use std::time::{Duration, Instant};
 
 use executor::{Config, Executor, Platform};
+use futures_util::task::AtomicWaker;
 
 thread_local! {
     static CORE: Cell<Option<usize>> = const { Cell::new(None) };
@@ -246,17 +247,27 @@ pub fn simulated(cores: usize) -> Executor<SimPlatform> {
     Executor::new(SimPlatform::new(cores), config)
 }
 
-/// A future that is pending once (waking itself), then ready.
-pub async fn yield_now() {
-    let mut yielded = false;
-    std::future::poll_fn(|cx| {
-        if yielded {
-            Poll::Ready(())
-        } else {
-            yielded = true;
-            cx.waker().wake_by_ref();
-            Poll::Pending
-        }
-    })
-    .await
+/// One player of a two-task ping-pong: in each round, waits for its turn
+/// (`turn` even for player 0, odd for player 1), passes it on and wakes the
+/// other player through `wakers[1 - me]`.
+pub async fn ping_pong(
+    me: usize,
+    rounds: u64,
+    turn: Arc<AtomicU64>,
+    wakers: Arc<[AtomicWaker; 2]>,
+) {
+    for round in 0..rounds {
+        let mine = round * 2 + me as u64;
+        std::future::poll_fn(|cx| {
+            wakers[me].register(cx.waker());
+            if turn.load(Ordering::Acquire) == mine {
+                Poll::Ready(())
+            } else {
+                Poll::Pending
+            }
+        })
+        .await;
+        turn.store(mine + 1, Ordering::Release);
+        wakers[1 - me].wake();
+    }
 }

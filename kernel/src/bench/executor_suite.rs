@@ -12,11 +12,10 @@ use crate::runtime::{executor, us_to_ticks};
 use alloc::string::String;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
-use core::future::{Future, poll_fn};
-use core::pin::Pin;
+use core::future::poll_fn;
 use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use core::task::{Context, Poll};
-use executor::Affinity;
+use core::task::Poll;
+use executor::{Affinity, yield_now};
 use futures_util::task::AtomicWaker;
 
 const WARMUP: usize = 50;
@@ -38,26 +37,6 @@ pub async fn run(report: &mut Report) -> Result<(), String> {
     }
     sleep_error(report).await;
     Ok(())
-}
-
-/// Completes on its second poll, after waking itself on the first.
-struct YieldOnce(bool);
-
-impl Future for YieldOnce {
-    type Output = ();
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        if self.0 {
-            Poll::Ready(())
-        } else {
-            self.0 = true;
-            cx.waker().wake_by_ref();
-            Poll::Pending
-        }
-    }
-}
-
-fn yield_now() -> YieldOnce {
-    YieldOnce(false)
 }
 
 async fn spawn_complete(report: &mut Report) {
