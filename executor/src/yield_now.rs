@@ -6,6 +6,7 @@ use core::task::{Context, Poll};
 
 /// Completes on its second poll: the first wakes the task and returns
 /// `Pending`, so every other runnable task gets its turn in between.
+#[inline]
 pub fn yield_now() -> YieldNow {
     YieldNow { yielded: false }
 }
@@ -20,6 +21,7 @@ pub struct YieldNow {
 impl Future for YieldNow {
     type Output = ();
 
+    #[inline]
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         if self.yielded {
             Poll::Ready(())
