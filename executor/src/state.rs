@@ -1,32 +1,39 @@
-//! Task state word: named bits and the only legal transitions.
+//! Task state word: named bits and the only legal transitions, each one atomic
+//! read-modify-write (no compare-exchange loop on the hot path).
+//!
+//! `SCHEDULED` means "a wake happened that no poll has consumed yet": while the task is not
+//! `RUNNING` it sits in (or is being put into) exactly one queue; while it is `RUNNING` it
+//! must be re-queued when the poll ends.
 //!
 //! | from                         | event                  | to                          | caller must      |
 //! |------------------------------|------------------------|-----------------------------|------------------|
 //! | (spawn)                      | spawn                  | `SCHEDULED`                 | enqueue          |
-//! | idle (`0`)                   | wake                   | `SCHEDULED`                 | enqueue          |
-//! | `SCHEDULED`                  | wake                   | unchanged                   | nothing          |
-//! | `RUNNING`                    | wake                   | `RUNNING \| NOTIFIED`       | nothing          |
-//! | `SCHEDULED`                  | dequeued by a worker   | `RUNNING`                   | poll             |
-//! | `RUNNING`                    | poll returned Pending  | idle                        | nothing          |
-//! | `RUNNING \| NOTIFIED`        | poll returned Pending  | `SCHEDULED`                 | re-enqueue       |
-//! | `RUNNING`                    | Ready, or cancelled    | `COMPLETE`                  | wake the joiner  |
+//! | idle (`0`)                   | wake: `fetch_or`       | `SCHEDULED`                 | enqueue          |
+//! | `SCHEDULED` (queued)         | wake: `fetch_or`       | unchanged                   | nothing          |
+//! | `RUNNING`                    | wake: `fetch_or`       | `RUNNING \| SCHEDULED`      | nothing          |
+//! | `SCHEDULED`                  | dequeued: `fetch_xor`  | `RUNNING`                   | poll             |
+//! | `RUNNING`                    | Pending: `fetch_and`   | idle                        | nothing          |
+//! | `RUNNING \| SCHEDULED`       | Pending: `fetch_and`   | `SCHEDULED`                 | re-enqueue       |
+//! | `RUNNING`                    | Ready, or cancelled    | `COMPLETE` (`fetch_xor`)    | wake the joiner  |
 //! | anything but `COMPLETE`      | abort                  | `+CANCELLED`, then wake     | as for wake      |
-//! | `COMPLETE`                   | anything               | unchanged                   | nothing          |
+//! | `COMPLETE`                   | anything               | nothing to do               | nothing          |
 //!
-//! Invariants: `SCHEDULED` and `RUNNING` are never both set, so a task sits in at most one
-//! queue and is polled by at most one core; only the `RUNNING` owner clears `RUNNING`; a wake
-//! that lands during a poll sets `NOTIFIED` and is turned into a re-enqueue when that poll
-//! ends, so it is never lost; `COMPLETE` is terminal. `CANCELLED` is sticky and is acted on
-//! by the next worker that dequeues the task.
+//! Invariants: only whoever saw the wake that turned `SCHEDULED` on while the task was
+//! neither `RUNNING` nor `COMPLETE` enqueues it (or the runner whose `end_run` found
+//! `SCHEDULED`), so a task sits in at most one queue; only the dequeuer turns `SCHEDULED`
+//! into `RUNNING`, so at most one core polls it; only the `RUNNING` owner clears `RUNNING`
+//! or sets `COMPLETE`; a wake that lands during a poll is turned into a re-enqueue when that
+//! poll ends, so it is never lost; `COMPLETE` is terminal (bits set on a complete task by
+//! late wakes mean nothing). `CANCELLED` is sticky and is acted on by the next worker that
+//! dequeues the task. Every wake, even one that changes nothing, is a release RMW (see
+//! [`State::wake`]).
 
 use crate::sync::{AtomicU32, Ordering};
 
-/// In a run queue (or being put into one).
+/// A wake not yet consumed by a poll: queued (or to be re-queued after the running poll).
 pub(crate) const SCHEDULED: u32 = 1 << 0;
 /// Being polled by exactly one core.
 pub(crate) const RUNNING: u32 = 1 << 1;
-/// Woken while `RUNNING`: re-enqueue after the poll.
-pub(crate) const NOTIFIED: u32 = 1 << 2;
 /// Future finished or dropped; terminal.
 pub(crate) const COMPLETE: u32 = 1 << 3;
 /// Abort requested; the future is dropped at its next dequeue.
@@ -46,90 +53,70 @@ impl State {
         self.0.load(Ordering::Acquire)
     }
 
-    /// Applies `f` until the compare-exchange succeeds; returns the (old, new) pair. An
-    /// unchanged value is not written back.
-    fn update(&self, f: impl Fn(u32) -> u32) -> (u32, u32) {
-        self.update_inner(false, f)
-    }
-
-    /// `write_same`: also write an unchanged value (a release RMW, see `wake`).
-    fn update_inner(&self, write_same: bool, f: impl Fn(u32) -> u32) -> (u32, u32) {
-        let mut cur = self.0.load(Ordering::Acquire);
-        loop {
-            let next = f(cur);
-            if next == cur && !write_same {
-                return (cur, cur);
-            }
-            match self
-                .0
-                .compare_exchange_weak(cur, next, Ordering::AcqRel, Ordering::Acquire)
-            {
-                Ok(_) => return (cur, next),
-                Err(actual) => cur = actual,
-            }
-        }
-    }
-
-    /// A wake. Returns true when the caller must enqueue the task (idle → `SCHEDULED`).
+    /// A wake. Returns true when the caller must enqueue the task (it was idle).
     ///
     /// Even a wake that changes nothing (task already `SCHEDULED`) is a release RMW: the
     /// worker's `start_run` then either reads after it (and sees everything the waker wrote
-    /// before waking) or before it (and the wake sees `RUNNING` and sets `NOTIFIED`). A plain
-    /// load here would let the poll miss the waker's data (store buffering; a loom model
-    /// caught it).
+    /// before waking) or before it (and the wake sees `RUNNING`, so the task is re-queued
+    /// after the poll). A plain load here would let the poll miss the waker's data (store
+    /// buffering; a loom model caught it).
     #[inline]
     pub(crate) fn wake(&self) -> bool {
-        let (old, new) = self.update_inner(true, |s| {
-            if s & (COMPLETE | SCHEDULED) != 0 {
-                s
-            } else if s & RUNNING != 0 {
-                s | NOTIFIED
-            } else {
-                s | SCHEDULED
-            }
-        });
-        old & SCHEDULED == 0 && new & SCHEDULED != 0
+        let old = self.0.fetch_or(SCHEDULED, Ordering::AcqRel);
+        old & (SCHEDULED | RUNNING | COMPLETE) == 0
     }
 
     /// A worker dequeued the task: `SCHEDULED` → `RUNNING`. Returns the new state, or `None`
-    /// when the task was not scheduled (it must then be dropped from the queue silently).
+    /// when the task was not a queued one (never happens; checked so that a bug cannot
+    /// poll a task twice).
     #[inline]
     pub(crate) fn start_run(&self) -> Option<u32> {
-        let (old, new) = self.update(|s| {
-            if s & SCHEDULED != 0 && s & COMPLETE == 0 {
-                (s & !SCHEDULED) | RUNNING
-            } else {
-                s
-            }
-        });
-        (old != new).then_some(new)
+        // While queued only the dequeuer changes SCHEDULED/RUNNING (wakes and aborts only
+        // set bits that are already set or CANCELLED), so the check and the flip agree.
+        let seen = self.0.load(Ordering::Relaxed);
+        if seen & (SCHEDULED | RUNNING | COMPLETE) != SCHEDULED {
+            return None;
+        }
+        let old = self.0.fetch_xor(SCHEDULED | RUNNING, Ordering::AcqRel);
+        Some(old ^ (SCHEDULED | RUNNING))
     }
 
     /// The poll returned Pending. Returns true when a wake arrived during the poll and the
     /// caller must re-enqueue the task (`SCHEDULED` is then already set).
     #[inline]
     pub(crate) fn end_run(&self) -> bool {
-        let (_, new) = self.update(|s| {
-            debug_assert!(s & RUNNING != 0, "end_run without start_run");
-            if s & NOTIFIED != 0 {
-                (s & !(RUNNING | NOTIFIED)) | SCHEDULED
-            } else {
-                s & !RUNNING
-            }
-        });
-        new & SCHEDULED != 0
+        let old = self.0.fetch_and(!RUNNING, Ordering::AcqRel);
+        debug_assert!(old & RUNNING != 0, "end_run without start_run");
+        old & SCHEDULED != 0
     }
 
-    /// The future completed or was dropped by the `RUNNING` owner.
+    /// The future completed or was dropped by the `RUNNING` owner (a release RMW after its
+    /// last access to the stage).
     #[inline]
     pub(crate) fn complete(&self) {
-        self.update(|s| (s & CANCELLED) | COMPLETE);
+        let old = self.0.fetch_xor(RUNNING | COMPLETE, Ordering::AcqRel);
+        debug_assert!(
+            old & (RUNNING | COMPLETE) == RUNNING,
+            "complete without RUNNING"
+        );
     }
 
     /// Abort: marks `CANCELLED` and wakes. Returns true when the caller must enqueue.
+    /// (Rare, so a compare-exchange loop: `CANCELLED` is never set on a complete task.)
     pub(crate) fn cancel(&self) -> bool {
-        self.update(|s| if s & COMPLETE != 0 { s } else { s | CANCELLED });
-        self.wake()
+        let mut cur = self.0.load(Ordering::Acquire);
+        while cur & COMPLETE == 0 {
+            match self.0.compare_exchange_weak(
+                cur,
+                cur | CANCELLED,
+                Ordering::AcqRel,
+                Ordering::Acquire,
+            ) {
+                Ok(_) => return self.wake(),
+                Err(actual) => cur = actual,
+            }
+        }
+        false
     }
 }
 
@@ -173,7 +160,7 @@ mod tests {
         assert!(!s.wake());
         assert!(!s.cancel());
         assert_eq!(s.start_run(), None);
-        assert_eq!(s.load(), COMPLETE);
+        assert_eq!(s.load() & (COMPLETE | RUNNING), COMPLETE);
     }
 
     #[test]

@@ -5,7 +5,7 @@
 //!   `SCHEDULED → RUNNING` (see `state.rs`), and by the `JoinHandle` after it saw `COMPLETE`,
 //!   so it needs no lock (`raw.rs`, the crate's only `unsafe`);
 //! - a task is enqueued only by whoever turned `SCHEDULED` on (spawner, first waker, or the
-//!   runner that saw `NOTIFIED`), so it is in at most one queue;
+//!   runner whose poll ended with `SCHEDULED` set), so it is in at most one queue;
 //! - the waker is `Arc<TaskCell>` through `futures_util::task::ArcWake`: no unsafe vtable in
 //!   this crate, and a poll borrows the task as its waker (`waker_ref`) instead of cloning it;
 //! - one allocation per task: the `Arc<TaskCell>`, with the [`Stage`] (the future and, once it

@@ -7,7 +7,7 @@
 //! SPINNING), then runs the halt handshake of `idle.rs` and calls `Platform::idle` with the
 //! earliest timer deadline.
 //!
-//! Yield fast path: a task that woke itself during its poll (`RUNNING | NOTIFIED` →
+//! Yield fast path: a task that woke itself during its poll (`RUNNING | SCHEDULED` →
 //! `SCHEDULED`) and whose hints keep it on this core is held in the worker's `yielded` field
 //! instead of going through `Shared::schedule`. The next `find_task` (after `maintain`, so
 //! IRQs and timers are served between the two polls) runs it again at once when every other
