@@ -41,7 +41,24 @@ pub const BASELINES: &[Baseline] = &[
         anchors: "executor.remote_wake",
         run: crossbeam_send_recv,
     },
+    Baseline {
+        name: "tokio.mpsc_call_rtt",
+        suite: "ipc",
+        anchors: "ipc.call_rtt_same_core",
+        run: tokio_mpsc_call_rtt,
+    },
+    Baseline {
+        name: "crossbeam.msg64_send_recv",
+        suite: "ipc",
+        anchors: "ipc.spsc_message",
+        run: crossbeam_msg64_send_recv,
+    },
 ];
+
+/// A 64-byte message, the size of an IPC fast message.
+#[derive(Clone, Copy, Default)]
+#[repr(C, align(64))]
+struct Msg64([u64; 8]);
 
 /// tokio's current-thread runtime (no I/O or timer driver: the operations need neither).
 fn runtime() -> Runtime {
@@ -91,6 +108,42 @@ fn crossbeam_send_recv(n: u64) {
     for i in 0..WARMUP + n {
         tx.send(black_box(i)).expect("the receiver is alive");
         black_box(rx.recv().expect("the value just sent"));
+    }
+}
+
+/// A call round trip between two tasks on one thread: a 64-byte request over a bounded mpsc
+/// channel and a 64-byte reply over another (what a same-core IPC call does).
+fn tokio_mpsc_call_rtt(n: u64) {
+    runtime().block_on(async {
+        let (request_tx, mut request_rx) = mpsc::channel::<Msg64>(16);
+        let (reply_tx, mut reply_rx) = mpsc::channel::<Msg64>(16);
+        let server = tokio::spawn(async move {
+            while let Some(mut request) = request_rx.recv().await {
+                request.0[1] = request.0[0] + 1;
+                reply_tx.send(request).await.expect("the caller waits");
+            }
+        });
+        let caller = tokio::spawn(async move {
+            for i in 0..WARMUP + n {
+                let mut request = Msg64::default();
+                request.0[0] = i;
+                request_tx.send(request).await.expect("the server is alive");
+                black_box(reply_rx.recv().await.expect("the server replies"));
+            }
+        });
+        caller.await.expect("the caller completes");
+        server.await.expect("the server completes");
+    });
+}
+
+/// `send` then `recv` of a 64-byte message on a bounded crossbeam channel, on one thread.
+fn crossbeam_msg64_send_recv(n: u64) {
+    let (tx, rx) = crossbeam_channel::bounded(16);
+    for i in 0..WARMUP + n {
+        let mut msg = Msg64::default();
+        msg.0[0] = i;
+        tx.send(black_box(msg)).expect("the receiver is alive");
+        black_box(rx.recv().expect("the message just sent"));
     }
 }
 
