@@ -22,6 +22,9 @@ const WARMUP: usize = 50;
 const SAMPLES: usize = 1000;
 const CROSS_SAMPLES: usize = 200;
 const STEAL_TASKS: usize = 10_000;
+/// Loop iterations of each stealing task (~40 000 instructions): far above the
+/// cost of spawning it, so the shares measure stealing, not how fast core 0 spawns.
+const STEAL_TASK_WORK: u64 = 10_000;
 
 /// Runs every measurement of the suite.
 pub async fn run(report: &mut Report) -> Result<(), String> {
@@ -311,7 +314,7 @@ async fn stealing(report: &mut Report) {
     for _ in 0..STEAL_TASKS {
         let ran = ran.clone();
         handles.push(executor().spawn_on(home, async move {
-            busy_work(500);
+            busy_work(STEAL_TASK_WORK);
             ran[arch::cpu_index()].fetch_add(1, Ordering::Relaxed);
         }));
     }
