@@ -1,0 +1,92 @@
+//! A subscriber's handle: its cursor into the topic ring and its window.
+//!
+//! Invariant: `cursor <= tail`, and after a read `tail - cursor <= capacity` (a subscriber
+//! that lagged further is told how many it missed and jumps to its window's start).
+
+use alloc::sync::{Arc, Weak};
+use core::future::poll_fn;
+use core::task::{Context, Poll};
+
+use super::topic::Topic;
+use super::{Event, Topics};
+use crate::error::IpcError;
+
+/// A subscription to one event type. Dropping it unsubscribes.
+pub struct Subscription {
+    topic: Arc<Topic>,
+    topics: Weak<Topics>,
+    event_type: u64,
+    slot: u32,
+    capacity: u64,
+    cursor: u64,
+}
+
+impl Subscription {
+    pub(super) fn new(
+        topic: Arc<Topic>,
+        topics: Weak<Topics>,
+        event_type: u64,
+        slot: u32,
+        capacity: usize,
+        cursor: u64,
+    ) -> Self {
+        Self {
+            topic,
+            topics,
+            event_type,
+            slot,
+            capacity: capacity as u64,
+            cursor,
+        }
+    }
+
+    /// The event type subscribed to.
+    pub fn event_type(&self) -> u64 {
+        self.event_type
+    }
+
+    /// The next event, waiting for one if needed. `Closed` once the bus is gone and every
+    /// event broadcast before that was read.
+    pub async fn next(&mut self) -> Result<Event, IpcError> {
+        poll_fn(|cx| self.poll_next(cx)).await
+    }
+
+    /// The next event if one is there: `Ok(None)` when up to date, `Closed` as for `next`.
+    pub fn try_next(&mut self) -> Result<Option<Event>, IpcError> {
+        let state = self.topic.state.lock();
+        match state.read(&mut self.cursor, self.capacity) {
+            Some(event) => Ok(Some(event)),
+            None if state.is_closed() => Err(IpcError::Closed),
+            None => Ok(None),
+        }
+    }
+
+    /// Polls for the next event; when there is none, parks `cx`'s waker until the next
+    /// broadcast (only parked subscribers are woken).
+    pub fn poll_next(&mut self, cx: &mut Context<'_>) -> Poll<Result<Event, IpcError>> {
+        let replaced = {
+            let mut state = self.topic.state.lock();
+            if let Some(event) = state.read(&mut self.cursor, self.capacity) {
+                return Poll::Ready(Ok(event));
+            }
+            if state.is_closed() {
+                return Poll::Ready(Err(IpcError::Closed));
+            }
+            state.park(self.slot, cx.waker())
+        };
+        drop(replaced);
+        Poll::Pending
+    }
+}
+
+impl Drop for Subscription {
+    fn drop(&mut self) {
+        let (remaining, waker) = self.topic.state.lock().leave(self.slot);
+        drop(waker);
+        if remaining == 0
+            && let Some(topics) = self.topics.upgrade()
+        {
+            topics.remove_if_unused(self.event_type, &self.topic);
+        }
+    }
+}

@@ -1,0 +1,53 @@
+//! How an endpoint is sized and instrumented.
+
+/// Largest `capacity` (and ring size) an endpoint accepts; bigger values are clamped.
+pub const MAX_ENDPOINT_CAPACITY: usize = crate::spsc::MAX_CAPACITY;
+
+/// Sizes and options of one endpoint, given to [`channel`](super::channel). Out-of-range
+/// values are clamped, never rejected: `capacity` and `ring_capacity` to
+/// `1..=MAX_ENDPOINT_CAPACITY` (the ring rounded up to a power of two), `trace_depth` to at
+/// least one.
+#[derive(Clone, Copy, Debug)]
+pub struct EndpointConfig {
+    /// Most messages queued at once, counting every sender ring, the fallback queue and the
+    /// receiver's private lanes. A send beyond it fails with `Full` (or waits).
+    pub capacity: usize,
+    /// Slots of each sender's SPSC ring (allocated on the sender's first send).
+    pub ring_capacity: usize,
+    /// Senders that get their own ring; later ones share the locked fallback queue.
+    pub max_rings: usize,
+    /// Whether to keep a log of the newest delivered headers ([`Receiver::trace`]).
+    ///
+    /// [`Receiver::trace`]: super::Receiver::trace
+    pub trace: bool,
+    /// Headers kept by the trace log.
+    pub trace_depth: usize,
+    /// The clock that stamped `Header::timestamp`; when given, the receiver records each
+    /// message's latency in the stats histogram.
+    pub clock: Option<fn() -> u64>,
+}
+
+impl Default for EndpointConfig {
+    fn default() -> Self {
+        Self {
+            capacity: 256,
+            ring_capacity: 64,
+            max_rings: 64,
+            trace: false,
+            trace_depth: 64,
+            clock: None,
+        }
+    }
+}
+
+impl EndpointConfig {
+    /// The same configuration with every field in range.
+    pub(super) fn clamped(self) -> Self {
+        Self {
+            capacity: self.capacity.clamp(1, MAX_ENDPOINT_CAPACITY),
+            ring_capacity: self.ring_capacity.clamp(1, MAX_ENDPOINT_CAPACITY),
+            trace_depth: self.trace_depth.max(1),
+            ..self
+        }
+    }
+}

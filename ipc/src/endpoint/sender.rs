@@ -1,0 +1,325 @@
+//! The sending half: `try_send`, `send` (waits for room) and the route choice.
+//!
+//! Invariant: a sender's route is chosen at its first send and never changes, so its
+//! messages are all in one FIFO (its own ring, or the fallback queue): per-sender order
+//! within a lane is kept. A message is counted in `occupancy` before it is enqueued.
+
+use alloc::sync::Arc;
+use alloc::vec::Vec;
+use core::future::Future;
+use core::pin::Pin;
+use core::task::{Context, Poll};
+
+use super::Received;
+use super::call::Call;
+use super::caller::Caller;
+use super::lanes::lane_bit;
+use super::shared::Shared;
+use crate::error::IpcError;
+use crate::ids::ServiceId;
+use crate::message::{Header, Message};
+use crate::spsc::{self, Producer};
+use crate::stats::EndpointStats;
+
+/// A producer of one endpoint. `Clone` gives another, independent producer (with its own
+/// ring and call slot); methods take `&mut self` because each sender is one FIFO.
+pub struct Sender {
+    pub(super) caller: Arc<Caller>,
+    pub(super) route: Route,
+}
+
+/// Where this sender's messages go.
+pub(super) enum Route {
+    /// Nothing sent yet.
+    Unassigned,
+    /// Its own SPSC ring to the receiver (the fast path).
+    Ring(Producer<Received>),
+    /// The shared, locked queue (all rings were taken).
+    Fallback,
+}
+
+/// What [`Sender::enqueue`] did with an envelope.
+pub(super) enum Enqueued {
+    Queued,
+    Full(Received),
+    PeerDied(Received),
+}
+
+impl Sender {
+    pub(super) fn new(shared: Arc<Shared>) -> Self {
+        Self {
+            caller: Arc::new(Caller::new(shared)),
+            route: Route::Unassigned,
+        }
+    }
+
+    fn shared(&self) -> &Shared {
+        &self.caller.shared
+    }
+
+    /// The endpoint's service.
+    pub fn id(&self) -> ServiceId {
+        self.shared().id
+    }
+
+    /// Queues a one-way message. `Full` when the endpoint is at capacity (nothing is
+    /// dropped: the caller keeps its message), `PeerDied` when the receiver is gone.
+    #[inline]
+    pub fn try_send(&mut self, header: Header, message: Message) -> Result<(), IpcError> {
+        let envelope = Received {
+            header,
+            message,
+            reply: None,
+        };
+        match self.enqueue(envelope) {
+            Enqueued::Queued => Ok(()),
+            Enqueued::Full(_) => {
+                self.shared().stats.record_full();
+                Err(IpcError::Full)
+            }
+            Enqueued::PeerDied(_) => {
+                self.shared().stats.record_peer_died();
+                Err(IpcError::PeerDied)
+            }
+        }
+    }
+
+    /// Queues a one-way message, waiting for room while the endpoint is full
+    /// (backpressure). Fails only with `PeerDied`.
+    pub fn send(&mut self, header: Header, message: Message) -> SendFuture<'_> {
+        SendFuture {
+            sender: self,
+            envelope: Some(Received {
+                header,
+                message,
+                reply: None,
+            }),
+            waited: false,
+        }
+    }
+
+    /// Queues the longest prefix of `messages` there is room for and returns its length.
+    /// On the fast path the whole batch is published to the receiver at once (one index
+    /// store, one wakeup check). `Full` when not even the first message fits, `PeerDied`
+    /// when the receiver is gone.
+    pub fn try_send_batch(&mut self, messages: &[(Header, Message)]) -> Result<usize, IpcError> {
+        let Route::Ring(producer) = &mut self.route else {
+            return self.try_send_each(messages);
+        };
+        let shared = &*self.caller.shared;
+        let wanted = messages.len().min(producer.free_slots());
+        if wanted == 0 {
+            return match messages.is_empty() {
+                true => Ok(0),
+                false if shared.receiver_gone() => self.refuse(IpcError::PeerDied),
+                false => self.refuse(IpcError::Full),
+            };
+        }
+        let reserved = match shared.reserve_up_to(wanted) {
+            Ok(reserved) => reserved,
+            Err(error) => return self.refuse(error),
+        };
+        let mut lanes = 0;
+        let mut envelopes = messages[..reserved].iter().map(|&(header, message)| {
+            lanes |= lane_bit(header.priority);
+            Received {
+                header,
+                message,
+                reply: None,
+            }
+        });
+        // `free_slots` only grows, so all `reserved` fit.
+        let queued = producer.push_batch(&mut envelopes);
+        if queued < reserved {
+            shared.release(reserved - queued);
+        }
+        shared.announce(lanes);
+        Ok(queued)
+    }
+
+    /// `try_send_batch` off the ring: one message at a time (the first may pick a ring,
+    /// and then the rest goes there as one batch).
+    fn try_send_each(&mut self, messages: &[(Header, Message)]) -> Result<usize, IpcError> {
+        for (sent, &(header, message)) in messages.iter().enumerate() {
+            if let Err(error) = self.try_send(header, message) {
+                return if sent == 0 { Err(error) } else { Ok(sent) };
+            }
+            if let Route::Ring(_) = self.route {
+                let rest = self.try_send_batch(&messages[sent + 1..]).unwrap_or(0);
+                return Ok(sent + 1 + rest);
+            }
+        }
+        Ok(messages.len())
+    }
+
+    /// Counts and returns a refused send.
+    fn refuse<T>(&self, error: IpcError) -> Result<T, IpcError> {
+        match error {
+            IpcError::Full => self.shared().stats.record_full(),
+            _ => self.shared().stats.record_peer_died(),
+        }
+        Err(error)
+    }
+
+    /// Sends a request and waits for its reply. Time out by dropping the future (e.g. under
+    /// the executor's `timeout`): the call is cancelled and a late reply is discarded.
+    /// `PeerDied` when the receiver is gone or drops the reply token unanswered.
+    pub fn call(&mut self, header: Header, message: Message) -> Call<'_> {
+        Call::new(self, header, message)
+    }
+
+    /// The endpoint's counters.
+    pub fn stats(&self) -> EndpointStats {
+        self.shared().stats()
+    }
+
+    /// The newest `n` delivered headers, oldest first (empty unless tracing is on).
+    pub fn trace(&self, n: usize) -> Vec<Header> {
+        self.shared()
+            .trace
+            .as_ref()
+            .map_or_else(Vec::new, |log| log.newest(n))
+    }
+
+    /// Reserves room and puts `envelope` on this sender's route.
+    #[inline]
+    pub(super) fn enqueue(&mut self, envelope: Received) -> Enqueued {
+        if let Route::Unassigned = self.route {
+            match self.assign_route() {
+                Ok(route) => self.route = route,
+                Err(_) => return Enqueued::PeerDied(envelope),
+            }
+        }
+        let shared = &*self.caller.shared;
+        match shared.reserve() {
+            Ok(()) => {}
+            Err(IpcError::Full) => return Enqueued::Full(envelope),
+            Err(_) => return Enqueued::PeerDied(envelope),
+        }
+        let lane = envelope.header.priority;
+        match &mut self.route {
+            Route::Ring(producer) => match producer.send(envelope) {
+                Ok(()) => {
+                    shared.announce(lane_bit(lane));
+                    Enqueued::Queued
+                }
+                Err(envelope) => {
+                    // Our own ring is full (the endpoint is not): wait like a full endpoint.
+                    shared.release(1);
+                    Enqueued::Full(envelope)
+                }
+            },
+            Route::Fallback | Route::Unassigned => match shared.push_fallback(envelope) {
+                Ok(()) => Enqueued::Queued,
+                Err(envelope) => Enqueued::PeerDied(envelope),
+            },
+        }
+    }
+
+    /// A ring of our own while fewer than `max_rings` exist, else the fallback queue.
+    fn assign_route(&self) -> Result<Route, IpcError> {
+        let shared = self.shared();
+        if !shared.claim_ring() {
+            return Ok(Route::Fallback);
+        }
+        let (producer, consumer) = spsc::ring(shared.config.ring_capacity);
+        match shared.register_ring(consumer) {
+            Ok(()) => Ok(Route::Ring(producer)),
+            Err(error) => {
+                shared.retire_ring();
+                Err(error)
+            }
+        }
+    }
+
+    /// Enqueues `*envelope`, registering for a wakeup (then retrying once) when there is no
+    /// room. Leaves the envelope in place while pending and after `PeerDied` (so that a
+    /// call can cancel itself before its reply token is dropped).
+    pub(super) fn poll_enqueue(
+        &mut self,
+        envelope: &mut Option<Received>,
+        waited: &mut bool,
+        cx: &mut Context<'_>,
+    ) -> Poll<Result<(), IpcError>> {
+        let Some(first_try) = envelope.take() else {
+            return Poll::Ready(Err(IpcError::InvalidArgument)); // polled after completion
+        };
+        let retry = match self.enqueue(first_try) {
+            Enqueued::Full(back) => back,
+            done => return Poll::Ready(self.finish(done, envelope)),
+        };
+        if !core::mem::replace(waited, true) {
+            self.shared().stats.record_full();
+        }
+        self.caller.waker.register(cx.waker());
+        self.caller.shared.wait_for_space(&self.caller);
+        match self.enqueue(retry) {
+            Enqueued::Full(back) => {
+                *envelope = Some(back);
+                Poll::Pending
+            }
+            done => Poll::Ready(self.finish(done, envelope)),
+        }
+    }
+
+    /// The result of a final (not `Full`) enqueue; a refused envelope goes back to `slot`.
+    fn finish(&self, enqueued: Enqueued, slot: &mut Option<Received>) -> Result<(), IpcError> {
+        match enqueued {
+            Enqueued::Queued => Ok(()),
+            Enqueued::Full(back) => {
+                *slot = Some(back);
+                Err(IpcError::Full)
+            }
+            Enqueued::PeerDied(back) => {
+                *slot = Some(back);
+                self.shared().stats.record_peer_died();
+                Err(IpcError::PeerDied)
+            }
+        }
+    }
+}
+
+impl Clone for Sender {
+    fn clone(&self) -> Self {
+        self.shared().add_sender();
+        Sender::new(self.caller.shared.clone())
+    }
+}
+
+impl Drop for Sender {
+    fn drop(&mut self) {
+        self.shared().remove_sender();
+    }
+}
+
+impl core::fmt::Debug for Sender {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        let route = match self.route {
+            Route::Unassigned => "unassigned",
+            Route::Ring(_) => "ring",
+            Route::Fallback => "fallback",
+        };
+        f.debug_struct("Sender")
+            .field("endpoint", &self.id())
+            .field("route", &route)
+            .finish()
+    }
+}
+
+/// The future of [`Sender::send`]: resolves once the message is queued.
+#[must_use = "futures do nothing unless polled"]
+pub struct SendFuture<'a> {
+    sender: &'a mut Sender,
+    envelope: Option<Received>,
+    waited: bool,
+}
+
+impl Future for SendFuture<'_> {
+    type Output = Result<(), IpcError>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.get_mut();
+        this.sender
+            .poll_enqueue(&mut this.envelope, &mut this.waited, cx)
+    }
+}

@@ -1,0 +1,350 @@
+//! The state every half of one endpoint shares, and the protocols on it.
+//!
+//! Two atomic words carry everything the fast path needs:
+//!
+//! `occupancy` = messages queued (low bits) | `WAITERS` | `RECEIVER_GONE`.
+//! - A sender reserves before it enqueues (compare-exchange: fails with `Full` at capacity,
+//!   `PeerDied` once `RECEIVER_GONE`); the receiver releases when it delivers. So the count
+//!   covers rings, fallback and the receiver's lanes, and never exceeds the capacity.
+//! - `WAITERS` is set exactly while `space_waiters` is non-empty (both changed under its
+//!   lock). A waiting sender sets it, then retries its reservation; the receiver's release
+//!   is a read-modify-write of the same word, so either the retry sees the freed space or
+//!   the release sees `WAITERS` and wakes every waiter (outside the lock).
+//!
+//! `signals` = lane bits (bit `i`: lane `i` may have messages) | `PARKED` | `NEW_RINGS` |
+//! `FALLBACK` | `HOOK`.
+//! - Lane bits: every message not yet moved into the receiver's lanes has its lane bit set,
+//!   and so does every non-empty receiver lane. A ring sender publishes, then
+//!   `fence(SeqCst)`, then reads the bits; the receiver clears the bits of its empty lanes,
+//!   then `fence(SeqCst)`, then reads the rings. So either the receiver drains the message
+//!   or the sender sees its bit clear and sets it again. A sender whose bit was clear and
+//!   no higher or equal lane was set calls the priority hook (outside any lock).
+//! - `PARKED`: the receiver registers its waker, sets `PARKED`, `fence(SeqCst)`, re-checks
+//!   everything; a ring sender's fence-then-read above sees `PARKED` if the receiver could
+//!   have missed its message, and wakes it. Fallback and new-ring flags are set with a
+//!   read-modify-write of `signals`, which orders them against `PARKED` directly.
+//!
+//! Receiver death: `RECEIVER_GONE` is set, then `fence(SeqCst)`, then everything queued is
+//! dropped (each dropped reply token ends its call with `PeerDied`). Senders check the flag
+//! when reserving, under the fallback / new-ring locks, and (calls) after publishing.
+
+use alloc::sync::Arc;
+use alloc::vec::Vec;
+
+use super::Received;
+use super::caller::Caller;
+use super::config::EndpointConfig;
+use super::lanes::{Lanes, lane_bit, lanes_at_or_above};
+use crate::Priority;
+use crate::error::IpcError;
+use crate::ids::ServiceId;
+use crate::spsc::Consumer;
+use crate::stats::{EndpointStats, StatsCounters};
+use crate::sync::{AtomicU32, AtomicUsize, AtomicWaker, Mutex, Ordering, fence};
+use crate::trace::TraceLog;
+
+const WAITERS: usize = 1 << (usize::BITS - 2);
+const RECEIVER_GONE: usize = 1 << (usize::BITS - 1);
+const COUNT: usize = WAITERS - 1;
+
+pub(super) const PARKED: u32 = 1 << Priority::COUNT;
+pub(super) const NEW_RINGS: u32 = PARKED << 1;
+pub(super) const FALLBACK: u32 = PARKED << 2;
+const HOOK: u32 = PARKED << 3;
+
+/// The priority-inheritance hook installed by `Receiver::on_priority`.
+pub(super) type PriorityHook = Arc<dyn Fn(Priority) + Send + Sync>;
+
+pub(super) struct Shared {
+    pub(super) id: ServiceId,
+    pub(super) config: EndpointConfig,
+    occupancy: AtomicUsize,
+    signals: AtomicU32,
+    /// Live `Sender`s; the last one to go wakes the receiver (`Closed`).
+    senders: AtomicUsize,
+    /// Rings handed out and not yet retired by the receiver (at most `max_rings`).
+    rings_live: AtomicUsize,
+    new_rings: Mutex<Vec<Consumer<Received>>>,
+    fallback: Mutex<Lanes>,
+    space_waiters: Mutex<Vec<Arc<Caller>>>,
+    priority_hook: Mutex<Option<PriorityHook>>,
+    receiver_waker: AtomicWaker,
+    pub(super) stats: StatsCounters,
+    pub(super) trace: Option<TraceLog>,
+}
+
+impl Shared {
+    pub(super) fn new(id: ServiceId, config: EndpointConfig) -> Self {
+        Self {
+            id,
+            config,
+            occupancy: AtomicUsize::new(0),
+            signals: AtomicU32::new(0),
+            senders: AtomicUsize::new(1),
+            rings_live: AtomicUsize::new(0),
+            new_rings: Mutex::new(Vec::new()),
+            fallback: Mutex::new(Lanes::new()),
+            space_waiters: Mutex::new(Vec::new()),
+            priority_hook: Mutex::new(None),
+            receiver_waker: AtomicWaker::new(),
+            stats: StatsCounters::new(),
+            trace: config.trace.then(|| TraceLog::new(config.trace_depth)),
+        }
+    }
+
+    pub(super) fn stats(&self) -> EndpointStats {
+        let queued = self.occupancy.load(Ordering::Relaxed) & COUNT;
+        self.stats.snapshot(queued as u64)
+    }
+
+    // ---- capacity (occupancy) ----
+
+    /// Reserves room for one message.
+    #[inline]
+    pub(super) fn reserve(&self) -> Result<(), IpcError> {
+        self.reserve_up_to(1).map(drop)
+    }
+
+    /// Reserves room for between 1 and `wanted` messages (as many as there is room for).
+    #[inline]
+    pub(super) fn reserve_up_to(&self, wanted: usize) -> Result<usize, IpcError> {
+        let mut current = self.occupancy.load(Ordering::Acquire);
+        loop {
+            if current & RECEIVER_GONE != 0 {
+                return Err(IpcError::PeerDied);
+            }
+            let room = self.config.capacity.saturating_sub(current & COUNT);
+            let granted = room.min(wanted);
+            if granted == 0 {
+                return Err(IpcError::Full);
+            }
+            match self.occupancy.compare_exchange_weak(
+                current,
+                current + granted,
+                Ordering::AcqRel,
+                Ordering::Acquire,
+            ) {
+                Ok(_) => return Ok(granted),
+                Err(actual) => current = actual,
+            }
+        }
+    }
+
+    /// Gives back room for `n` messages (delivered, or reserved and not enqueued) and wakes
+    /// the senders waiting for it.
+    #[inline]
+    pub(super) fn release(&self, n: usize) {
+        if self.occupancy.fetch_sub(n, Ordering::AcqRel) & WAITERS != 0 {
+            self.wake_space_waiters();
+        }
+    }
+
+    pub(super) fn receiver_gone(&self) -> bool {
+        self.occupancy.load(Ordering::Acquire) & RECEIVER_GONE != 0
+    }
+
+    /// Registers `caller` (whose waker is already registered) to be woken when room is
+    /// freed or the receiver dies. The caller must retry its reservation afterwards.
+    pub(super) fn wait_for_space(&self, caller: &Arc<Caller>) {
+        if caller.waiting_for_space.swap(true, Ordering::AcqRel) {
+            return; // still listed: the wake that takes the list wakes the new waker too
+        }
+        let mut waiters = self.space_waiters.lock();
+        waiters.push(caller.clone());
+        self.occupancy.fetch_or(WAITERS, Ordering::AcqRel);
+    }
+
+    #[cold]
+    fn wake_space_waiters(&self) {
+        let waiters = {
+            let mut list = self.space_waiters.lock();
+            self.occupancy.fetch_and(!WAITERS, Ordering::AcqRel);
+            core::mem::take(&mut *list)
+        };
+        for caller in waiters {
+            // `AcqRel` pairs with the waiter's swap: a waker it registered before seeing
+            // `true` is the one woken here.
+            caller.waiting_for_space.swap(false, Ordering::AcqRel);
+            caller.waker.wake();
+        }
+    }
+
+    // ---- senders and rings ----
+
+    pub(super) fn add_sender(&self) {
+        self.senders.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub(super) fn remove_sender(&self) {
+        if self.senders.fetch_sub(1, Ordering::AcqRel) == 1 {
+            self.receiver_waker.wake();
+        }
+    }
+
+    pub(super) fn has_senders(&self) -> bool {
+        self.senders.load(Ordering::Acquire) != 0
+    }
+
+    /// Claims one of the `max_rings` ring slots.
+    pub(super) fn claim_ring(&self) -> bool {
+        self.rings_live
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |live| {
+                (live < self.config.max_rings).then_some(live + 1)
+            })
+            .is_ok()
+    }
+
+    /// Frees a ring slot (a ring that will never be used again, or was never registered).
+    pub(super) fn retire_ring(&self) {
+        self.rings_live.fetch_sub(1, Ordering::AcqRel);
+    }
+
+    /// Hands a new ring's consumer half to the receiver; `PeerDied` if it is gone.
+    pub(super) fn register_ring(&self, consumer: Consumer<Received>) -> Result<(), IpcError> {
+        let mut new_rings = self.new_rings.lock();
+        if self.receiver_gone() {
+            return Err(IpcError::PeerDied);
+        }
+        new_rings.push(consumer);
+        self.signals.fetch_or(NEW_RINGS, Ordering::AcqRel);
+        Ok(())
+    }
+
+    /// Receiver: moves the rings registered since the last call into `rings`.
+    pub(super) fn take_new_rings(&self, rings: &mut Vec<Consumer<Received>>) {
+        let mut new_rings = self.new_rings.lock();
+        self.signals.fetch_and(!NEW_RINGS, Ordering::AcqRel);
+        rings.append(&mut new_rings);
+    }
+
+    // ---- publication and wakeups ----
+
+    /// Ring sender, right after publishing messages of the lanes in `lanes` (a mask): wakes
+    /// a parked receiver, keeps the lane bits set and calls the priority hook (module docs).
+    #[inline]
+    pub(super) fn announce(&self, lanes: u32) {
+        fence(Ordering::SeqCst);
+        let signals = self.signals.load(Ordering::Relaxed);
+        if signals & (lanes | PARKED) != lanes {
+            self.announce_slow(signals, lanes);
+        }
+    }
+
+    #[cold]
+    fn announce_slow(&self, mut signals: u32, lanes: u32) {
+        if signals & lanes != lanes {
+            signals = self.signals.fetch_or(lanes, Ordering::AcqRel);
+            self.maybe_call_hook(signals, lanes);
+        }
+        if signals & PARKED != 0 {
+            self.wake_receiver();
+        }
+    }
+
+    /// Fallback sender: queues `envelope` (or gives it back when the receiver is gone, so
+    /// that it is dropped outside the lock).
+    // The refused envelope comes back by value: boxing it would allocate on the send path.
+    #[allow(clippy::result_large_err)]
+    pub(super) fn push_fallback(&self, envelope: Received) -> Result<(), Received> {
+        let lane = envelope.header.priority;
+        let signals = {
+            let mut fallback = self.fallback.lock();
+            if self.receiver_gone() {
+                return Err(envelope);
+            }
+            fallback.push(envelope);
+            self.signals
+                .fetch_or(FALLBACK | lane_bit(lane), Ordering::AcqRel)
+        };
+        if signals & lane_bit(lane) == 0 {
+            self.maybe_call_hook(signals, lane_bit(lane));
+        }
+        if signals & PARKED != 0 {
+            self.wake_receiver();
+        }
+        Ok(())
+    }
+
+    /// Receiver: moves the whole fallback queue into `lanes`; returns how many moved.
+    pub(super) fn take_fallback(&self, lanes: &mut Lanes) -> usize {
+        let mut fallback = self.fallback.lock();
+        self.signals.fetch_and(!FALLBACK, Ordering::AcqRel);
+        lanes.append(&mut fallback)
+    }
+
+    /// `previous` is the signal word before this sender set the bits of `lanes`: the hook
+    /// runs when the highest of them is above every lane that was already waiting.
+    fn maybe_call_hook(&self, previous: u32, lanes: u32) {
+        let highest = Priority::from_index(lanes.trailing_zeros() as usize);
+        if previous & HOOK != 0 && previous & lanes_at_or_above(highest) == 0 {
+            let hook = self.priority_hook.lock().clone();
+            if let Some(hook) = hook {
+                hook(highest);
+            }
+        }
+    }
+
+    pub(super) fn set_priority_hook(&self, hook: PriorityHook) {
+        *self.priority_hook.lock() = Some(hook);
+        self.signals.fetch_or(HOOK, Ordering::AcqRel);
+    }
+
+    fn wake_receiver(&self) {
+        if self.signals.fetch_and(!PARKED, Ordering::AcqRel) & PARKED != 0 {
+            self.receiver_waker.wake();
+        }
+    }
+
+    // ---- receiver side ----
+
+    /// Whether some lane above the receiver's highest may have messages waiting.
+    #[inline]
+    pub(super) fn signals_any(&self, lanes: u32) -> bool {
+        self.signals.load(Ordering::Relaxed) & lanes != 0
+    }
+
+    /// Receiver, before draining: clears the bits of its empty lanes (module docs) and
+    /// returns the signal word to act on.
+    #[inline]
+    pub(super) fn begin_refill(&self, empty_lanes: u32) -> u32 {
+        let signals = self.signals.load(Ordering::Relaxed);
+        if signals & empty_lanes == 0 {
+            return signals;
+        }
+        self.signals.fetch_and(!empty_lanes, Ordering::AcqRel);
+        fence(Ordering::SeqCst);
+        self.signals.load(Ordering::Acquire)
+    }
+
+    /// Receiver, after draining: sets the bits of its non-empty lanes.
+    #[inline]
+    pub(super) fn end_refill(&self, nonempty_lanes: u32) {
+        if self.signals.load(Ordering::Relaxed) & nonempty_lanes != nonempty_lanes {
+            self.signals.fetch_or(nonempty_lanes, Ordering::AcqRel);
+        }
+    }
+
+    /// Receiver, about to return `Pending`: registers `waker`; the caller must re-check
+    /// every queue afterwards.
+    pub(super) fn park_receiver(&self, waker: &core::task::Waker) {
+        self.receiver_waker.register(waker);
+        self.signals.fetch_or(PARKED, Ordering::AcqRel);
+        fence(Ordering::SeqCst);
+    }
+
+    /// Receiver: the re-check after parking found work.
+    pub(super) fn unpark_receiver(&self) {
+        self.signals.fetch_and(!PARKED, Ordering::Relaxed);
+    }
+
+    /// Receiver, when dropped: from now on every reservation fails with `PeerDied`.
+    pub(super) fn close_receiver(&self) {
+        self.occupancy.fetch_or(RECEIVER_GONE, Ordering::AcqRel);
+        fence(Ordering::SeqCst);
+    }
+
+    /// Receiver, when dropped: wakes every sender waiting for room (they see `PeerDied`).
+    pub(super) fn wake_all_waiters(&self) {
+        self.wake_space_waiters();
+    }
+}

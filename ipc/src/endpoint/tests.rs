@@ -1,0 +1,632 @@
+//! Unit tests of every endpoint API and error path (single thread, futures polled by hand).
+
+use alloc::boxed::Box;
+use alloc::sync::Arc;
+use alloc::vec::Vec;
+use core::future::Future;
+use core::pin::pin;
+use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use core::task::{Context, Poll};
+use std::sync::Mutex as StdMutex;
+
+use futures::executor::block_on;
+use futures::task::{ArcWake, waker};
+
+use super::sender::Route;
+use super::*;
+use crate::Priority;
+use crate::error::IpcError;
+use crate::ids::MessageId;
+
+const ID: ServiceId = ServiceId(9);
+
+fn config(capacity: usize) -> EndpointConfig {
+    EndpointConfig {
+        capacity,
+        ..EndpointConfig::default()
+    }
+}
+
+fn header(id: u64, priority: Priority) -> Header {
+    Header {
+        id: MessageId(id),
+        destination: ID,
+        priority,
+        ..Header::default()
+    }
+}
+
+fn message(value: u64) -> Message {
+    Message::with_data(1, [value, 0, 0, 0, 0, 0])
+}
+
+fn recv_id(receiver: &mut Receiver) -> Option<u64> {
+    receiver.try_recv().unwrap().map(|r| r.header.id.0)
+}
+
+/// A waker that records that it was woken.
+struct Flag(AtomicBool);
+
+impl ArcWake for Flag {
+    fn wake_by_ref(arc_self: &Arc<Self>) {
+        arc_self.0.store(true, Ordering::SeqCst);
+    }
+}
+
+impl Flag {
+    fn new() -> Arc<Self> {
+        Arc::new(Flag(AtomicBool::new(false)))
+    }
+
+    fn take(&self) -> bool {
+        self.0.swap(false, Ordering::SeqCst)
+    }
+}
+
+fn poll_once<F: Future>(future: core::pin::Pin<&mut F>, flag: &Arc<Flag>) -> Poll<F::Output> {
+    let waker = waker(flag.clone());
+    future.poll(&mut Context::from_waker(&waker))
+}
+
+#[test]
+fn messages_arrive_in_order_then_the_queue_is_empty() {
+    let (mut tx, mut rx) = channel(ID, config(8));
+    assert_eq!((tx.id(), rx.id()), (ID, ID));
+    assert_eq!(rx.try_recv().unwrap().map(|r| r.header), None);
+    for i in 0..5 {
+        tx.try_send(header(i, Priority::Normal), message(i))
+            .unwrap();
+    }
+    for i in 0..5 {
+        let got = rx.try_recv().unwrap().unwrap();
+        assert_eq!((got.header.id.0, got.message.data[0]), (i, i));
+        assert!(got.reply.is_none());
+    }
+    assert_eq!(recv_id(&mut rx), None);
+}
+
+#[test]
+fn highest_priority_first_fifo_within_a_lane() {
+    let (mut tx, mut rx) = channel(ID, config(16));
+    let sent = [
+        (1, Priority::Low),
+        (2, Priority::Normal),
+        (3, Priority::Critical),
+        (4, Priority::Low),
+        (5, Priority::Critical),
+        (6, Priority::Background),
+    ];
+    for (id, priority) in sent {
+        tx.try_send(header(id, priority), message(id)).unwrap();
+    }
+    let order: Vec<u64> = core::iter::from_fn(|| recv_id(&mut rx)).collect();
+    assert_eq!(order, [3, 5, 2, 1, 4, 6]);
+}
+
+#[test]
+fn a_later_higher_message_overtakes_drained_lower_ones() {
+    let (mut tx, mut rx) = channel(ID, config(16));
+    tx.try_send(header(1, Priority::Low), message(1)).unwrap();
+    tx.try_send(header(2, Priority::Low), message(2)).unwrap();
+    assert_eq!(recv_id(&mut rx), Some(1)); // 2 now waits in the receiver's lane
+    tx.try_send(header(3, Priority::High), message(3)).unwrap();
+    assert_eq!(recv_id(&mut rx), Some(3));
+    assert_eq!(recv_id(&mut rx), Some(2));
+}
+
+#[test]
+fn capacity_counts_the_receivers_lanes_too() {
+    let (mut tx, mut rx) = channel(ID, config(4));
+    for i in 0..4 {
+        tx.try_send(header(i, Priority::Normal), message(i))
+            .unwrap();
+    }
+    assert_eq!(
+        tx.try_send(header(9, Priority::Normal), message(9)),
+        Err(IpcError::Full)
+    );
+    assert_eq!(recv_id(&mut rx), Some(0)); // three now sit in the lanes
+    tx.try_send(header(4, Priority::Normal), message(4))
+        .unwrap();
+    assert_eq!(
+        tx.try_send(header(9, Priority::Normal), message(9)),
+        Err(IpcError::Full)
+    );
+    let order: Vec<u64> = core::iter::from_fn(|| recv_id(&mut rx)).collect();
+    assert_eq!(order, [1, 2, 3, 4]);
+    assert_eq!(tx.stats().full, 2);
+}
+
+#[test]
+fn a_full_own_ring_reports_full() {
+    let (mut tx, mut rx) = channel(
+        ID,
+        EndpointConfig {
+            capacity: 16,
+            ring_capacity: 2,
+            ..EndpointConfig::default()
+        },
+    );
+    tx.try_send(header(0, Priority::Normal), message(0))
+        .unwrap();
+    tx.try_send(header(1, Priority::Normal), message(1))
+        .unwrap();
+    assert_eq!(
+        tx.try_send(header(2, Priority::Normal), message(2)),
+        Err(IpcError::Full)
+    );
+    assert_eq!(
+        tx.stats().sent,
+        2,
+        "the refused message was not counted as queued"
+    );
+    assert_eq!(recv_id(&mut rx), Some(0));
+    tx.try_send(header(2, Priority::Normal), message(2))
+        .unwrap();
+}
+
+#[test]
+fn out_of_range_config_is_clamped() {
+    let (mut tx, mut rx) = channel(
+        ID,
+        EndpointConfig {
+            capacity: 0,
+            ring_capacity: 0,
+            trace_depth: 0,
+            trace: true,
+            ..EndpointConfig::default()
+        },
+    );
+    tx.try_send(header(1, Priority::Normal), message(1))
+        .unwrap();
+    assert_eq!(
+        tx.try_send(header(2, Priority::Normal), message(2)),
+        Err(IpcError::Full)
+    );
+    assert_eq!(recv_id(&mut rx), Some(1));
+    assert_eq!(rx.trace(10).len(), 1);
+}
+
+#[test]
+fn senders_beyond_max_rings_use_the_fallback_in_order() {
+    let (mut first, mut rx) = channel(
+        ID,
+        EndpointConfig {
+            max_rings: 1,
+            ..config(64)
+        },
+    );
+    let mut second = first.clone();
+    for i in 0..3 {
+        first
+            .try_send(header(i, Priority::Normal), message(0))
+            .unwrap();
+        second
+            .try_send(header(10 + i, Priority::Normal), message(1))
+            .unwrap();
+    }
+    assert!(matches!(first.route, Route::Ring(_)));
+    assert!(matches!(second.route, Route::Fallback));
+    let got: Vec<u64> = core::iter::from_fn(|| recv_id(&mut rx)).collect();
+    let from =
+        |base: u64| -> Vec<u64> { got.iter().copied().filter(|id| id / 10 == base).collect() };
+    assert_eq!(from(0), [0, 1, 2]);
+    assert_eq!(from(1), [10, 11, 12]);
+    let stats = rx.stats();
+    assert_eq!(
+        (stats.fast_path, stats.slow_path, stats.received),
+        (3, 3, 6)
+    );
+}
+
+#[test]
+fn a_dropped_senders_ring_is_retired_and_reused() {
+    let (first, mut rx) = channel(
+        ID,
+        EndpointConfig {
+            max_rings: 1,
+            ..config(64)
+        },
+    );
+    let mut gone = first.clone();
+    gone.try_send(header(1, Priority::Normal), message(1))
+        .unwrap();
+    drop(gone);
+    assert_eq!(recv_id(&mut rx), Some(1));
+    assert_eq!(recv_id(&mut rx), None); // retires the finished ring
+    let mut next = first;
+    next.try_send(header(2, Priority::Normal), message(2))
+        .unwrap();
+    assert!(matches!(next.route, Route::Ring(_)));
+    assert_eq!(recv_id(&mut rx), Some(2));
+}
+
+#[test]
+fn batches_are_queued_up_to_the_room_left() {
+    let (mut tx, mut rx) = channel(ID, config(5));
+    let batch: Vec<(Header, Message)> = (0..4)
+        .map(|i| (header(i, Priority::Normal), message(i)))
+        .collect();
+    assert_eq!(tx.try_send_batch(&batch), Ok(4)); // first message picks the ring
+    assert_eq!(tx.try_send_batch(&batch), Ok(1)); // room for one more
+    assert_eq!(tx.try_send_batch(&batch), Err(IpcError::Full));
+    assert_eq!(tx.try_send_batch(&[]), Ok(0));
+    let got: Vec<u64> = core::iter::from_fn(|| recv_id(&mut rx)).collect();
+    assert_eq!(got, [0, 1, 2, 3, 0]);
+}
+
+#[test]
+fn batches_through_the_fallback() {
+    let (mut tx, mut rx) = channel(
+        ID,
+        EndpointConfig {
+            max_rings: 0,
+            ..config(3)
+        },
+    );
+    let batch: Vec<(Header, Message)> = (0..4)
+        .map(|i| (header(i, Priority::High), message(i)))
+        .collect();
+    assert_eq!(tx.try_send_batch(&batch), Ok(3));
+    assert!(matches!(tx.route, Route::Fallback));
+    let got: Vec<u64> = core::iter::from_fn(|| recv_id(&mut rx)).collect();
+    assert_eq!(got, [0, 1, 2]);
+}
+
+#[test]
+fn send_waits_for_room_and_is_woken_when_the_receiver_frees_it() {
+    let (mut tx, mut rx) = channel(ID, config(1));
+    tx.try_send(header(1, Priority::Normal), message(1))
+        .unwrap();
+    let flag = Flag::new();
+    {
+        let mut send = pin!(tx.send(header(2, Priority::Normal), message(2)));
+        assert!(poll_once(send.as_mut(), &flag).is_pending());
+        assert_eq!(recv_id(&mut rx), Some(1));
+        assert!(flag.take(), "freeing room wakes the waiting sender");
+        assert_eq!(poll_once(send.as_mut(), &flag), Poll::Ready(Ok(())));
+    }
+    assert_eq!(recv_id(&mut rx), Some(2));
+    assert_eq!(rx.stats().full, 1);
+}
+
+#[test]
+fn recv_waits_and_is_woken_by_a_send() {
+    let (mut tx, mut rx) = channel(ID, config(4));
+    let flag = Flag::new();
+    let mut recv = pin!(rx.recv());
+    assert!(poll_once(recv.as_mut(), &flag).is_pending());
+    tx.try_send(header(7, Priority::Low), message(7)).unwrap();
+    assert!(flag.take());
+    match poll_once(recv.as_mut(), &flag) {
+        Poll::Ready(Ok(got)) => assert_eq!(got.header.id.0, 7),
+        other => panic!("expected the message, got {other:?}"),
+    }
+}
+
+#[test]
+fn recv_is_woken_by_a_fallback_send() {
+    let (mut tx, mut rx) = channel(
+        ID,
+        EndpointConfig {
+            max_rings: 0,
+            ..config(4)
+        },
+    );
+    let flag = Flag::new();
+    let mut recv = pin!(rx.recv());
+    assert!(poll_once(recv.as_mut(), &flag).is_pending());
+    tx.try_send(header(7, Priority::Low), message(7)).unwrap();
+    assert!(flag.take());
+    assert!(matches!(
+        poll_once(recv.as_mut(), &flag),
+        Poll::Ready(Ok(_))
+    ));
+}
+
+#[test]
+fn recv_returns_closed_after_the_last_sender_once_drained() {
+    let (mut tx, mut rx) = channel(ID, config(4));
+    let mut other = tx.clone();
+    tx.try_send(header(1, Priority::Normal), message(1))
+        .unwrap();
+    other
+        .try_send(header(2, Priority::Normal), message(2))
+        .unwrap();
+    drop(tx);
+    drop(other);
+    let mut got: Vec<u64> = Vec::new();
+    loop {
+        match block_on(rx.recv()) {
+            Ok(received) => got.push(received.header.id.0),
+            Err(error) => {
+                assert_eq!(error, IpcError::Closed);
+                break;
+            }
+        }
+    }
+    got.sort_unstable();
+    assert_eq!(got, [1, 2]);
+    assert_eq!(rx.try_recv().unwrap_err(), IpcError::Closed);
+}
+
+#[test]
+fn a_parked_recv_is_woken_by_the_last_sender_leaving() {
+    let (tx, mut rx) = channel(ID, config(4));
+    let flag = Flag::new();
+    let mut recv = pin!(rx.recv());
+    assert!(poll_once(recv.as_mut(), &flag).is_pending());
+    drop(tx);
+    assert!(flag.take());
+    assert!(matches!(
+        poll_once(recv.as_mut(), &flag),
+        Poll::Ready(Err(IpcError::Closed))
+    ));
+}
+
+#[test]
+fn call_gets_its_reply() {
+    let (mut tx, mut rx) = channel(ID, config(4));
+    let flag = Flag::new();
+    let mut call = pin!(tx.call(header(1, Priority::High), message(41)));
+    assert!(poll_once(call.as_mut(), &flag).is_pending());
+    let request = rx.try_recv().unwrap().unwrap();
+    assert_eq!(request.message.data[0], 41);
+    let token = request.reply.expect("a call carries a reply token");
+    token.reply(message(42)).unwrap();
+    assert!(flag.take());
+    assert_eq!(
+        poll_once(call.as_mut(), &flag),
+        Poll::Ready(Ok(message(42)))
+    );
+}
+
+#[test]
+fn a_dropped_reply_token_ends_the_call_with_peer_died() {
+    let (mut tx, mut rx) = channel(ID, config(4));
+    let flag = Flag::new();
+    let mut call = pin!(tx.call(header(1, Priority::Normal), message(1)));
+    assert!(poll_once(call.as_mut(), &flag).is_pending());
+    drop(rx.try_recv().unwrap().unwrap());
+    assert_eq!(
+        poll_once(call.as_mut(), &flag),
+        Poll::Ready(Err(IpcError::PeerDied))
+    );
+    assert_eq!(rx.stats().peer_died, 1);
+}
+
+#[test]
+fn a_late_reply_is_discarded_and_never_reaches_the_next_call() {
+    let (mut tx, mut rx) = channel(ID, config(4));
+    let flag = Flag::new();
+    {
+        let mut call = pin!(tx.call(header(1, Priority::Normal), message(1)));
+        assert!(poll_once(call.as_mut(), &flag).is_pending());
+    } // timed out: the future is dropped
+    let late = rx.try_recv().unwrap().unwrap().reply.unwrap();
+    let mut call = pin!(tx.call(header(2, Priority::Normal), message(2)));
+    assert!(poll_once(call.as_mut(), &flag).is_pending());
+    assert_eq!(late.reply(message(100)), Err(IpcError::Timeout));
+    assert!(
+        poll_once(call.as_mut(), &flag).is_pending(),
+        "stale reply must not complete"
+    );
+    let current = rx.try_recv().unwrap().unwrap().reply.unwrap();
+    current.reply(message(200)).unwrap();
+    assert_eq!(
+        poll_once(call.as_mut(), &flag),
+        Poll::Ready(Ok(message(200)))
+    );
+    assert_eq!(rx.stats().late_replies, 1);
+}
+
+#[test]
+fn a_reply_after_cancel_but_before_the_next_call_is_late() {
+    let (mut tx, mut rx) = channel(ID, config(4));
+    let flag = Flag::new();
+    {
+        let mut call = pin!(tx.call(header(1, Priority::Normal), message(1)));
+        assert!(poll_once(call.as_mut(), &flag).is_pending());
+    }
+    let token = rx.try_recv().unwrap().unwrap().reply.unwrap();
+    assert_eq!(token.reply(message(5)), Err(IpcError::Timeout));
+    assert_eq!(tx.stats().late_replies, 1);
+}
+
+#[test]
+fn call_over_the_fallback_and_with_block_on() {
+    let (mut tx, mut rx) = channel(
+        ID,
+        EndpointConfig {
+            max_rings: 0,
+            ..config(4)
+        },
+    );
+    let server = std::thread::spawn(move || {
+        let request = block_on(rx.recv()).unwrap();
+        let value = request.message.data[0];
+        request.reply.unwrap().reply(message(value * 2)).unwrap();
+        rx
+    });
+    assert_eq!(
+        block_on(tx.call(header(1, Priority::Normal), message(21))),
+        Ok(message(42))
+    );
+    crate::test_support::join_within(server, std::time::Duration::from_secs(60));
+}
+
+#[test]
+fn receiver_death_fails_sends_calls_and_waiters_and_leaks_nothing() {
+    let (mut tx, rx) = channel(ID, config(2));
+    let mut caller = tx.clone();
+    let flag = Flag::new();
+    let weak_shared = Arc::downgrade(&tx.caller.shared);
+    let weak_caller = Arc::downgrade(&caller.caller);
+    {
+        let mut call = pin!(caller.call(header(1, Priority::Normal), message(1)));
+        assert!(poll_once(call.as_mut(), &flag).is_pending());
+        tx.try_send(header(2, Priority::Normal), message(2))
+            .unwrap();
+        let mut waiting = pin!(tx.send(header(3, Priority::Normal), message(3)));
+        assert!(
+            poll_once(waiting.as_mut(), &flag).is_pending(),
+            "endpoint full"
+        );
+        drop(rx);
+        assert!(flag.take());
+        assert_eq!(
+            poll_once(waiting.as_mut(), &flag),
+            Poll::Ready(Err(IpcError::PeerDied))
+        );
+        assert_eq!(
+            poll_once(call.as_mut(), &flag),
+            Poll::Ready(Err(IpcError::PeerDied))
+        );
+    }
+    assert_eq!(
+        tx.try_send(header(4, Priority::Normal), message(4)),
+        Err(IpcError::PeerDied)
+    );
+    assert_eq!(
+        block_on(caller.call(header(5, Priority::Normal), message(5))),
+        Err(IpcError::PeerDied)
+    );
+    assert_eq!(
+        block_on(tx.send(header(6, Priority::Normal), message(6))),
+        Err(IpcError::PeerDied)
+    );
+    assert!(tx.stats().peer_died >= 4);
+    assert_eq!(
+        Arc::strong_count(&caller.caller),
+        1,
+        "no reply token survives"
+    );
+    drop(tx);
+    drop(caller);
+    assert!(weak_shared.upgrade().is_none(), "endpoint state freed");
+    assert!(weak_caller.upgrade().is_none(), "call slot freed");
+}
+
+#[test]
+fn a_new_sender_after_receiver_death_gets_peer_died() {
+    let (tx, rx) = channel(ID, config(2));
+    drop(rx);
+    let mut fresh = tx.clone();
+    assert_eq!(
+        fresh.try_send(header(1, Priority::Normal), message(1)),
+        Err(IpcError::PeerDied)
+    );
+    assert!(matches!(fresh.route, Route::Unassigned));
+}
+
+#[test]
+fn priority_hook_fires_only_for_a_higher_priority_than_any_waiting() {
+    let (mut tx, mut rx) = channel(ID, config(16));
+    let seen = Arc::new(StdMutex::new(Vec::new()));
+    {
+        let seen = seen.clone();
+        rx.on_priority(Box::new(move |priority| {
+            seen.lock().unwrap().push(priority)
+        }));
+    }
+    tx.try_send(header(1, Priority::Low), message(1)).unwrap();
+    tx.try_send(header(2, Priority::Low), message(2)).unwrap();
+    tx.try_send(header(3, Priority::High), message(3)).unwrap();
+    tx.try_send(header(4, Priority::Normal), message(4))
+        .unwrap();
+    let mut fallback = tx.clone();
+    drop(core::mem::replace(&mut fallback.route, Route::Fallback));
+    fallback
+        .try_send(header(5, Priority::Critical), message(5))
+        .unwrap();
+    assert_eq!(
+        *seen.lock().unwrap(),
+        [Priority::Low, Priority::High, Priority::Critical]
+    );
+    assert_eq!(rx.highest_waiting(), Some(Priority::Critical));
+    assert_eq!(recv_id(&mut rx), Some(5));
+    assert_eq!(recv_id(&mut rx), Some(3));
+    assert_eq!(rx.highest_waiting(), Some(Priority::Normal));
+    while recv_id(&mut rx).is_some() {}
+    assert_eq!(rx.highest_waiting(), None);
+    tx.try_send(header(6, Priority::Background), message(6))
+        .unwrap();
+    assert_eq!(seen.lock().unwrap().last(), Some(&Priority::Background));
+}
+
+static NOW: AtomicU64 = AtomicU64::new(0);
+
+fn test_clock() -> u64 {
+    NOW.load(Ordering::Relaxed)
+}
+
+#[test]
+fn stats_and_trace() {
+    let (mut tx, mut rx) = channel(
+        ID,
+        EndpointConfig {
+            trace: true,
+            trace_depth: 2,
+            clock: Some(test_clock),
+            ..config(8)
+        },
+    );
+    NOW.store(1000, Ordering::Relaxed);
+    for i in 0..3 {
+        let mut h = header(i, Priority::Normal);
+        h.timestamp = 1000 - 8 * i; // latencies 0, 8, 16
+        tx.try_send(h, message(i)).unwrap();
+    }
+    assert_eq!(tx.stats().sent, 3);
+    while recv_id(&mut rx).is_some() {}
+    let stats = rx.stats();
+    assert_eq!(
+        (stats.sent, stats.received, stats.fast_path, stats.slow_path),
+        (3, 3, 3, 0)
+    );
+    assert_eq!(stats.latency_log2[0], 1);
+    assert_eq!(stats.latency_log2[4], 1);
+    assert_eq!(stats.latency_log2[5], 1);
+    let ids: Vec<u64> = rx.trace(10).iter().map(|h| h.id.0).collect();
+    assert_eq!(ids, [1, 2]);
+    assert_eq!(tx.trace(1).len(), 1);
+}
+
+#[test]
+fn tracing_off_records_nothing() {
+    let (mut tx, mut rx) = channel(ID, config(8));
+    tx.try_send(header(1, Priority::Normal), message(1))
+        .unwrap();
+    assert_eq!(recv_id(&mut rx), Some(1));
+    assert!(rx.trace(5).is_empty());
+    assert_eq!(rx.stats().latency_log2.iter().sum::<u64>(), 0);
+}
+
+#[test]
+fn futures_polled_after_completion_return_an_error() {
+    let (mut tx, mut rx) = channel(ID, config(8));
+    let flag = Flag::new();
+    {
+        let mut send = pin!(tx.send(header(1, Priority::Normal), message(1)));
+        assert_eq!(poll_once(send.as_mut(), &flag), Poll::Ready(Ok(())));
+        assert_eq!(
+            poll_once(send.as_mut(), &flag),
+            Poll::Ready(Err(IpcError::InvalidArgument))
+        );
+    }
+    let mut call = pin!(tx.call(header(2, Priority::Normal), message(2)));
+    assert!(poll_once(call.as_mut(), &flag).is_pending());
+    drop(rx.try_recv().unwrap());
+    rx.try_recv()
+        .unwrap()
+        .unwrap()
+        .reply
+        .unwrap()
+        .reply(message(3))
+        .unwrap();
+    assert_eq!(poll_once(call.as_mut(), &flag), Poll::Ready(Ok(message(3))));
+    assert_eq!(
+        poll_once(call.as_mut(), &flag),
+        Poll::Ready(Err(IpcError::InvalidArgument))
+    );
+}

@@ -1,0 +1,275 @@
+//! A bounded lock-free single-producer single-consumer ring with batched index publication:
+//! the per (sender core, receiver core) fast path of an endpoint.
+//!
+//! Why `unsafe` (the only module of the crate allowed it): a slot must hold a message by
+//! value without a lock or a swap per access. A `Mutex` or an atomic swap cell per slot
+//! would cost an atomic read-modify-write per message on each side, where this ring costs
+//! one plain store (the index) per *batch*. The slots are `UnsafeCell<MaybeUninit<T>>`.
+//!
+//! Invariants (what makes the blocks below sound):
+//! - positions grow without bound (wrapping `usize`); slot `pos & mask` holds the item at
+//!   `pos`. `tail` is written only by the [`Producer`], `head` only by the [`Consumer`];
+//! - slots in `[head, tail)` hold initialised items; all others are uninitialised.
+//!   `tail - head <= capacity` always, so the producer never writes a live slot;
+//! - the producer writes a slot, then publishes `tail` with `Release`; the consumer loads
+//!   `tail` with `Acquire` before reading a slot, so it sees the whole item. The consumer
+//!   moves an item out, then publishes `head` with `Release`; the producer loads `head` with
+//!   `Acquire` before reusing that slot. Each side may publish after many items (a batch);
+//!   unpublished positions simply look occupied (producer side) or empty (consumer side);
+//! - there is exactly one `Producer` and one `Consumer` per ring (neither is `Clone`, every
+//!   slot access takes `&mut self`), so the type system enforces single producer / single
+//!   consumer;
+//! - the `Producer` publishes its last items when dropped, and whoever drops the ring last
+//!   (the `Arc`) drops the items still in `[head, tail)`.
+//!
+//! Each side caches the other's index and reloads it only when the ring looks full (producer)
+//! or empty (consumer), so a steady stream touches the shared index lines once per batch.
+//! Loom models: `spsc/loom_tests.rs`.
+
+#![allow(unsafe_code)]
+
+use alloc::boxed::Box;
+use core::mem::MaybeUninit;
+
+use crate::sync::{Arc, AtomicBool, AtomicUsize, Ordering, UnsafeCell};
+
+/// Largest ring the endpoint asks for; bigger requests are clamped.
+pub(crate) const MAX_CAPACITY: usize = 1 << 20;
+
+/// Keeps the two indices on separate cache lines (no false sharing between the sides).
+#[repr(align(64))]
+struct CacheLine<T>(T);
+
+struct Ring<T> {
+    head: CacheLine<AtomicUsize>,
+    tail: CacheLine<AtomicUsize>,
+    producer_gone: AtomicBool,
+    mask: usize,
+    slots: Box<[UnsafeCell<MaybeUninit<T>>]>,
+}
+
+// SAFETY: the ring moves `T`s from the producer's thread to the consumer's (`T: Send`);
+// a slot is accessed by one side at a time, handed over by the release/acquire pairs on
+// `head` and `tail` (module invariants).
+unsafe impl<T: Send> Send for Ring<T> {}
+// SAFETY: as above; shared access through `&Ring` never touches a slot outside the side's
+// own range.
+unsafe impl<T: Send> Sync for Ring<T> {}
+
+impl<T> Ring<T> {
+    fn slot(&self, pos: usize) -> &UnsafeCell<MaybeUninit<T>> {
+        &self.slots[pos & self.mask]
+    }
+}
+
+impl<T> Drop for Ring<T> {
+    fn drop(&mut self) {
+        // Both halves are gone (the `Arc`'s last release synchronises with us), so this is
+        // the only accessor; the producer published its last items when it was dropped.
+        let head = self.head.0.load(Ordering::Acquire);
+        let tail = self.tail.0.load(Ordering::Acquire);
+        let mut pos = head;
+        while pos != tail {
+            // SAFETY: `[head, tail)` holds initialised items (module invariants), each
+            // dropped exactly once here, and nobody else can access the ring any more.
+            self.slot(pos)
+                .with_mut(|slot| unsafe { (*slot).assume_init_drop() });
+            pos = pos.wrapping_add(1);
+        }
+    }
+}
+
+/// Creates a ring of at least `capacity` slots (rounded up to a power of two, clamped to
+/// `1..=MAX_CAPACITY`) and returns its two halves.
+pub(crate) fn ring<T>(capacity: usize) -> (Producer<T>, Consumer<T>) {
+    let capacity = capacity.clamp(1, MAX_CAPACITY).next_power_of_two();
+    let ring = Arc::new(Ring {
+        head: CacheLine(AtomicUsize::new(0)),
+        tail: CacheLine(AtomicUsize::new(0)),
+        producer_gone: AtomicBool::new(false),
+        mask: capacity - 1,
+        slots: (0..capacity)
+            .map(|_| UnsafeCell::new(MaybeUninit::uninit()))
+            .collect(),
+    });
+    let producer = Producer {
+        ring: ring.clone(),
+        tail: 0,
+        published_tail: 0,
+        cached_head: 0,
+    };
+    let consumer = Consumer {
+        ring,
+        head: 0,
+        cached_tail: 0,
+    };
+    (producer, consumer)
+}
+
+/// The writing half. `Send`, not `Clone`: one producer per ring.
+pub(crate) struct Producer<T> {
+    ring: Arc<Ring<T>>,
+    /// Next position to write (published up to `published_tail`).
+    tail: usize,
+    published_tail: usize,
+    /// The consumer's `head` as last loaded: a lower bound of the real one.
+    cached_head: usize,
+}
+
+impl<T> Producer<T> {
+    /// Slots that can be written now without overwriting a live item; reloads the
+    /// consumer's index only when the cached one says the ring is full.
+    #[inline]
+    pub(crate) fn free_slots(&mut self) -> usize {
+        let capacity = self.ring.mask + 1;
+        let used = self.tail.wrapping_sub(self.cached_head);
+        if used < capacity {
+            return capacity - used;
+        }
+        self.cached_head = self.ring.head.0.load(Ordering::Acquire);
+        capacity - self.tail.wrapping_sub(self.cached_head)
+    }
+
+    /// Writes `value` into the next slot without publishing it (see [`Producer::flush`]);
+    /// gives it back when the ring is full.
+    #[inline]
+    pub(crate) fn push(&mut self, value: T) -> Result<(), T> {
+        if self.free_slots() == 0 {
+            return Err(value);
+        }
+        // SAFETY: `free_slots()` just returned a positive count.
+        unsafe { self.write_free_slot(value) };
+        Ok(())
+    }
+
+    /// Writes as many items of `items` as fit (taking none it cannot write), publishes them
+    /// once, and returns how many it wrote.
+    pub(crate) fn push_batch(&mut self, items: &mut impl Iterator<Item = T>) -> usize {
+        let room = self.free_slots();
+        let mut written = 0;
+        for item in items.by_ref().take(room) {
+            // SAFETY: `room` slots were free when counted, the consumer only frees more,
+            // and `take(room)` stops after `room` writes.
+            unsafe { self.write_free_slot(item) };
+            written += 1;
+        }
+        self.flush();
+        written
+    }
+
+    /// Writes slot `tail` and advances the local (unpublished) tail.
+    ///
+    /// # Safety
+    /// The last [`Producer::free_slots`] returned more than the number of items written
+    /// since it was called.
+    #[inline]
+    unsafe fn write_free_slot(&mut self, value: T) {
+        // SAFETY: by the caller's contract `tail - head < capacity` for the real `head` (the
+        // cached one is a lower bound), so slot `tail` is outside `[head, tail)`: it is
+        // uninitialised and the consumer does not read it before `tail` is published.
+        self.ring
+            .slot(self.tail)
+            .with_mut(|slot| unsafe { (*slot).write(value) });
+        self.tail = self.tail.wrapping_add(1);
+    }
+
+    /// Writes and publishes one item.
+    #[inline]
+    pub(crate) fn send(&mut self, value: T) -> Result<(), T> {
+        self.push(value)?;
+        self.flush();
+        Ok(())
+    }
+
+    /// Publishes every written item to the consumer (one `Release` store).
+    #[inline]
+    pub(crate) fn flush(&mut self) {
+        if self.published_tail != self.tail {
+            self.ring.tail.0.store(self.tail, Ordering::Release);
+            self.published_tail = self.tail;
+        }
+    }
+}
+
+impl<T> Drop for Producer<T> {
+    fn drop(&mut self) {
+        self.flush();
+        self.ring.producer_gone.store(true, Ordering::Release);
+    }
+}
+
+impl<T> Drop for Consumer<T> {
+    fn drop(&mut self) {
+        // `head` is normally published already; this covers a `deliver` that panicked in
+        // the middle of a batch, so the ring never drops an item that was moved out.
+        self.ring.head.0.store(self.head, Ordering::Release);
+    }
+}
+
+/// The reading half. `Send`, not `Clone`: one consumer per ring.
+pub(crate) struct Consumer<T> {
+    ring: Arc<Ring<T>>,
+    /// Next position to read (always published: see [`Consumer::drain`]).
+    head: usize,
+    /// The producer's `tail` as last loaded: a lower bound of the real one.
+    cached_tail: usize,
+}
+
+impl<T> Consumer<T> {
+    /// Items readable now; reloads the producer's index only when the cached one says the
+    /// ring is empty.
+    #[inline]
+    fn available(&mut self) -> usize {
+        if self.cached_tail == self.head {
+            self.cached_tail = self.ring.tail.0.load(Ordering::Acquire);
+        }
+        self.cached_tail.wrapping_sub(self.head)
+    }
+
+    /// Takes the oldest item and publishes the freed slot.
+    #[cfg_attr(not(test), allow(dead_code))]
+    pub(crate) fn pop(&mut self) -> Option<T> {
+        let mut item = None;
+        self.drain(1, |value| item = Some(value));
+        item
+    }
+
+    /// Moves up to `max` items (oldest first) into `deliver`, then publishes the freed slots
+    /// once. Returns how many it moved.
+    #[inline]
+    pub(crate) fn drain(&mut self, max: usize, mut deliver: impl FnMut(T)) -> usize {
+        let count = self.available().min(max);
+        for _ in 0..count {
+            // SAFETY: `head < cached_tail <= tail`, and the `Acquire` load of `tail` that
+            // produced `cached_tail` synchronised with the producer's `Release` publication
+            // after it wrote the slot, so the slot holds an initialised item that only this
+            // consumer reads; it is moved out once and its position is then released.
+            let value = self
+                .ring
+                .slot(self.head)
+                .with(|slot| unsafe { (*slot).assume_init_read() });
+            self.head = self.head.wrapping_add(1);
+            deliver(value);
+        }
+        if count > 0 {
+            self.ring.head.0.store(self.head, Ordering::Release);
+        }
+        count
+    }
+
+    /// Whether the producer is gone and everything it wrote has been taken: the ring will
+    /// never yield another item.
+    pub(crate) fn is_finished(&mut self) -> bool {
+        // The producer publishes its last items before setting the flag (`Release`).
+        self.ring.producer_gone.load(Ordering::Acquire) && {
+            self.cached_tail = self.ring.tail.0.load(Ordering::Acquire);
+            self.cached_tail == self.head
+        }
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests;
+
+#[cfg(all(test, loom))]
+mod loom_tests;

@@ -1,0 +1,94 @@
+//! Loom models of the SPSC ring (run with `RUSTFLAGS="--cfg loom"`): every interleaving of
+//! one producer and one consumer, with the slots as loom `UnsafeCell`s, so a missing
+//! happens-before edge between a slot write and its read fails the model.
+
+use alloc::vec::Vec;
+
+use loom::sync::atomic::AtomicUsize;
+use loom::thread;
+
+use super::ring;
+use crate::sync::{Arc, Ordering};
+
+fn model(f: impl Fn() + Sync + Send + 'static) {
+    let mut builder = loom::model::Builder::new();
+    builder.preemption_bound.get_or_insert(3);
+    builder.check(f);
+}
+
+/// Three items through a ring of two: the producer must wait for the consumer to free a
+/// slot, and positions wrap around the slot array.
+#[test]
+fn loom_push_pop_across_wrap_around() {
+    model(|| {
+        let (mut producer, mut consumer) = ring::<u32>(2);
+        let writer = thread::spawn(move || {
+            for i in 1..=3 {
+                let mut item = i;
+                while let Err(back) = producer.send(item) {
+                    item = back;
+                    thread::yield_now();
+                }
+            }
+        });
+        let mut got = Vec::new();
+        while got.len() < 3 {
+            match consumer.pop() {
+                Some(v) => got.push(v),
+                None => thread::yield_now(),
+            }
+        }
+        writer.join().unwrap();
+        assert_eq!(got, [1, 2, 3]);
+        assert!(consumer.is_finished());
+    });
+}
+
+/// A batch is published once: the consumer sees none of it or all of it, never a slot
+/// that was not written yet.
+#[test]
+fn loom_batched_publish() {
+    model(|| {
+        let (mut producer, mut consumer) = ring::<u32>(4);
+        let writer = thread::spawn(move || {
+            let mut items = 1..=3;
+            assert_eq!(producer.push_batch(&mut items), 3);
+        });
+        let mut got = Vec::new();
+        consumer.drain(usize::MAX, |v| got.push(v));
+        assert!(got.is_empty() || got == [1, 2, 3], "partial batch: {got:?}");
+        writer.join().unwrap();
+        consumer.drain(usize::MAX, |v| got.push(v));
+        assert_eq!(got, [1, 2, 3]);
+    });
+}
+
+#[derive(Debug)]
+struct Counted(Arc<AtomicUsize>);
+
+impl Drop for Counted {
+    fn drop(&mut self) {
+        self.0.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+/// The two halves are dropped on different threads while items are in flight: whoever
+/// drops last drops what is left, and every item is dropped exactly once.
+#[test]
+fn loom_drop_with_items_left() {
+    model(|| {
+        let drops = Arc::new(AtomicUsize::new(0));
+        let (mut producer, mut consumer) = ring::<Counted>(2);
+        let writer = {
+            let drops = drops.clone();
+            thread::spawn(move || {
+                producer.send(Counted(drops.clone())).ok();
+                producer.push(Counted(drops.clone())).ok(); // published by the drop
+            })
+        };
+        drop(consumer.pop());
+        drop(consumer);
+        writer.join().unwrap();
+        assert_eq!(drops.load(Ordering::Relaxed), 2);
+    });
+}

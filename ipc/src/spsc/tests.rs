@@ -1,0 +1,178 @@
+//! Unit tests and a two-thread stress test of the SPSC ring.
+
+use alloc::vec::Vec;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::thread;
+use std::time::Duration;
+
+use super::*;
+use crate::test_support::join_within;
+
+#[test]
+fn capacity_is_rounded_up_to_a_power_of_two_and_clamped() {
+    let (mut producer, _consumer) = ring::<u8>(5);
+    assert_eq!(producer.free_slots(), 8);
+    let (mut producer, _consumer) = ring::<u8>(0);
+    assert_eq!(producer.free_slots(), 1);
+    let (mut producer, _consumer) = ring::<u8>(usize::MAX);
+    assert_eq!(producer.free_slots(), MAX_CAPACITY);
+}
+
+#[test]
+fn fifo_and_full() {
+    let (mut producer, mut consumer) = ring(4);
+    for i in 0..4 {
+        producer.send(i).unwrap();
+    }
+    assert_eq!(producer.send(99), Err(99));
+    for i in 0..4 {
+        assert_eq!(consumer.pop(), Some(i));
+    }
+    assert_eq!(consumer.pop(), None);
+}
+
+#[test]
+fn unflushed_items_are_invisible_until_flush() {
+    let (mut producer, mut consumer) = ring(4);
+    producer.push(1).unwrap();
+    producer.push(2).unwrap();
+    assert_eq!(consumer.pop(), None);
+    producer.flush();
+    assert_eq!(consumer.pop(), Some(1));
+    assert_eq!(consumer.pop(), Some(2));
+}
+
+#[test]
+fn consumer_publishes_once_per_drain() {
+    let (mut producer, mut consumer) = ring(4);
+    let mut items = 0..4;
+    assert_eq!(producer.push_batch(&mut items), 4);
+    assert_eq!(producer.free_slots(), 0);
+    let mut got = Vec::new();
+    assert_eq!(consumer.drain(3, |v| got.push(v)), 3);
+    assert_eq!(got, [0, 1, 2]);
+    assert_eq!(producer.free_slots(), 3);
+}
+
+#[test]
+fn push_batch_takes_only_what_fits() {
+    let (mut producer, mut consumer) = ring(4);
+    let mut items = 0..10;
+    assert_eq!(producer.push_batch(&mut items), 4);
+    assert_eq!(
+        items.next(),
+        Some(4),
+        "the fifth item stays in the iterator"
+    );
+    let mut got = Vec::new();
+    consumer.drain(usize::MAX, |v| got.push(v));
+    assert_eq!(got, [0, 1, 2, 3]);
+}
+
+#[test]
+fn wraps_around_many_times() {
+    let (mut producer, mut consumer) = ring(4);
+    for i in 0..10_000u32 {
+        producer.send(i).unwrap();
+        producer.send(i + 1).unwrap();
+        assert_eq!(consumer.pop(), Some(i));
+        assert_eq!(consumer.pop(), Some(i + 1));
+    }
+}
+
+#[test]
+fn finished_only_after_producer_gone_and_drained() {
+    let (mut producer, mut consumer) = ring(4);
+    producer.push(7).unwrap(); // not flushed: the drop publishes it
+    assert!(!consumer.is_finished());
+    drop(producer);
+    assert!(!consumer.is_finished());
+    assert_eq!(consumer.pop(), Some(7));
+    assert!(consumer.is_finished());
+}
+
+#[derive(Debug)]
+struct Counted<'a>(&'a AtomicUsize);
+
+impl Drop for Counted<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+#[test]
+fn dropping_the_ring_drops_remaining_items_once() {
+    let drops = AtomicUsize::new(0);
+    let (mut producer, mut consumer) = ring(8);
+    for _ in 0..5 {
+        producer.push(Counted(&drops)).unwrap();
+    }
+    producer.flush();
+    producer.push(Counted(&drops)).unwrap(); // unpublished: still owned by the ring
+    drop(consumer.pop());
+    assert_eq!(drops.load(Ordering::Relaxed), 1);
+    drop(producer);
+    assert_eq!(drops.load(Ordering::Relaxed), 1);
+    drop(consumer);
+    assert_eq!(drops.load(Ordering::Relaxed), 6);
+}
+
+#[test]
+fn a_panicking_deliver_never_causes_a_double_drop() {
+    let drops = AtomicUsize::new(0);
+    let (mut producer, mut consumer) = ring(8);
+    for _ in 0..4 {
+        producer.push(Counted(&drops)).unwrap();
+    }
+    producer.flush();
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        let mut seen = 0;
+        consumer.drain(usize::MAX, |item| {
+            seen += 1;
+            drop(item);
+            assert!(seen < 2, "deliver fails on the second item");
+        });
+    }));
+    assert!(outcome.is_err());
+    drop(consumer);
+    drop(producer);
+    assert_eq!(drops.load(Ordering::Relaxed), 4);
+}
+
+/// Two threads, millions of items, batches of every size: each item arrives once, in order.
+#[test]
+fn two_threads_deliver_everything_in_order() {
+    const ITEMS: u64 = 4_000_000;
+    let (mut producer, mut consumer) = ring::<u64>(256);
+    let writer = thread::spawn(move || {
+        let mut next = 0;
+        let mut batch = 1;
+        while next < ITEMS {
+            let end = (next + batch).min(ITEMS);
+            let mut items = next..end;
+            let written = producer.push_batch(&mut items) as u64;
+            if written == 0 {
+                std::hint::spin_loop();
+                thread::yield_now();
+            }
+            next += written;
+            batch = batch % 97 + 1;
+        }
+    });
+    let reader = thread::spawn(move || {
+        let mut expected = 0u64;
+        while expected < ITEMS {
+            let taken = consumer.drain(61, |v| {
+                assert_eq!(v, expected, "lost, duplicated or reordered");
+                expected += 1;
+            });
+            if taken == 0 {
+                thread::yield_now();
+            }
+        }
+        assert_eq!(consumer.pop(), None);
+        expected
+    });
+    join_within(writer, Duration::from_secs(60));
+    assert_eq!(join_within(reader, Duration::from_secs(60)), ITEMS);
+}

@@ -1,0 +1,161 @@
+//! Per-endpoint counters, read as a `Copy` snapshot.
+//!
+//! Invariant: counters written on the hot path have a single writer (the receiver), so they
+//! are bumped with a relaxed load and store (no locked instruction); counters of the rare
+//! paths (full, late reply, peer died), written by any sender, use `fetch_add`. All are
+//! relaxed: a snapshot is a set of independent counts, not a consistent cut.
+
+use crate::sync::{AtomicU64, Ordering};
+
+/// Buckets of the latency histogram: bucket `i` counts latencies in `[2^(i-1), 2^i)` clock
+/// ticks (bucket 0: zero ticks).
+pub const LATENCY_BUCKETS: usize = 65;
+
+/// A copy of an endpoint's counters at one moment.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct EndpointStats {
+    /// Messages the endpoint accepted: received plus still queued.
+    pub sent: u64,
+    /// Messages handed to the receiver.
+    pub received: u64,
+    /// Messages that travelled through a per-sender SPSC ring.
+    pub fast_path: u64,
+    /// Messages that travelled through the shared fallback queue.
+    pub slow_path: u64,
+    /// Sends that found the endpoint full (a `try_send` error, or a `send` that had to wait).
+    pub full: u64,
+    /// Replies that arrived after their call was cancelled (dropped), and were discarded.
+    pub late_replies: u64,
+    /// Operations that failed because the peer was gone (receiver dropped, reply token
+    /// dropped without a reply).
+    pub peer_died: u64,
+    /// Log2 histogram of send-to-receive latency in clock ticks (see [`LATENCY_BUCKETS`]);
+    /// empty unless the endpoint was configured with a clock.
+    pub latency_log2: [u64; LATENCY_BUCKETS],
+}
+
+/// The live counters behind [`EndpointStats`].
+pub(crate) struct StatsCounters {
+    received: AtomicU64,
+    fast_path: AtomicU64,
+    slow_path: AtomicU64,
+    full: AtomicU64,
+    late_replies: AtomicU64,
+    peer_died: AtomicU64,
+    latency_log2: [AtomicU64; LATENCY_BUCKETS],
+}
+
+/// Adds `n` to a counter that only one thread writes (plain load and store).
+#[inline]
+fn add_single_writer(counter: &AtomicU64, n: u64) {
+    counter.store(
+        counter.load(Ordering::Relaxed).wrapping_add(n),
+        Ordering::Relaxed,
+    );
+}
+
+/// Bucket of a latency of `ticks` (see [`LATENCY_BUCKETS`]).
+pub(crate) const fn latency_bucket(ticks: u64) -> usize {
+    (u64::BITS - ticks.leading_zeros()) as usize
+}
+
+impl StatsCounters {
+    pub(crate) fn new() -> Self {
+        Self {
+            received: AtomicU64::new(0),
+            fast_path: AtomicU64::new(0),
+            slow_path: AtomicU64::new(0),
+            full: AtomicU64::new(0),
+            late_replies: AtomicU64::new(0),
+            peer_died: AtomicU64::new(0),
+            latency_log2: core::array::from_fn(|_| AtomicU64::new(0)),
+        }
+    }
+
+    /// Receiver only: `n` messages moved out of the senders' rings.
+    #[inline]
+    pub(crate) fn record_fast_path(&self, n: u64) {
+        add_single_writer(&self.fast_path, n);
+    }
+
+    /// Receiver only: `n` messages moved out of the fallback queue.
+    pub(crate) fn record_slow_path(&self, n: u64) {
+        add_single_writer(&self.slow_path, n);
+    }
+
+    /// Receiver only: one message delivered, `latency` ticks after it was stamped (when the
+    /// endpoint has a clock).
+    #[inline]
+    pub(crate) fn record_received(&self, latency: Option<u64>) {
+        add_single_writer(&self.received, 1);
+        if let Some(ticks) = latency {
+            add_single_writer(&self.latency_log2[latency_bucket(ticks)], 1);
+        }
+    }
+
+    /// Any sender: a send found the endpoint full.
+    pub(crate) fn record_full(&self) {
+        self.full.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Any replier: a reply came after its call was cancelled.
+    pub(crate) fn record_late_reply(&self) {
+        self.late_replies.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Anyone: an operation failed because the peer was gone.
+    pub(crate) fn record_peer_died(&self) {
+        self.peer_died.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Reads every counter; `queued` is the number of messages queued now.
+    pub(crate) fn snapshot(&self, queued: u64) -> EndpointStats {
+        let received = self.received.load(Ordering::Relaxed);
+        EndpointStats {
+            sent: received + queued,
+            received,
+            fast_path: self.fast_path.load(Ordering::Relaxed),
+            slow_path: self.slow_path.load(Ordering::Relaxed),
+            full: self.full.load(Ordering::Relaxed),
+            late_replies: self.late_replies.load(Ordering::Relaxed),
+            peer_died: self.peer_died.load(Ordering::Relaxed),
+            latency_log2: core::array::from_fn(|i| self.latency_log2[i].load(Ordering::Relaxed)),
+        }
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn latency_buckets_are_log2() {
+        assert_eq!(latency_bucket(0), 0);
+        assert_eq!(latency_bucket(1), 1);
+        assert_eq!(latency_bucket(2), 2);
+        assert_eq!(latency_bucket(3), 2);
+        assert_eq!(latency_bucket(1024), 11);
+        assert_eq!(latency_bucket(u64::MAX), LATENCY_BUCKETS - 1);
+    }
+
+    #[test]
+    fn snapshot_reads_back_the_counts() {
+        let counters = StatsCounters::new();
+        counters.record_fast_path(3);
+        counters.record_slow_path(2);
+        counters.record_received(Some(5));
+        counters.record_received(None);
+        counters.record_full();
+        counters.record_late_reply();
+        counters.record_peer_died();
+        let stats = counters.snapshot(4);
+        assert_eq!(stats.sent, 6);
+        assert_eq!(
+            (stats.fast_path, stats.slow_path, stats.received),
+            (3, 2, 2)
+        );
+        assert_eq!((stats.full, stats.late_replies, stats.peer_died), (1, 1, 1));
+        assert_eq!(stats.latency_log2[latency_bucket(5)], 1);
+        assert_eq!(stats.latency_log2.iter().sum::<u64>(), 1);
+    }
+}
