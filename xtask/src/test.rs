@@ -39,7 +39,7 @@ fn all(s: &mut Steps) -> Result<()> {
         host_tests,
     )?;
     s.step(
-        "executor loom models (RUSTFLAGS=--cfg loom, release)",
+        "executor + ipc loom models (RUSTFLAGS=--cfg loom, release)",
         loom_models,
     )?;
     let elf = s.step("build the kernel", || kernel::build(Flavor::Normal))?;
@@ -130,8 +130,8 @@ fn lint() -> Result<()> {
     Ok(())
 }
 
-/// The executor's loom models, in their own target directory so that the
-/// `--cfg loom` flags do not invalidate the normal build.
+/// The executor's and the IPC crate's loom models, in their own target directory so
+/// that the `--cfg loom` flags do not invalidate the normal build.
 fn loom_models() -> Result<()> {
     install::run(
         cargo()
@@ -139,6 +139,8 @@ fn loom_models() -> Result<()> {
                 "test",
                 "--package",
                 "mohhos-executor",
+                "--package",
+                "mohhos-ipc",
                 "--lib",
                 "--release",
                 "--target-dir",
