@@ -26,6 +26,7 @@ mod registry;
 mod spsc;
 mod stats;
 mod sync;
+mod system;
 #[cfg(all(test, not(loom)))]
 mod test_support;
 mod trace;
@@ -45,3 +46,4 @@ pub use message::{Header, Message, MessageKind, Payload};
 pub use region::{DEFAULT_MAX_REGION_BYTES, RegionMap, RegionTable};
 pub use registry::{MAX_SERVICE_NAME_LEN, Registry, ServiceInfo};
 pub use stats::{EndpointStats, LATENCY_BUCKETS};
+pub use system::{Connection, ServiceHandle, ServiceSummary, System};
