@@ -13,6 +13,7 @@ mod arch;
 mod bench;
 mod boot_phases;
 mod console;
+mod ipc_runtime;
 mod memory;
 mod panic;
 mod runtime;
@@ -26,6 +27,7 @@ mod ktest;
 fn kernel_main() -> ! {
     boot_phases::mark("shell");
     runtime::start(|executor| {
+        ipc_runtime::start();
         executor
             .build()
             .name("shell")

@@ -1,6 +1,7 @@
 //! The shell's commands. Each prints its result; a failure is returned as an
 //! error message that the shell prints as one `error: …` line.
 
+use super::ipc_commands;
 use crate::arch::x86_64 as arch;
 use crate::{bench, boot_phases, memory, println, runtime};
 use alloc::format;
@@ -23,6 +24,12 @@ pub const COMMANDS: &[(&str, &str, &str)] = &[
     ("uptime", "", "time since the first kernel instruction"),
     ("boot", "", "boot time to the prompt, and each boot phase"),
     ("echo", "TEXT", "print TEXT"),
+    ("services", "", "registered IPC services"),
+    (
+        "ipc",
+        "stats|trace [N]|ping [N]",
+        "IPC endpoint counters, newest messages, echo round trips",
+    ),
     ("bench", "SUITE [--json]", "run benchmarks: all, executor"),
     ("poweroff", "", "power the machine off (ACPI S5)"),
 ];
@@ -51,6 +58,8 @@ pub async fn run(line: &str) -> Outcome {
             Ok(())
         }
         "poweroff" => no_args(poweroff),
+        "services" => no_args(ipc_commands::services),
+        "ipc" => ipc_commands::ipc(args).await,
         "bench" => bench::run(args).await,
         _ => Err(format!("unknown command '{name}' (try 'help')")),
     }

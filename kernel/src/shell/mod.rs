@@ -2,6 +2,7 @@
 
 mod commands;
 pub mod editor;
+mod ipc_commands;
 
 use crate::arch::x86_64 as arch;
 use crate::{print, println, runtime};
