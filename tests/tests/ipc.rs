@@ -1,0 +1,84 @@
+//! IPC through the shell: the registry, calls to the echo service, counters, trace, and
+//! clear errors for malformed commands.
+
+use mohhos_tests::{Error, Result, Session, Timeouts, fixture, output};
+
+const T: Timeouts = Timeouts::QEMU;
+
+fn at_prompt(cpus: u32, body: impl FnOnce(&mut Session) -> Result<()>) {
+    let Some(machine) = fixture::kernel(cpus) else {
+        return;
+    };
+    fixture::check(machine, |s| {
+        s.boot(T.boot)?;
+        body(s)
+    });
+}
+
+fn run_ok(s: &mut Session, command: &str) -> Result<Vec<String>> {
+    let lines = s.run(command, T.command)?;
+    match output::error_line(&lines) {
+        Some(line) => Err(Error::Check(format!("`{command}` failed: {line}"))),
+        None => Ok(lines),
+    }
+}
+
+fn has_line(command: &str, lines: &[String], want: impl Fn(&str) -> bool) -> Result<()> {
+    if lines.iter().any(|l| want(l)) {
+        Ok(())
+    } else {
+        Err(Error::Check(format!(
+            "`{command}`: unexpected output {lines:?}"
+        )))
+    }
+}
+
+#[test]
+fn echo_service_is_registered_and_answers_calls() {
+    at_prompt(4, |s| {
+        let lines = run_ok(s, "services")?;
+        has_line("services", &lines, |l| l.contains("kernel.echo"))?;
+        let lines = run_ok(s, "ipc ping 50")?;
+        has_line("ipc ping 50", &lines, |l| {
+            l.starts_with("50 replies from kernel.echo")
+        })?;
+        let lines = run_ok(s, "ipc stats")?;
+        // Every ping was received, none through the slow path, none lost.
+        has_line("ipc stats", &lines, |l| {
+            let f: Vec<&str> = l.split_whitespace().collect();
+            f.len() >= 9 && f[1] == "kernel.echo" && f[2] == "50" && f[3] == "50" && f[6] == "0"
+        })?;
+        has_line("ipc stats", &lines, |l| l == "capability denials 0")?;
+        let lines = run_ok(s, "ipc trace 5")?;
+        has_line("ipc trace 5", &lines, |l| l == "5 messages")?;
+        Ok(())
+    });
+}
+
+#[test]
+fn malformed_ipc_commands_get_one_error_line() {
+    at_prompt(2, |s| {
+        for command in [
+            "ipc",
+            "ipc frobnicate",
+            "ipc trace 0",
+            "ipc trace -3",
+            "ipc trace 99999999999999999999999",
+            "ipc ping x",
+            "ipc ping 100001",
+            "ipc stats now",
+            "services please",
+        ] {
+            let lines = s.run(command, T.command)?;
+            let errors = lines.iter().filter(|l| l.starts_with("error: ")).count();
+            if errors != 1 {
+                return Err(Error::Check(format!(
+                    "`{command}`: expected one error line, got {lines:?}"
+                )));
+            }
+        }
+        // The shell and the echo service are still fine.
+        let lines = run_ok(s, "ipc ping 3")?;
+        has_line("ipc ping 3", &lines, |l| l.starts_with("3 replies"))
+    });
+}
