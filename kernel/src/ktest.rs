@@ -6,6 +6,7 @@
 //! handler leaves QEMU with the failure status.
 
 mod cases;
+mod ipc_cases;
 
 use crate::arch::x86_64 as arch;
 use crate::{print, println};
