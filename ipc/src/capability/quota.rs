@@ -46,6 +46,14 @@ impl Quotas {
         region_bytes: 0,
     };
 
+    /// No limit (the kernel's own quotas).
+    pub const UNLIMITED: Quotas = Quotas {
+        caps: u64::MAX,
+        regions: u64::MAX,
+        queue_slots: u64::MAX,
+        region_bytes: u64::MAX,
+    };
+
     /// The amount of `resource`.
     pub const fn get(&self, resource: Resource) -> u64 {
         match resource {

@@ -7,6 +7,7 @@
 //! the instructions the waking core spends are exact.
 
 use super::Report;
+use super::sampling::{WARMUP, sample_in_task};
 use crate::arch::x86_64 as arch;
 use crate::runtime::{executor, us_to_ticks};
 use alloc::string::String;
@@ -18,8 +19,6 @@ use core::task::Poll;
 use executor::{Affinity, yield_now};
 use futures_util::task::AtomicWaker;
 
-const WARMUP: usize = 50;
-const SAMPLES: usize = 1000;
 const CROSS_SAMPLES: usize = 200;
 const STEAL_TASKS: usize = 10_000;
 /// Loop iterations of each stealing task (~40 000 instructions): far above the
@@ -40,32 +39,6 @@ pub async fn run(report: &mut Report) -> Result<(), String> {
     }
     sleep_error(report).await;
     Ok(())
-}
-
-/// Runs `sample` WARMUP + SAMPLES times in a task of its own (spawned here) and
-/// returns the tick counts after the warm-up. A task of its own, because polling
-/// the shell task re-enters every future it is nested in (shell, command, suite):
-/// that would be the shell's cost, not the executor's.
-async fn sample_in_task<S, F>(sample: S) -> Vec<u64>
-where
-    S: Fn() -> F + Send + 'static,
-    F: core::future::Future<Output = u64> + Send,
-{
-    let samples = executor()
-        .build()
-        .name("bench-sampler")
-        .spawn(async move {
-            let mut samples = Vec::with_capacity(SAMPLES);
-            for i in 0..WARMUP + SAMPLES {
-                let ticks = sample().await;
-                if i >= WARMUP {
-                    samples.push(ticks);
-                }
-            }
-            samples
-        })
-        .await;
-    samples.unwrap_or_default()
 }
 
 async fn spawn_complete(report: &mut Report) {

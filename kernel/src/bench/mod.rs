@@ -6,7 +6,9 @@
 //! cycle. Output formats: ../shared/guides/interfaces.md.
 
 mod executor_suite;
+mod ipc_suite;
 mod report;
+mod sampling;
 
 use crate::arch::x86_64 as arch;
 use alloc::format;
@@ -14,7 +16,7 @@ use alloc::string::String;
 pub use report::Report;
 
 /// The suites `bench` knows.
-const SUITES: &[&str] = &["executor"];
+const SUITES: &[&str] = &["executor", "ipc"];
 
 /// Runs `bench ARGS`.
 pub async fn run(args: &str) -> Result<(), String> {
@@ -43,6 +45,9 @@ pub async fn run(args: &str) -> Result<(), String> {
     report.value("meta.tsc_hz", "hz", arch::tsc_hz());
     if suite == "all" || suite == "executor" {
         executor_suite::run(&mut report).await?;
+    }
+    if suite == "all" || suite == "ipc" {
+        ipc_suite::run(&mut report).await?;
     }
     report.finish();
     Ok(())

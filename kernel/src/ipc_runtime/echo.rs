@@ -11,10 +11,11 @@ pub const ECHO_SERVICE: &str = "kernel.echo";
 
 /// Registers and spawns the echo service.
 pub fn start() -> Result<(), IpcError> {
-    spawn_service(ECHO_SERVICE, Priority::Normal, serve).map(|_| ())
+    spawn_service(ECHO_SERVICE, Priority::Normal, None, serve).map(|_| ())
 }
 
-async fn serve(mut service: Service) {
+/// Answers every call (first data word plus one) until the endpoint closes.
+pub async fn serve(mut service: Service) {
     while let Ok(request) = service.next().await {
         if let Some(token) = request.reply {
             let mut answer = request.message;

@@ -15,12 +15,13 @@ use alloc::boxed::Box;
 use alloc::collections::BTreeMap;
 use alloc::sync::Arc;
 use core::future::Future;
-use executor::{Priority, TaskRef};
+use executor::{Affinity, Priority, TaskRef};
 use ipc::{
-    Cap, Connection, HolderId, IpcError, Received, Receiver, SecurityLevel, ServiceId, System,
+    Cap, Connection, HolderId, IpcError, Quotas, Received, Receiver, SecurityLevel, ServiceId,
+    System,
 };
 
-pub use echo::ECHO_SERVICE;
+pub use echo::{ECHO_SERVICE, serve as serve_echo};
 
 /// The kernel as a capability holder.
 pub const KERNEL: HolderId = HolderId(0);
@@ -36,7 +37,11 @@ fn clock() -> u64 {
 
 /// The kernel's IPC system (created on first use).
 pub fn system() -> &'static System {
-    SYSTEM.call_once(|| System::new(clock))
+    SYSTEM.call_once(|| {
+        let system = System::new(clock);
+        system.caps().set_quotas(KERNEL, Quotas::UNLIMITED);
+        system
+    })
 }
 
 /// Starts the kernel's own services.
@@ -71,11 +76,13 @@ impl Service {
     }
 }
 
-/// Registers `name` for the kernel and spawns `serve` as its task at `base` priority,
-/// with priority inheritance wired to the endpoint.
+/// Registers `name` for the kernel and spawns `serve` as its task at `base` priority
+/// (pinned to `core` if given, else anywhere), with priority inheritance wired to the
+/// endpoint.
 pub fn spawn_service<F>(
     name: &'static str,
     base: Priority,
+    core: Option<usize>,
     serve: impl FnOnce(Service) -> F,
 ) -> Result<ServiceId, IpcError>
 where
@@ -98,11 +105,13 @@ where
         task: task.clone(),
         base,
     };
-    let join = executor()
-        .build()
-        .name(name)
-        .priority(base)
-        .spawn(serve(service));
+    let builder = executor().build().name(name).priority(base);
+    let join = match core {
+        Some(core) => builder
+            .affinity(Affinity::Pinned(core))
+            .spawn_on(core, serve(service)),
+        None => builder.spawn(serve(service)),
+    };
     task.call_once(|| join.task().clone());
     Ok(handle.id)
 }
@@ -112,4 +121,11 @@ pub fn connect(name: &str) -> Result<Connection<'static>, IpcError> {
     let id = system().discover(name)?;
     let cap = ROOTS.lock().get(&id).copied().ok_or(IpcError::NotFound)?;
     system().connect(KERNEL, cap, ServiceId::KERNEL)
+}
+
+/// Unregisters the kernel service `id`: its task ends once the last connection to it
+/// is gone (its receiver then reports `Closed`).
+pub fn stop_service(id: ServiceId) -> Result<(), IpcError> {
+    ROOTS.lock().remove(&id);
+    system().unregister(KERNEL, id)
 }

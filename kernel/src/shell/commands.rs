@@ -30,7 +30,11 @@ pub const COMMANDS: &[(&str, &str, &str)] = &[
         "stats|trace [N]|ping [N]",
         "IPC endpoint counters, newest messages, echo round trips",
     ),
-    ("bench", "SUITE [--json]", "run benchmarks: all, executor"),
+    (
+        "bench",
+        "SUITE [--json]",
+        "run benchmarks: all, executor, ipc",
+    ),
     ("poweroff", "", "power the machine off (ACPI S5)"),
 ];
 
