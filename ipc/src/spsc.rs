@@ -22,6 +22,10 @@
 //! - the `Producer` publishes its last items when dropped, and whoever drops the ring last
 //!   (the `Arc`) drops the items still in `[head, tail)`.
 //!
+//! Items move in and out in place: [`Producer::write`] builds the item in its slot and
+//! [`Consumer::take_front`] moves it out straight to the caller (after [`Consumer::peek`]
+//! looked at it in place), so an endpoint message is copied once on each side.
+//!
 //! Each side caches the other's index and reloads it only when the ring looks full (producer)
 //! or empty (consumer), so a steady stream touches the shared index lines once per batch.
 //! Loom models: `spsc/loom_tests.rs`.
@@ -142,6 +146,22 @@ impl<T> Producer<T> {
         Ok(())
     }
 
+    /// Writes `value` into the next slot without publishing it, in place (no staging
+    /// copy). Call it after [`Producer::free_slots`] returned a positive count.
+    ///
+    /// # Panics
+    /// When the ring is full as far as this producer knows (the cached `head`).
+    #[inline]
+    pub(crate) fn write(&mut self, value: T) {
+        assert!(
+            self.tail.wrapping_sub(self.cached_head) <= self.ring.mask,
+            "write to a full ring"
+        );
+        // SAFETY: just checked `tail - cached_head < capacity`, and the cached `head` is a
+        // lower bound of the real one.
+        unsafe { self.write_free_slot(value) };
+    }
+
     /// Writes as many items of `items` as fit (taking none it cannot write), publishes them
     /// once, and returns how many it wrote.
     pub(crate) fn push_batch(&mut self, items: &mut impl Iterator<Item = T>) -> usize {
@@ -229,9 +249,46 @@ impl<T> Consumer<T> {
     /// Takes the oldest item and publishes the freed slot.
     #[cfg_attr(not(test), allow(dead_code))]
     pub(crate) fn pop(&mut self) -> Option<T> {
-        let mut item = None;
-        self.drain(1, |value| item = Some(value));
-        item
+        self.peek(|_| ())?;
+        Some(self.take_front())
+    }
+
+    /// Applies `look` to the oldest readable item, in place (it stays in the ring).
+    #[inline]
+    pub(crate) fn peek<R>(&mut self, look: impl FnOnce(&T) -> R) -> Option<R> {
+        if self.available() == 0 {
+            return None;
+        }
+        // SAFETY: `head < cached_tail <= tail` and the `Acquire` load that produced
+        // `cached_tail` synchronised with the producer's publication of the slot (as in
+        // `drain`): it holds an initialised item that only this consumer accesses. The
+        // shared reference does not outlive `look`.
+        let seen = self
+            .ring
+            .slot(self.head)
+            .with(|slot| look(unsafe { (*slot).assume_init_ref() }));
+        Some(seen)
+    }
+
+    /// Moves the oldest item out (straight to the caller: no staging copy) and publishes
+    /// the freed slot. Call it after [`Consumer::peek`] returned `Some`.
+    ///
+    /// # Panics
+    /// When nothing is readable (`peek` would have returned `None`).
+    #[inline]
+    pub(crate) fn take_front(&mut self) -> T {
+        assert!(self.cached_tail != self.head, "take_front on an empty ring");
+        // SAFETY: `head < cached_tail <= tail` (just checked; `cached_tail` only grows up to
+        // the real `tail`), and the `Acquire` load that produced `cached_tail` synchronised
+        // with the slot's publication: the item is initialised, read by this consumer only,
+        // moved out once, and its position released right after, so never read again.
+        let value = self
+            .ring
+            .slot(self.head)
+            .with(|slot| unsafe { (*slot).assume_init_read() });
+        self.head = self.head.wrapping_add(1);
+        self.ring.head.0.store(self.head, Ordering::Release);
+        value
     }
 
     /// Moves up to `max` items (oldest first) into `deliver`, then publishes the freed slots

@@ -80,6 +80,9 @@ impl Future for Call<'_> {
             {
                 shared.stats.record_peer_died();
             }
+            let outcome = core::task::ready!(this.sender.caller.register_and_check(this.seq, cx));
+            this.phase = Phase::Done;
+            return Poll::Ready(outcome);
         }
         if this.phase == Phase::Done {
             return Poll::Ready(Err(IpcError::InvalidArgument)); // polled after completion

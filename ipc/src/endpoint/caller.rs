@@ -94,6 +94,16 @@ impl Caller {
         if let Some(outcome) = self.take_outcome(seq) {
             return Poll::Ready(outcome);
         }
+        self.register_and_check(seq, cx)
+    }
+
+    /// `poll_reply` without the first look: for the poll that has just sent the request,
+    /// when the reply is unlikely to be there yet (registering first is always correct).
+    pub(super) fn register_and_check(
+        &self,
+        seq: u64,
+        cx: &mut Context<'_>,
+    ) -> Poll<Result<Message, IpcError>> {
         self.waker.register(cx.waker());
         match self.take_outcome(seq) {
             Some(outcome) => Poll::Ready(outcome),

@@ -9,8 +9,10 @@
 //! - each [`Sender`] gets its own SPSC ring to the receiver on its first send (up to
 //!   `max_rings`; in the kernel, one per sender core and receiver core); later senders share
 //!   a locked fallback queue. A sender never changes route, so its messages stay in order;
-//! - the receiver drains whatever is visible into private per-lane FIFOs and delivers the
-//!   highest lane first; within a lane, each sender's order is kept;
+//! - the receiver delivers the highest lane first: straight from a ring's front when its
+//!   private lanes are empty and no higher lane waits anywhere (the hot path), otherwise
+//!   by draining whatever is visible into private per-lane FIFOs; within a lane, each
+//!   sender's order is kept;
 //! - `capacity` bounds everything queued (rings, fallback and the receiver's lanes): a
 //!   send reserves room first and fails with `Full` (or waits) at the bound. Nothing is ever
 //!   dropped silently;

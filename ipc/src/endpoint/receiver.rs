@@ -3,9 +3,16 @@
 //!
 //! Invariants:
 //! - only the receiver reads the rings' consumer halves and its lanes (`&mut self`);
-//! - it refills (drains everything visible) when its lanes are empty or when the signal
-//!   word says a lane higher than its highest may have messages, so a higher-priority
-//!   message overtakes waiting lower ones; within a lane, each source keeps its order;
+//! - direct path: when its lanes are empty, it delivers the oldest message of a ring
+//!   (round robin over the rings) straight out of its slot (one copy, no staging), provided
+//!   the signal word shows no lane above that message's, no fallback message and no new
+//!   ring. Every completed send's lane bit stays set until its message is moved (see
+//!   `shared.rs`), so nothing of a higher lane is queued anywhere; per-sender order holds
+//!   because it takes ring fronts only;
+//! - otherwise it refills (drains everything visible) when its lanes are empty or when the
+//!   signal word says a lane higher than its highest may have messages, so a higher-priority
+//!   message overtakes waiting lower ones; within a lane, each source keeps its order. The
+//!   re-check after parking is always a full refill (parking cleared the lane bits);
 //! - a message's room in `occupancy` is released when it is delivered (not when drained);
 //! - dropping the receiver marks it gone first, then drops everything queued: every
 //!   pending call ends with `PeerDied` and waiting senders wake (see `shared.rs`).
@@ -31,6 +38,8 @@ use crate::stats::EndpointStats;
 pub struct Receiver {
     shared: Arc<Shared>,
     rings: Vec<Consumer<Received>>,
+    /// The ring the direct path looks at first (round robin, so no ring starves).
+    next_ring: usize,
     lanes: Lanes,
 }
 
@@ -39,6 +48,7 @@ impl Receiver {
         Self {
             shared,
             rings: Vec::new(),
+            next_ring: 0,
             lanes: Lanes::new(),
         }
     }
@@ -52,15 +62,37 @@ impl Receiver {
     /// nothing is queued; `Err(Closed)` when nothing is queued and every sender is gone.
     #[inline]
     pub fn try_recv(&mut self) -> Result<Option<Received>, IpcError> {
-        let refill = match self.lanes.highest() {
-            None => true,
-            Some(top) => self.shared.signals_any(lanes_above(top)),
-        };
-        if refill {
-            self.refill();
+        match self.lanes.highest() {
+            None => {
+                if let Some(index) = self.direct_ring() {
+                    let envelope = self.rings[index].take_front();
+                    self.delivered(&envelope.header);
+                    return Ok(Some(envelope));
+                }
+                self.refill();
+            }
+            Some(top) => {
+                if self.shared.signals_any(lanes_above(top)) {
+                    self.refill();
+                }
+            }
         }
+        self.pop_lanes()
+    }
+
+    /// `try_recv` after parking: a full refill (the direct path trusts lane bits that
+    /// parking has just cleared).
+    fn try_recv_refilled(&mut self) -> Result<Option<Received>, IpcError> {
+        self.refill();
+        self.pop_lanes()
+    }
+
+    /// Delivers from the private lanes (after a refill when needed).
+    #[inline]
+    fn pop_lanes(&mut self) -> Result<Option<Received>, IpcError> {
         if let Some(envelope) = self.lanes.pop() {
-            return Ok(Some(self.deliver(envelope)));
+            self.delivered(&envelope.header);
+            return Ok(Some(envelope));
         }
         if self.shared.has_senders() {
             return Ok(None);
@@ -68,7 +100,10 @@ impl Receiver {
         // Everything the last senders queued happened before they left: one more look.
         self.refill();
         match self.lanes.pop() {
-            Some(envelope) => Ok(Some(self.deliver(envelope))),
+            Some(envelope) => {
+                self.delivered(&envelope.header);
+                Ok(Some(envelope))
+            }
             None => Err(IpcError::Closed),
         }
     }
@@ -106,6 +141,40 @@ impl Receiver {
             .map_or_else(Vec::new, |log| log.newest(n))
     }
 
+    /// The direct path, taken when the private lanes are empty: the first non-empty ring
+    /// (round robin from `next_ring`, so no ring starves) whose oldest message can be
+    /// delivered straight out of its slot, because no lane above its own may have messages
+    /// anywhere and no fallback message or new ring waits. `None` sends the caller to a
+    /// full refill.
+    ///
+    /// Sound because every message whose send has completed has its lane bit set until the
+    /// receiver moves it (module docs of `shared.rs`), and this path clears no bit.
+    #[inline]
+    fn direct_ring(&mut self) -> Option<usize> {
+        let signals = self.shared.signals();
+        if signals & (NEW_RINGS | FALLBACK) != 0 {
+            return None;
+        }
+        let count = self.rings.len();
+        let mut index = self.next_ring;
+        for _ in 0..count {
+            if index >= count {
+                index = 0;
+            }
+            let front = self.rings[index].peek(|envelope| envelope.header.priority);
+            if let Some(lane) = front {
+                if signals & lanes_above(lane) != 0 {
+                    return None;
+                }
+                self.next_ring = index + 1;
+                self.shared.stats.record_fast_path(1);
+                return Some(index);
+            }
+            index += 1;
+        }
+        None
+    }
+
     /// Moves everything visible in the rings and the fallback queue into the lanes.
     #[inline]
     fn refill(&mut self) {
@@ -138,19 +207,19 @@ impl Receiver {
         self.shared.end_refill(self.lanes.nonempty());
     }
 
+    /// Bookkeeping of one delivered message: releases its room, counts it, logs it.
     #[inline]
-    fn deliver(&self, envelope: Received) -> Received {
-        self.shared.release(1);
-        let latency = self
-            .shared
+    fn delivered(&self, header: &Header) {
+        let shared = &*self.shared;
+        shared.release(1);
+        let latency = shared
             .config
             .clock
-            .map(|now| now().saturating_sub(envelope.header.timestamp));
-        self.shared.stats.record_received(latency);
-        if let Some(log) = &self.shared.trace {
-            log.record(&envelope.header);
+            .map(|now| now().saturating_sub(header.timestamp));
+        shared.stats.record_received(latency);
+        if let Some(log) = &shared.trace {
+            log.record(*header);
         }
-        envelope
     }
 }
 
@@ -193,7 +262,7 @@ impl Future for Recv<'_> {
             return Poll::Ready(outcome);
         }
         receiver.shared.park_receiver(cx.waker());
-        match receiver.try_recv().transpose() {
+        match receiver.try_recv_refilled().transpose() {
             Some(outcome) => {
                 receiver.shared.unpark_receiver();
                 Poll::Ready(outcome)

@@ -14,11 +14,18 @@
 //! `signals` = lane bits (bit `i`: lane `i` may have messages) | `PARKED` | `NEW_RINGS` |
 //! `FALLBACK` | `HOOK`.
 //! - Lane bits: every message not yet moved into the receiver's lanes has its lane bit set,
-//!   and so does every non-empty receiver lane. A ring sender publishes, then
-//!   `fence(SeqCst)`, then reads the bits; the receiver clears the bits of its empty lanes,
-//!   then `fence(SeqCst)`, then reads the rings. So either the receiver drains the message
-//!   or the sender sees its bit clear and sets it again. A sender whose bit was clear and
-//!   no higher or equal lane was set calls the priority hook (outside any lock).
+//!   and so does every non-empty receiver lane. A bit may also be set with nothing behind
+//!   it (sticky): the receiver's direct path (`receiver.rs`) delivers without clearing bits,
+//!   so in a steady stream the sender finds its bit set and does no read-modify-write.
+//!   Bits are cleared only (a) by a full refill, for the lanes it found empty: clear, then
+//!   `fence(SeqCst)`, then read the rings; (b) when the receiver parks, all of them (it has
+//!   just found every queue empty), in the read-modify-write that sets `PARKED`, followed by
+//!   its fence and a full-refill re-check. A ring sender publishes, then `fence(SeqCst)`,
+//!   then reads the bits; so either the receiver's read after its fence sees the message,
+//!   or the sender sees its bit clear and sets it again. A sender whose bit was clear and no
+//!   higher or equal lane was set calls the priority hook (outside any lock): with sticky
+//!   bits that is the first message of a lane after the receiver parked or after
+//!   `highest_waiting` (a full refill) found the lane empty.
 //! - `PARKED`: the receiver registers its waker, sets `PARKED`, `fence(SeqCst)`, re-checks
 //!   everything; a ring sender's fence-then-read above sees `PARKED` if the receiver could
 //!   have missed its message, and wakes it. Fallback and new-ring flags are set with a
@@ -34,7 +41,7 @@ use alloc::vec::Vec;
 use super::Received;
 use super::caller::Caller;
 use super::config::EndpointConfig;
-use super::lanes::{Lanes, lane_bit, lanes_at_or_above};
+use super::lanes::{ALL_LANES, Lanes, lane_bit, lanes_at_or_above};
 use crate::Priority;
 use crate::error::IpcError;
 use crate::ids::ServiceId;
@@ -297,6 +304,12 @@ impl Shared {
 
     // ---- receiver side ----
 
+    /// The signal word (relaxed: the receiver acts on it as a hint, see `take_direct`).
+    #[inline]
+    pub(super) fn signals(&self) -> u32 {
+        self.signals.load(Ordering::Relaxed)
+    }
+
     /// Whether some lane above the receiver's highest may have messages waiting.
     #[inline]
     pub(super) fn signals_any(&self, lanes: u32) -> bool {
@@ -328,7 +341,13 @@ impl Shared {
     /// every queue afterwards.
     pub(super) fn park_receiver(&self, waker: &core::task::Waker) {
         self.receiver_waker.register(waker);
-        self.signals.fetch_or(PARKED, Ordering::AcqRel);
+        // The receiver found every queue empty: clear the (sticky) lane bits with the same
+        // read-modify-write that sets `PARKED`, so the next message calls the hook again.
+        let _ = self
+            .signals
+            .fetch_update(Ordering::AcqRel, Ordering::Relaxed, |signals| {
+                Some((signals & !ALL_LANES) | PARKED)
+            });
         fence(Ordering::SeqCst);
     }
 

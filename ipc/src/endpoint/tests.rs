@@ -630,3 +630,45 @@ fn futures_polled_after_completion_return_an_error() {
         Poll::Ready(Err(IpcError::InvalidArgument))
     );
 }
+
+#[test]
+fn a_sender_whose_own_ring_is_full_waits_without_waking_itself() {
+    let (mut tx, mut rx) = channel(
+        ID,
+        EndpointConfig {
+            capacity: 256,
+            ring_capacity: 4,
+            ..EndpointConfig::default()
+        },
+    );
+    for i in 0..4 {
+        tx.try_send(header(i, Priority::Normal), message(i))
+            .unwrap();
+    }
+    assert_eq!(
+        tx.try_send(header(4, Priority::Normal), message(4)),
+        Err(IpcError::Full),
+        "the sender's own ring is full"
+    );
+    let flag = Flag::new();
+    {
+        let mut send = pin!(tx.send(header(4, Priority::Normal), message(4)));
+        assert!(poll_once(send.as_mut(), &flag).is_pending());
+        // Nothing changed for the receiver: a wake now would only make the sender spin.
+        assert!(!flag.take(), "the waiting sender woke itself");
+        assert!(poll_once(send.as_mut(), &flag).is_pending());
+        assert!(
+            !flag.take(),
+            "the waiting sender woke itself on its second poll"
+        );
+        assert_eq!(recv_id(&mut rx), Some(0));
+        assert!(
+            flag.take(),
+            "taking a message did not wake the waiting sender"
+        );
+        assert_eq!(poll_once(send.as_mut(), &flag), Poll::Ready(Ok(())));
+    }
+    for i in 1..5 {
+        assert_eq!(recv_id(&mut rx), Some(i));
+    }
+}

@@ -24,7 +24,7 @@ use ipc::{
 /// Messages per batch in the batched figures.
 const BATCH: usize = 32;
 /// Messages per throughput run.
-const THROUGHPUT_MESSAGES: u64 = 2_000;
+const THROUGHPUT_MESSAGES: u64 = 20_000;
 /// Longest a throughput run may take.
 const PIPE_TIMEOUT_US: u64 = 5_000_000;
 /// Subscribers of the broadcast figure.
