@@ -1,7 +1,10 @@
 //! Everything one core owns: its run queues, timer queue, idle state and counters.
 //!
 //! Invariants: only the core's own worker pushes to or pops from `rings` (other cores only
-//! steal); `lifo` holds the task most recently woken on this core and may be taken by
+//! steal); `pinned_lifo` holds the pinned task most recently woken on this core by this
+//! core and is taken only by this core's worker (never stolen, so pinning holds, and never
+//! needs an IPI: its wakers run on this very core); `lifo` holds the task most recently
+//! woken on this core and may be taken by
 //! anyone; `inbox` receives work sent from elsewhere and may be stolen from; `pinned` holds
 //! tasks pinned to this core and is never stolen from.
 //!
@@ -21,6 +24,8 @@ use crate::timer_queue::TimerQueue;
 
 pub(crate) struct CoreQueues {
     pub(crate) lifo: Slot<Task>,
+    /// A task pinned here and woken here; only this core's worker takes it (module docs).
+    pub(crate) pinned_lifo: Slot<Task>,
     pub(crate) rings: Lanes<Ring<Task, LOCAL_CAPACITY>>,
     /// Lanes whose ring may be non-empty (module docs). Written by this core's worker only.
     local_mask: AtomicU8,
@@ -41,6 +46,7 @@ impl CoreQueues {
     pub(crate) fn new() -> Self {
         Self {
             lifo: Slot::empty(),
+            pinned_lifo: Slot::empty(),
             rings: Lanes::new(|_| Ring::new()),
             local_mask: AtomicU8::new(0),
             inbox: LaneQueue::new(),

@@ -1,7 +1,8 @@
 //! State shared by all cores, and the routing of every enqueue.
 //!
 //! Routing at enqueue (spawn, wake, re-queue after a poll), from the task's hints:
-//! - `Pinned(c)`: core `c`'s pinned queue (never stolen); IPI `c` if it is halted;
+//! - `Pinned(c)`: core `c`'s pinned queue (never stolen); IPI `c` if it is halted; a wake
+//!   on `c` itself goes to `c`'s pinned LIFO slot instead;
 //! - `Prefer(c)` / `Near`: local queue when already on `c`, else `c`'s inbox (+ IPI if halted);
 //! - `Any`: the current core's local queue (a wake goes to the LIFO slot), or the global
 //!   injector when the caller is not an executor core.
@@ -150,6 +151,16 @@ impl<P: Platform> Shared<P> {
         }
     }
 
+    /// A pinned task woken on its own core: its pinned LIFO slot (the previous occupant
+    /// moves to the pinned queue). No IPI and no work-conservation wake: the task may run
+    /// nowhere else, and this core is running.
+    fn push_pinned_here(&self, core: usize, task: Task) {
+        let queues = &self.cores[core];
+        if let Some(previous) = queues.pinned_lifo.swap(Some(task)) {
+            queues.pinned.push(previous.priority(), previous);
+        }
+    }
+
     /// `here`: the calling core (`Shared::here`), already known by every caller.
     #[inline]
     fn push_remote(
@@ -204,6 +215,7 @@ impl<P: Platform> Shared<P> {
             queued.extend(core.inbox.drain_all());
             queued.extend(core.pinned.drain_all());
             queued.extend(core.lifo.take());
+            queued.extend(core.pinned_lifo.take());
             drop(core.timers.clear());
         }
         for task in queued {
@@ -228,6 +240,9 @@ impl<P: Platform> Schedule for Shared<P> {
             placement => placement,
         };
         match placement {
+            Placement::Pinned(core) if here == Some(core) && origin == Origin::Wake => {
+                self.push_pinned_here(core, task)
+            }
             Placement::Pinned(core) => self.push_remote(here, core, true, lane, task),
             Placement::Prefer(core) if here != Some(core) => {
                 self.push_remote(here, core, false, lane, task)

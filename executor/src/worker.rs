@@ -1,8 +1,8 @@
 //! The per-core scheduling loop.
 //!
-//! Order of a scheduling step: IRQ dispatch and expired timers; then the LIFO slot (at most
-//! `lifo_limit` times in a row); then the lanes under the budget policy (`priority.rs`),
-//! looking at the injector and inbox first every `remote_interval` steps; then the LIFO slot
+//! Order of a scheduling step: IRQ dispatch and expired timers; then the LIFO slot, else the
+//! pinned LIFO slot (together at most `lifo_limit` times in a row); then the lanes under the budget policy (`priority.rs`),
+//! looking at the injector and inbox first every `remote_interval` steps; then the LIFO slots
 //! again; then stealing. Out of work, the core spins `spin_rounds` steps (published as
 //! SPINNING), then runs the halt handshake of `idle.rs` and calls `Platform::idle` with the
 //! earliest timer deadline.
@@ -154,7 +154,7 @@ impl<'a, P: Platform> Worker<'a, P> {
     fn find_task(&mut self) -> Option<Task> {
         let queues = self.queues();
         if self.lifo_streak < self.shared.config.lifo_limit
-            && let Some(task) = queues.lifo.take()
+            && let Some(task) = queues.lifo.take().or_else(|| queues.pinned_lifo.take())
         {
             self.lifo_streak += 1;
             if let Some(yielded) = self.yielded.take() {
@@ -172,6 +172,7 @@ impl<'a, P: Platform> Worker<'a, P> {
         }
         self.pop_lanes()
             .or_else(|| queues.lifo.take())
+            .or_else(|| queues.pinned_lifo.take())
             .or_else(|| self.steal())
     }
 

@@ -251,6 +251,41 @@ fn pinned_task_runs_only_on_its_core() {
 }
 
 #[test]
+fn pinned_task_woken_on_its_core_runs_there_next_and_is_never_stolen() {
+    let exec = simulated(2);
+    let (mut w0, mut w1) = (exec.worker(0).unwrap(), exec.worker(1).unwrap());
+    exec.platform().act_as(0);
+    let gate = Arc::new(Gate::default());
+    let ran_on = Arc::new(Mutex::new(Vec::new()));
+    let (wait, r, e) = (gate.wait(), ran_on.clone(), exec.clone());
+    let mut pinned = exec
+        .build()
+        .affinity(Affinity::Pinned(0))
+        .spawn_on(0, async move {
+            wait.await;
+            r.lock().unwrap().push(e.platform().current_core());
+        });
+    assert_eq!(
+        drain(&exec, &mut w0),
+        1,
+        "the pinned task parks at the gate"
+    );
+    // Woken on its own core: into core 0's pinned LIFO slot, with other work queued.
+    let other = exec.spawn(async {});
+    exec.platform().act_as(0);
+    gate.open();
+    assert!(w0.run_once());
+    assert_eq!(
+        *ran_on.lock().unwrap(),
+        vec![Some(0)],
+        "the woken pinned task runs before the older queued one"
+    );
+    assert_eq!(drain(&exec, &mut w1), 1, "core 1 steals the unpinned task");
+    assert!(poll_handle(&mut pinned).is_some());
+    drop(other);
+}
+
+#[test]
 fn hints_apply_at_next_enqueue_and_ipi_only_halted_cores() {
     let exec = simulated(2);
     let mut w0 = exec.worker(0).unwrap();
