@@ -19,4 +19,5 @@ per_op() { # label op per
 per_op "msg (try_send + try_recv)" msg 1
 per_op "batch (try_send_batch of 32 + 32 try_recv, per message)" batch 32
 per_op "call round trip (call, try_recv, reply, completion)" call 1
+per_op "service call round trip on one executor core (ipc.call_rtt_same_core)" service 1
 echo "(callgrind files in $OUT)"

@@ -7,7 +7,10 @@
 //! - `batch`: one `try_send_batch` of 32 messages, then 32 `try_recv`s;
 //! - `call`: a call round trip polled by hand with a counting waker: the call future polled
 //!   once (request queued, `Pending`), the receiver's `try_recv`, `reply`, and the call
-//!   future polled to completion.
+//!   future polled to completion;
+//! - `service`: what the kernel's `bench ipc` measures as `ipc.call_rtt_same_core`: a task
+//!   calls a service task through `ipc::System` (capability check, header) on one executor
+//!   core, both pinned to it; one round trip including the executor's two wakes and polls.
 
 use std::future::Future;
 use std::hint::black_box;
@@ -91,6 +94,62 @@ fn call(n: u64) {
     assert_eq!(counter.0.load(Ordering::Relaxed), n);
 }
 
+/// One core, driven by hand; `idle` never sleeps.
+struct OneCore;
+
+impl executor::Platform for OneCore {
+    fn current_core(&self) -> Option<usize> {
+        Some(0)
+    }
+    fn core_count(&self) -> usize {
+        1
+    }
+    fn now(&self) -> u64 {
+        0
+    }
+    fn notify(&self, _core: usize) {}
+    fn idle(&self, _deadline: Option<u64>, _may_sleep: &dyn Fn() -> bool) {}
+}
+
+fn clock() -> u64 {
+    0
+}
+
+fn service(n: u64) {
+    use executor::{Affinity, Executor};
+    use ipc::{HolderId, SecurityLevel, System};
+    let system: &'static System = Box::leak(Box::new(System::new(clock)));
+    let exec = Executor::new(OneCore, executor::Config::default());
+    let owner = HolderId(0);
+    let handle = system.register(owner, "echo", SecurityLevel::System).unwrap();
+    let mut receiver = handle.receiver;
+    exec.build()
+        .affinity(Affinity::Pinned(0))
+        .spawn(async move {
+            while let Ok(request) = receiver.recv().await {
+                if let Some(token) = request.reply {
+                    let _ = token.reply(request.message);
+                }
+            }
+        });
+    let mut connection = system.connect(owner, handle.cap, ServiceId(0)).unwrap();
+    let done = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let finished = done.clone();
+    exec.build()
+        .affinity(Affinity::Pinned(0))
+        .spawn(async move {
+            for i in 0..n {
+                let reply = connection.call(Priority::Normal, Message::new(i)).await;
+                black_box(reply.unwrap());
+            }
+            finished.store(true, Ordering::Release);
+        });
+    let mut worker = exec.worker(0).unwrap();
+    while !done.load(Ordering::Acquire) {
+        assert!(worker.run_once(), "the core ran out of work");
+    }
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     let n: u64 = args.get(2).and_then(|s| s.parse().ok()).unwrap_or(1000);
@@ -98,8 +157,9 @@ fn main() {
         Some("msg") => msg(n),
         Some("batch") => batch(n),
         Some("call") => call(n),
+        Some("service") => service(n),
         _ => {
-            eprintln!("usage: hotpath <msg|batch|call> N");
+            eprintln!("usage: hotpath <msg|batch|call|service> N");
             std::process::exit(2);
         }
     }
