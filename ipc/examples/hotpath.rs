@@ -121,7 +121,9 @@ fn service(n: u64) {
     let system: &'static System = Box::leak(Box::new(System::new(clock)));
     let exec = Executor::new(OneCore, executor::Config::default());
     let owner = HolderId(0);
-    let handle = system.register(owner, "echo", SecurityLevel::System).unwrap();
+    let handle = system
+        .register(owner, "echo", SecurityLevel::System)
+        .unwrap();
     let mut receiver = handle.receiver;
     exec.build()
         .affinity(Affinity::Pinned(0))

@@ -60,6 +60,11 @@ pub struct Service {
 }
 
 impl Service {
+    /// The service task's executor priority now (after inheritance).
+    pub fn priority(&self) -> Option<Priority> {
+        self.task.get().map(TaskRef::priority)
+    }
+
     /// The next message. First drops the task back to its base priority unless
     /// something more urgent than the base still waits.
     pub async fn next(&mut self) -> Result<Received, IpcError> {

@@ -290,3 +290,58 @@ fn timed_out_call_discards_the_late_reply() {
         .expect("unregister ktest.slow");
 }
 kernel_test!(timed_out_call_discards_the_late_reply);
+
+fn a_service_runs_at_the_priority_of_its_most_urgent_message() {
+    static PRIORITIES: [AtomicU64; 3] = [const { AtomicU64::new(u64::MAX) }; 3];
+    static ANSWERED: AtomicU64 = AtomicU64::new(0);
+    let others = other_cpus();
+    let (Some(&server), Some(&client)) = (others.first(), others.last()) else {
+        return;
+    };
+    // Replies with the priority its task runs at while handling each request.
+    let id = ipc_runtime::spawn_service(
+        "ktest.inherit",
+        Priority::Background,
+        Some(server),
+        |mut service| async move {
+            while let Ok(request) = service.next().await {
+                let running_at = service.priority().map_or(u64::MAX, |p| p as u64);
+                if let Some(token) = request.reply {
+                    let _ = token.reply(Message::with_data(0, [running_at, 0, 0, 0, 0, 0]));
+                }
+            }
+        },
+    )
+    .expect("spawn ktest.inherit");
+    let mut connection = ipc_runtime::connect("ktest.inherit").expect("connect ktest.inherit");
+    spawn_pinned(client, async move {
+        for (i, priority) in [Priority::Critical, Priority::Background, Priority::High]
+            .into_iter()
+            .enumerate()
+        {
+            if let Ok(reply) = connection.call(priority, Message::new(i as u64)).await {
+                PRIORITIES[i].store(reply.data[0], Ordering::Release);
+            }
+            ANSWERED.fetch_add(1, Ordering::Release);
+        }
+    });
+    assert!(
+        wait_for(20, || ANSWERED.load(Ordering::Acquire) == 3),
+        "calls not answered"
+    );
+    let seen: Vec<u64> = PRIORITIES
+        .iter()
+        .map(|p| p.load(Ordering::Acquire))
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            Priority::Critical as u64,
+            Priority::Background as u64,
+            Priority::High as u64
+        ],
+        "the service did not run at its callers' priorities"
+    );
+    ipc_runtime::stop_service(id).expect("stop ktest.inherit");
+}
+kernel_test!(a_service_runs_at_the_priority_of_its_most_urgent_message);
