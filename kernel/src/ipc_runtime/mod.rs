@@ -60,7 +60,9 @@ pub struct Service {
 }
 
 impl Service {
-    /// The service task's executor priority now (after inheritance).
+    /// The service task's executor priority now (after inheritance); the in-kernel
+    /// tests check inheritance with it.
+    #[cfg(feature = "ktest")]
     pub fn priority(&self) -> Option<Priority> {
         self.task.get().map(TaskRef::priority)
     }
