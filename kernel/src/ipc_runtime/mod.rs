@@ -70,14 +70,15 @@ impl Service {
     /// The next message. First drops the task back to its base priority unless
     /// something more urgent than the base still waits.
     pub async fn next(&mut self) -> Result<Received, IpcError> {
-        if let Some(task) = self.task.get() {
+        // Only a raised task has anything to undo (the hook never lowers it).
+        if let Some(task) = self.task.get()
+            && task.priority() != self.base
+        {
             let wanted = self
                 .receiver
                 .highest_waiting()
                 .map_or(self.base, |p| p.min(self.base));
-            if wanted != task.priority() {
-                task.set_priority(wanted);
-            }
+            task.set_priority(wanted);
         }
         self.receiver.recv().await
     }
