@@ -5,7 +5,10 @@
 
 use alloc::sync::{Arc, Weak};
 use core::future::poll_fn;
+use core::pin::Pin;
 use core::task::{Context, Poll};
+
+use futures_util::Stream;
 
 use super::topic::Topic;
 use super::{Event, Topics};
@@ -76,6 +79,20 @@ impl Subscription {
         };
         drop(replaced);
         Poll::Pending
+    }
+}
+
+/// A subscription is a stream of events (`Event::Missed` included) that ends when the bus
+/// is gone and every event broadcast before that was read.
+impl Stream for Subscription {
+    type Item = Event;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Event>> {
+        match Subscription::poll_next(self.get_mut(), cx) {
+            Poll::Ready(Ok(event)) => Poll::Ready(Some(event)),
+            Poll::Ready(Err(_)) => Poll::Ready(None),
+            Poll::Pending => Poll::Pending,
+        }
     }
 }
 

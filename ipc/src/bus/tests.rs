@@ -252,3 +252,22 @@ fn a_waiting_subscriber_on_another_thread_wakes_up() {
     }
     assert_eq!(receiver.join().unwrap(), (Ok(message(1)), Ok(message(2))));
 }
+
+#[test]
+fn a_subscription_is_a_stream_that_ends_with_the_bus() {
+    use futures::StreamExt;
+    let bus = EventBus::new();
+    let subscription = bus.subscribe(7, 4).unwrap();
+    for i in 0..3 {
+        bus.broadcast(7, Header::default(), Message::new(i));
+    }
+    drop(bus);
+    let tags: Vec<u64> = futures::executor::block_on(subscription.collect::<Vec<Event>>())
+        .into_iter()
+        .map(|event| match event {
+            Event::Message { message, .. } => message.tag,
+            Event::Missed(n) => 1000 + n,
+        })
+        .collect();
+    assert_eq!(tags, [0, 1, 2]);
+}
