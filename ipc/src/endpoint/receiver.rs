@@ -26,7 +26,7 @@ use core::task::{Context, Poll};
 
 use super::Received;
 use super::lanes::{ALL_LANES, Lanes, lanes_above};
-use super::shared::{FALLBACK, NEW_RINGS, Shared};
+use super::shared::{FALLBACK, NEW_RINGS, RETIRED, Shared};
 use crate::Priority;
 use crate::error::IpcError;
 use crate::ids::ServiceId;
@@ -63,14 +63,18 @@ impl Receiver {
     #[inline]
     pub fn try_recv(&mut self) -> Result<Option<Received>, IpcError> {
         match self.lanes.highest() {
-            None => {
-                if let Some(index) = self.direct_ring() {
+            None => match self.direct_ring() {
+                Direct::Front(index) => {
                     let envelope = self.rings[index].take_front();
                     self.delivered(&envelope.header);
                     return Ok(Some(envelope));
                 }
-                self.refill();
-            }
+                // Every ring looked empty and nothing else is announced: a refill would find
+                // nothing (a message published since is found by the caller's next look, or
+                // by the refill `Recv` does after parking).
+                Direct::Empty => {}
+                Direct::Refill => self.refill(),
+            },
             Some(top) => {
                 if self.shared.signals_any(lanes_above(top)) {
                     self.refill();
@@ -150,10 +154,10 @@ impl Receiver {
     /// Sound because every message whose send has completed has its lane bit set until the
     /// receiver moves it (module docs of `shared.rs`), and this path clears no bit.
     #[inline]
-    fn direct_ring(&mut self) -> Option<usize> {
+    fn direct_ring(&mut self) -> Direct {
         let signals = self.shared.signals();
-        if signals & (NEW_RINGS | FALLBACK) != 0 {
-            return None;
+        if signals & (NEW_RINGS | FALLBACK | RETIRED) != 0 {
+            return Direct::Refill;
         }
         let count = self.rings.len();
         let mut index = self.next_ring;
@@ -164,15 +168,15 @@ impl Receiver {
             let front = self.rings[index].peek(|envelope| envelope.header.priority);
             if let Some(lane) = front {
                 if signals & lanes_above(lane) != 0 {
-                    return None;
+                    return Direct::Refill;
                 }
                 self.next_ring = index + 1;
                 self.shared.stats.record_fast_path(1);
-                return Some(index);
+                return Direct::Front(index);
             }
             index += 1;
         }
-        None
+        Direct::Empty
     }
 
     /// Moves everything visible in the rings and the fallback queue into the lanes.
@@ -182,6 +186,8 @@ impl Receiver {
         if signals & NEW_RINGS != 0 {
             self.shared.take_new_rings(&mut self.rings);
         }
+        // Before the scan below, so a ring whose sender left after it sets the flag again.
+        self.shared.take_retired();
         let lanes = &mut self.lanes;
         let mut drained = 0;
         let mut index = 0;
@@ -189,7 +195,7 @@ impl Receiver {
             let ring = &mut self.rings[index];
             let moved = ring.drain(usize::MAX, |envelope| lanes.push(envelope));
             drained += moved;
-            if moved == 0 && ring.is_finished() {
+            if ring.is_finished() {
                 // Its sender is gone: free the slot for another sender.
                 self.rings.swap_remove(index);
                 self.shared.retire_ring();
@@ -245,6 +251,16 @@ impl core::fmt::Debug for Receiver {
             .field("rings", &self.rings.len())
             .finish()
     }
+}
+
+/// What the direct path found (`Receiver::direct_ring`).
+enum Direct {
+    /// Deliver the front of this ring.
+    Front(usize),
+    /// Every ring empty, no new ring, nothing in the fallback queue, no ring to retire.
+    Empty,
+    /// Something needs the full refill (a new ring, the fallback queue, or a more urgent lane).
+    Refill,
 }
 
 /// The future of [`Receiver::recv`].

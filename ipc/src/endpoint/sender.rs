@@ -322,6 +322,11 @@ impl Clone for Sender {
 
 impl Drop for Sender {
     fn drop(&mut self) {
+        if let Route::Ring(producer) = core::mem::replace(&mut self.route, Route::Unassigned) {
+            // The producer publishes its last items and marks itself gone when dropped.
+            drop(producer);
+            self.shared().ring_sender_gone();
+        }
         self.shared().remove_sender();
     }
 }

@@ -12,7 +12,11 @@
 //!   the release sees `WAITERS` and wakes every waiter (outside the lock).
 //!
 //! `signals` = lane bits (bit `i`: lane `i` may have messages) | `PARKED` | `NEW_RINGS` |
-//! `FALLBACK` | `HOOK`.
+//! `FALLBACK` | `HOOK` | `RETIRED`.
+//! - `RETIRED`: a sender with a ring left (set after its producer published its last items
+//!   and marked itself gone). The receiver's direct path then does a full refill, which
+//!   clears the flag before it scans the rings and retires every finished one; so when the
+//!   direct path finds every ring empty and no flag set, a refill would find nothing.
 //! - Lane bits: every message not yet moved into the receiver's lanes has its lane bit set,
 //!   and so does every non-empty receiver lane. A bit may also be set with nothing behind
 //!   it (sticky): the receiver's direct path (`receiver.rs`) delivers without clearing bits,
@@ -58,6 +62,8 @@ pub(super) const PARKED: u32 = 1 << Priority::COUNT;
 pub(super) const NEW_RINGS: u32 = PARKED << 1;
 pub(super) const FALLBACK: u32 = PARKED << 2;
 const HOOK: u32 = PARKED << 3;
+/// A sender with a ring went away: the receiver's next full refill retires its ring.
+pub(super) const RETIRED: u32 = PARKED << 4;
 
 /// The priority-inheritance hook installed by `Receiver::on_priority`.
 pub(super) type PriorityHook = Arc<dyn Fn(Priority) + Send + Sync>;
@@ -199,6 +205,19 @@ impl Shared {
                 (live < self.config.max_rings).then_some(live + 1)
             })
             .is_ok()
+    }
+
+    /// A sender dropped its ring's producer (which published everything first): tells the
+    /// receiver's direct path to do a full refill, which retires the finished ring.
+    pub(super) fn ring_sender_gone(&self) {
+        self.signals.fetch_or(RETIRED, Ordering::AcqRel);
+    }
+
+    /// Receiver, before looking for finished rings: forgets `RETIRED` (a sender that goes
+    /// after this sets it again).
+    pub(super) fn take_retired(&self) -> bool {
+        self.signals.load(Ordering::Relaxed) & RETIRED != 0
+            && self.signals.fetch_and(!RETIRED, Ordering::AcqRel) & RETIRED != 0
     }
 
     /// Frees a ring slot (a ring that will never be used again, or was never registered).
