@@ -46,4 +46,4 @@ pub use message::{Header, Message, MessageKind, Payload};
 pub use region::{DEFAULT_MAX_REGION_BYTES, RegionMap, RegionTable};
 pub use registry::{MAX_SERVICE_NAME_LEN, Registry, ServiceInfo};
 pub use stats::{EndpointStats, LATENCY_BUCKETS};
-pub use system::{Connection, ServiceHandle, ServiceSummary, System};
+pub use system::{Connection, ConnectionCall, ServiceHandle, ServiceSummary, System};

@@ -5,8 +5,12 @@
 //! capability, so a revoked, deleted or stale capability stops the next message (and the
 //! denial is counted and logged by the capability table).
 
+use core::future::Future;
+use core::pin::Pin;
+use core::task::{Context, Poll};
+
 use crate::capability::{Cap, ObjectRef, Rights};
-use crate::endpoint::Sender;
+use crate::endpoint::{Call, Sender};
 use crate::error::IpcError;
 use crate::ids::{HolderId, ServiceId};
 use crate::message::{Message, MessageKind};
@@ -77,19 +81,40 @@ impl<'a> Connection<'a> {
     }
 
     /// Sends a request and waits for its reply. Wrap it in a timeout to bound the wait:
-    /// dropping the future cancels the call, and a late reply is discarded.
-    pub async fn call(
-        &mut self,
-        priority: Priority,
-        message: Message,
-    ) -> Result<Message, IpcError> {
-        self.authorise()?;
+    /// dropping the future cancels the call, and a late reply is discarded. (A plain
+    /// function returning the endpoint's call future: no extra state machine per call.)
+    pub fn call(&mut self, priority: Priority, message: Message) -> ConnectionCall<'_> {
+        if let Err(error) = self.authorise() {
+            return ConnectionCall::Refused(Some(error));
+        }
         let header = self.system.header(
             self.source,
             self.destination,
             MessageKind::Request,
             priority,
         );
-        self.sender.call(header, message).await
+        ConnectionCall::Calling(self.sender.call(header, message))
+    }
+}
+
+/// The future of [`Connection::call`]: the reply, or why there is none.
+#[must_use = "futures do nothing unless polled"]
+pub enum ConnectionCall<'a> {
+    /// The capability check failed (the error is taken by the first poll).
+    Refused(Option<IpcError>),
+    /// The request is on its way, or the reply is awaited.
+    Calling(Call<'a>),
+}
+
+impl Future for ConnectionCall<'_> {
+    type Output = Result<Message, IpcError>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        match self.get_mut() {
+            ConnectionCall::Refused(error) => {
+                Poll::Ready(Err(error.take().unwrap_or(IpcError::InvalidArgument)))
+            }
+            ConnectionCall::Calling(call) => Pin::new(call).poll(cx),
+        }
     }
 }

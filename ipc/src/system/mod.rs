@@ -22,7 +22,7 @@ use alloc::collections::BTreeMap;
 use alloc::string::String;
 use alloc::vec::Vec;
 
-pub use connection::Connection;
+pub use connection::{Connection, ConnectionCall};
 
 use crate::bus::{EventBus, Subscription};
 use crate::capability::{Cap, CapTable, ObjectRef, Quotas, Resource, Rights, SecurityLevel};
