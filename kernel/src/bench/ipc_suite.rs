@@ -37,11 +37,11 @@ pub async fn run(report: &mut Report) -> Result<(), String> {
     let here = arch::cpu_index();
     spsc_message(report);
     batch_message(report);
-    call_rtt(report, here, "ipc.call_rtt_same_core").await?;
+    call_rtt(report, here, here, "ipc.call_rtt_same_core").await?;
     if arch::online_cpus() > 1 {
         let other = (here + 1) % arch::online_cpus();
-        call_rtt(report, other, "ipc.call_rtt_cross_core").await?;
-        oneway_cross_core(report, other).await;
+        call_rtt(report, here, other, "ipc.call_rtt_cross_core").await?;
+        oneway_cross_core(report, here, other).await?;
         pair_throughput(report, here, other).await?;
         all_cores_throughput(report).await?;
     }
@@ -110,13 +110,18 @@ fn batch_message(report: &mut Report) {
     );
 }
 
-/// Call round trips from a task on this core to an echo service pinned on `core`.
-async fn call_rtt(report: &mut Report, core: usize, name: &str) -> Result<(), String> {
+/// Call round trips from a task pinned on `caller` to an echo service pinned on `core`.
+async fn call_rtt(
+    report: &mut Report,
+    caller: usize,
+    core: usize,
+    name: &str,
+) -> Result<(), String> {
     const SERVICE: &str = "bench.echo";
     let id = spawn_service(SERVICE, Priority::Normal, Some(core), serve_echo)
         .map_err(|e| format!("{SERVICE}: {e}"))?;
     let mut connection = ipc_runtime::connect(SERVICE).map_err(|e| format!("{SERVICE}: {e}"))?;
-    let samples = run_pinned(arch::cpu_index(), async move {
+    let samples = run_pinned(caller, async move {
         let mut samples = Vec::with_capacity(SAMPLES);
         for i in 0..(WARMUP + SAMPLES) as u64 {
             let request = Message::with_data(2, [i, 0, 0, 0, 0, 0]);
@@ -142,27 +147,30 @@ async fn call_rtt(report: &mut Report, core: usize, name: &str) -> Result<(), St
 
 /// One-way latency to a receiver polling on `core`: send stamped with the TSC,
 /// the receiver records arrival minus stamp. Skipped under icount.
-async fn oneway_cross_core(report: &mut Report, core: usize) {
+async fn oneway_cross_core(report: &mut Report, from: usize, to: usize) -> Result<(), String> {
     if report.vcpus_take_turns() {
         report.note("ipc.oneway_cross_core skipped: under icount vCPUs take turns, so a polling receiver on another core sees a message only at QEMU's next vCPU switch");
-        return;
+        return Ok(());
     }
     let (mut tx, mut rx) = channel(ServiceId(u32::MAX), EndpointConfig::default());
     let arrived = Arc::new(AtomicU64::new(0));
     let seen = arrived.clone();
     let total = (WARMUP + SAMPLES) as u64;
+    // Both sides spin, each pinned to its own core, and give up at a deadline: a side
+    // whose peer cannot run must not hold its core for ever.
+    let deadline = arch::rdtsc() + us_to_ticks(PIPE_TIMEOUT_US);
     let receiver = executor()
         .build()
         .name("bench-poller")
-        .affinity(Affinity::Pinned(core))
-        .spawn_on(core, async move {
+        .affinity(Affinity::Pinned(to))
+        .spawn_on(to, async move {
             let mut latencies = Vec::with_capacity(SAMPLES);
             for i in 0..total {
                 let received = loop {
                     match rx.try_recv() {
                         Ok(Some(received)) => break received,
-                        Ok(None) => core::hint::spin_loop(),
-                        Err(_) => return latencies,
+                        Ok(None) if arch::rdtsc() < deadline => core::hint::spin_loop(),
+                        _ => return latencies,
                     }
                 };
                 if i >= WARMUP as u64 {
@@ -172,14 +180,37 @@ async fn oneway_cross_core(report: &mut Report, core: usize) {
             }
             latencies
         });
-    for i in 0..total {
-        let _ = tx.try_send(header(Priority::Normal), Message::new(i));
-        while arrived.load(Ordering::Acquire) <= i {
-            core::hint::spin_loop();
-        }
-    }
+    let sender = executor()
+        .build()
+        .name("bench-sender")
+        .affinity(Affinity::Pinned(from))
+        .spawn_on(from, async move {
+            for i in 0..total {
+                if tx
+                    .try_send(header(Priority::Normal), Message::new(i))
+                    .is_err()
+                {
+                    return false;
+                }
+                while arrived.load(Ordering::Acquire) <= i {
+                    if arch::rdtsc() >= deadline {
+                        return false;
+                    }
+                    core::hint::spin_loop();
+                }
+            }
+            true
+        });
+    let completed = sender.await.unwrap_or(false);
     let mut latencies = receiver.await.unwrap_or_default();
+    if !completed {
+        return Err(format!(
+            "ipc.oneway_cross_core: {} of {total} messages arrived within {PIPE_TIMEOUT_US} us",
+            latencies.len()
+        ));
+    }
     report.ticks("ipc.oneway_cross_core", &mut latencies);
+    Ok(())
 }
 
 /// Messages per second from a producer on `from` to a consumer on `to`.
