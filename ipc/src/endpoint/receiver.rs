@@ -127,9 +127,10 @@ impl Receiver {
 
     /// Installs `hook`, called by a sender (outside any lock) when it queues a message of a
     /// higher priority than any the receiver has waiting, so that the kernel can raise the
-    /// receiving task's priority (priority inheritance). Replaces an earlier hook.
-    pub fn on_priority(&self, hook: Box<dyn Fn(Priority) + Send + Sync>) {
-        self.shared.set_priority_hook(Arc::from(hook));
+    /// receiving task's priority (priority inheritance). Once per endpoint: a second hook
+    /// is refused with `AlreadyExists`.
+    pub fn on_priority(&self, hook: Box<dyn Fn(Priority) + Send + Sync>) -> Result<(), IpcError> {
+        self.shared.set_priority_hook(hook)
     }
 
     /// The endpoint's counters.

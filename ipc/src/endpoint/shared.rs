@@ -39,6 +39,7 @@
 //! dropped (each dropped reply token ends its call with `PeerDied`). Senders check the flag
 //! when reserving, under the fallback / new-ring locks, and (calls) after publishing.
 
+use alloc::boxed::Box;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 
@@ -66,7 +67,7 @@ const HOOK: u32 = PARKED << 3;
 pub(super) const RETIRED: u32 = PARKED << 4;
 
 /// The priority-inheritance hook installed by `Receiver::on_priority`.
-pub(super) type PriorityHook = Arc<dyn Fn(Priority) + Send + Sync>;
+pub(super) type PriorityHook = Box<dyn Fn(Priority) + Send + Sync>;
 
 pub(super) struct Shared {
     pub(super) id: ServiceId,
@@ -80,7 +81,7 @@ pub(super) struct Shared {
     new_rings: Mutex<Vec<Consumer<Received>>>,
     fallback: Mutex<Lanes>,
     space_waiters: Mutex<Vec<Arc<Caller>>>,
-    priority_hook: Mutex<Option<PriorityHook>>,
+    priority_hook: spin::Once<PriorityHook>,
     receiver_waker: AtomicWaker,
     pub(super) stats: StatsCounters,
     pub(super) trace: Option<TraceLog>,
@@ -98,7 +99,7 @@ impl Shared {
             new_rings: Mutex::new(Vec::new()),
             fallback: Mutex::new(Lanes::new()),
             space_waiters: Mutex::new(Vec::new()),
-            priority_hook: Mutex::new(None),
+            priority_hook: spin::Once::new(),
             receiver_waker: AtomicWaker::new(),
             stats: StatsCounters::new(),
             trace: config.trace.then(|| TraceLog::new(config.trace_depth)),
@@ -302,17 +303,27 @@ impl Shared {
     /// runs when the highest of them is above every lane that was already waiting.
     fn maybe_call_hook(&self, previous: u32, lanes: u32) {
         let highest = Priority::from_index(lanes.trailing_zeros() as usize);
-        if previous & HOOK != 0 && previous & lanes_at_or_above(highest) == 0 {
-            let hook = self.priority_hook.lock().clone();
-            if let Some(hook) = hook {
-                hook(highest);
-            }
+        if previous & HOOK != 0
+            && previous & lanes_at_or_above(highest) == 0
+            && let Some(hook) = self.priority_hook.get()
+        {
+            hook(highest);
         }
     }
 
-    pub(super) fn set_priority_hook(&self, hook: PriorityHook) {
-        *self.priority_hook.lock() = Some(hook);
+    /// Installs the hook once (no lock or clone on the senders' path); `AlreadyExists`
+    /// when one is installed.
+    pub(super) fn set_priority_hook(&self, hook: PriorityHook) -> Result<(), IpcError> {
+        let mut installed = false;
+        self.priority_hook.call_once(|| {
+            installed = true;
+            hook
+        });
+        if !installed {
+            return Err(IpcError::AlreadyExists);
+        }
         self.signals.fetch_or(HOOK, Ordering::AcqRel);
+        Ok(())
     }
 
     fn wake_receiver(&self) {

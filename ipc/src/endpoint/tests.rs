@@ -527,8 +527,14 @@ fn priority_hook_fires_only_for_a_higher_priority_than_any_waiting() {
         let seen = seen.clone();
         rx.on_priority(Box::new(move |priority| {
             seen.lock().unwrap().push(priority)
-        }));
+        }))
+        .unwrap();
     }
+    assert_eq!(
+        rx.on_priority(Box::new(|_| {})),
+        Err(IpcError::AlreadyExists),
+        "one hook per endpoint"
+    );
     tx.try_send(header(1, Priority::Low), message(1)).unwrap();
     tx.try_send(header(2, Priority::Low), message(2)).unwrap();
     tx.try_send(header(3, Priority::High), message(3)).unwrap();

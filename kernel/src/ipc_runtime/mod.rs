@@ -100,6 +100,7 @@ where
     ROOTS.lock().insert(handle.id, handle.cap);
     let task: Arc<spin::Once<TaskRef>> = Arc::new(spin::Once::new());
     let hooked = task.clone();
+    // A fresh endpoint has no hook yet, so this cannot be refused.
     handle.receiver.on_priority(Box::new(move |priority| {
         // Raise only: the service lowers itself in `Service::next`.
         if let Some(task) = hooked.get()
@@ -107,7 +108,7 @@ where
         {
             task.set_priority(priority);
         }
-    }));
+    }))?;
     let service = Service {
         receiver: handle.receiver,
         task: task.clone(),
