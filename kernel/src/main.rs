@@ -16,6 +16,7 @@ mod console;
 mod ipc_runtime;
 mod memory;
 mod panic;
+mod process;
 mod runtime;
 mod shell;
 

@@ -181,7 +181,6 @@ impl FrameBitmap {
     }
 
     /// Returns `count` frames starting at `addr`; freeing a free frame is a bug.
-    #[cfg(feature = "ktest")]
     pub fn free(&mut self, addr: u64, count: usize) {
         let first = (addr / FRAME_SIZE) as usize;
         for frame in first..first + count {
@@ -193,6 +192,8 @@ impl FrameBitmap {
             self.set(frame, false);
         }
         self.free += count;
+        // Reuse freed frames first: keeps memory in use compact.
+        self.hint = self.hint.min(first);
     }
 
     /// Current counts.

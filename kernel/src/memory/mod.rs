@@ -35,9 +35,7 @@ pub fn alloc_frames(count: usize) -> Option<u64> {
     with_frames(|f| f.alloc(count)).flatten()
 }
 
-/// Returns `count` frames starting at `addr` to the allocator (nothing frees
-/// frames yet outside the tests).
-#[cfg(feature = "ktest")]
+/// Returns `count` frames starting at `addr` to the allocator.
 pub fn free_frames(addr: u64, count: usize) {
     with_frames(|f| f.free(addr, count));
 }

@@ -1,7 +1,7 @@
 //! The shell's commands. Each prints its result; a failure is returned as an
 //! error message that the shell prints as one `error: …` line.
 
-use super::ipc_commands;
+use super::{ipc_commands, process_commands};
 use crate::arch::x86_64 as arch;
 use crate::{bench, boot_phases, memory, println, runtime};
 use alloc::format;
@@ -25,6 +25,15 @@ pub const COMMANDS: &[(&str, &str, &str)] = &[
     ("boot", "", "boot time to the prompt, and each boot phase"),
     ("echo", "TEXT", "print TEXT"),
     ("services", "", "registered IPC services"),
+    (
+        "run",
+        "NAME [&]",
+        "start a user program (in the background with &)",
+    ),
+    ("ps", "", "user processes: state, memory, system calls"),
+    ("kill", "PID", "end a process"),
+    ("suspend", "PID", "stop a process until resume"),
+    ("resume", "PID", "let a suspended process run again"),
     (
         "ipc",
         "stats|trace [N]|ping [N]",
@@ -64,6 +73,11 @@ pub async fn run(line: &str) -> Outcome {
         "poweroff" => no_args(poweroff),
         "services" => no_args(ipc_commands::services),
         "ipc" => ipc_commands::ipc(args).await,
+        "run" => process_commands::run(args).await,
+        "ps" => process_commands::ps(args),
+        "kill" => process_commands::kill(args),
+        "suspend" => process_commands::suspend(args),
+        "resume" => process_commands::resume(args),
         "bench" => bench::run(args).await,
         _ => Err(format!("unknown command '{name}' (try 'help')")),
     }

@@ -3,6 +3,7 @@
 mod commands;
 pub mod editor;
 mod ipc_commands;
+mod process_commands;
 
 use crate::arch::x86_64 as arch;
 use crate::{print, println, runtime};

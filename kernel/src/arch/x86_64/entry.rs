@@ -5,7 +5,8 @@ use super::acpi::{self, Platform};
 use super::apic::{self, LocalApicHandle};
 use super::gdt::{self, IstStacks};
 use super::{
-    idt, ioapic, memory_init, multiboot, paging, percpu, serial, smp, stop, timer, vectors,
+    idt, ioapic, memory_init, multiboot, paging, percpu, serial, smp, stop, timer, user_entry,
+    vectors,
 };
 use crate::boot_phases;
 use core::sync::atomic::Ordering;
@@ -48,6 +49,7 @@ pub extern "C" fn kernel_entry_bsp(magic: u32, info: u32, boot_tsc: u64) -> ! {
     };
     gdt::load(percpu::current().tables(), ist);
     idt::load();
+    user_entry::init_cpu();
     ioapic::disable_legacy_pic();
     log::info!("MOHHOS booting");
     let Some(boot_info) = multiboot::parse(magic, info) else {
@@ -143,6 +145,7 @@ pub extern "C" fn ap_main(ticket: u32) -> ! {
     let cpu = percpu::current();
     gdt::load(cpu.tables(), smp::ist_for_ticket(ticket as usize));
     idt::load();
+    user_entry::init_cpu();
     let mut lapic = LocalApicHandle::enable();
     cpu.apic_id.store(lapic.id(), Ordering::Relaxed);
     timer::arm_after_us(&mut lapic, 1000);

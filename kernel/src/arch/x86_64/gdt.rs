@@ -41,6 +41,22 @@ impl CpuTables {
     }
 }
 
+impl CpuTables {
+    /// Sets the stack the CPU switches to on an interrupt or exception from ring 3.
+    pub fn set_ring0_stack(&mut self, top: u64) {
+        self.tss.privilege_stack_table[0] = VirtAddr::new(top);
+    }
+}
+
+/// Selector of the kernel code segment (GDT entry 1).
+pub const KERNEL_CODE: u16 = 0x08;
+/// Selector of the kernel data segment (GDT entry 2).
+pub const KERNEL_DATA: u16 = 0x10;
+/// Selector of the user data segment (entry 3, RPL 3); SYSRET's SS is STAR[63:48] + 8.
+pub const USER_DATA: u16 = 0x18 | 3;
+/// Selector of the user code segment (entry 4, RPL 3); SYSRET's CS is STAR[63:48] + 16.
+pub const USER_CODE: u16 = 0x20 | 3;
+
 /// Fills `tables` for this CPU and loads them: GDTR, segment registers, TR.
 pub fn load(tables: &'static mut CpuTables, ist: IstStacks) {
     let CpuTables { gdt, tss } = tables;
@@ -51,8 +67,15 @@ pub fn load(tables: &'static mut CpuTables, ist: IstStacks) {
     *gdt = GlobalDescriptorTable::new();
     let code = gdt.append(Descriptor::kernel_code_segment());
     let data = gdt.append(Descriptor::kernel_data_segment());
-    gdt.append(Descriptor::user_data_segment());
-    gdt.append(Descriptor::user_code_segment());
+    let user_data = gdt.append(Descriptor::user_data_segment());
+    let user_code = gdt.append(Descriptor::user_code_segment());
+    assert!(
+        code.0 == KERNEL_CODE
+            && data.0 == KERNEL_DATA
+            && user_data.0 == USER_DATA
+            && user_code.0 == USER_CODE,
+        "GDT layout does not match SYSCALL/SYSRET"
+    );
     let tss_sel = gdt.append(Descriptor::tss_segment(tss));
     let gdt: &'static GlobalDescriptorTable = gdt;
     gdt.load();

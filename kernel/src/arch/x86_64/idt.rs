@@ -3,7 +3,9 @@
 //! Every vector in use has a naked entry stub made by `entry_stub!`: it pushes
 //! the vector (and a zero where the CPU pushes no error code) and jumps to
 //! `interrupt_common`, which saves the general registers, swaps GS when coming
-//! from ring 3, and calls [`super::interrupts::dispatch`] with the saved frame.
+//! from ring 3, and calls [`super::interrupts::dispatch`] with the saved frame, or, for
+//! an interrupt that left a user context (its frame filled in place), returns to the
+//! kernel through `user_entry`.
 
 use super::gdt;
 use super::interrupts::dispatch;
@@ -64,6 +66,13 @@ extern "C" fn interrupt_common() {
         "push r13",
         "push r14",
         "push r15",
+        // From ring 3 onto the running user context's frame: leave to the kernel side
+        // of `user_entry::run` (an IST vector from ring 3 lands elsewhere: normal path).
+        "test qword ptr [rsp + 144], 3",
+        "jz 4f",
+        "cmp rsp, gs:[{user_frame}]",
+        "je {user_exit}",
+        "4:",
         "mov rdi, rsp",
         "call {dispatch}",
         "pop r15",
@@ -88,6 +97,8 @@ extern "C" fn interrupt_common() {
         "add rsp, 16",
         "iretq",
         dispatch = sym dispatch,
+        user_frame = const super::percpu::offsets::USER_FRAME,
+        user_exit = sym super::user_entry::user_exit,
     );
 }
 

@@ -2,6 +2,7 @@
 //! ACPI, SMP, the serial port. The only place in the kernel with `unsafe`.
 
 mod acpi;
+mod address_space;
 mod apic;
 mod boot;
 mod cpu_features;
@@ -24,8 +25,10 @@ mod stacks;
 mod stop;
 mod timer;
 mod trampoline;
+mod user_entry;
 mod vectors;
 
+pub use address_space::{AddressSpace, SpaceError};
 pub use cpu_features::rdtsc;
 pub use heap::stats as heap_stats;
 pub use interrupts::set_sink as set_interrupt_sink;
@@ -35,6 +38,7 @@ pub use serial::{
 };
 pub use stop::{EXIT_SUCCESS, exit_qemu, stop_machine};
 pub use timer::{ticks_to_us, tsc_hz};
+pub use user_entry::{Trap, UserFrame, run as run_user};
 pub use vectors::COM1 as SERIAL_VECTOR;
 
 use core::sync::atomic::Ordering;

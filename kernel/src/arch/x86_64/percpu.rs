@@ -21,6 +21,12 @@ pub const MAX_CPUS: usize = 64;
 #[repr(C)]
 pub struct PerCpu {
     self_ptr: AtomicU64,
+    /// The kernel stack pointer saved while this CPU runs user code (`user_entry.rs`).
+    kernel_rsp: AtomicU64,
+    /// Base of the register frame of the user context this CPU runs (0 when none).
+    user_frame: AtomicU64,
+    /// The user `rsp` between `syscall` and the push of the register frame.
+    user_rsp_scratch: AtomicU64,
     index: AtomicU32,
     /// APIC id (x2APIC id where enabled).
     pub apic_id: AtomicU32,
@@ -43,6 +49,9 @@ impl PerCpu {
     const fn new() -> Self {
         Self {
             self_ptr: AtomicU64::new(0),
+            kernel_rsp: AtomicU64::new(0),
+            user_frame: AtomicU64::new(0),
+            user_rsp_scratch: AtomicU64::new(0),
             index: AtomicU32::new(0),
             apic_id: AtomicU32::new(0),
             online: AtomicBool::new(false),
@@ -76,6 +85,14 @@ impl PerCpu {
         self.owned(&self.tables)
     }
 
+    /// Points the CPU's ring-3 entry stack (TSS `rsp0`) and the syscall entry at the
+    /// register frame `frame` (`user_entry.rs`); called with interrupts disabled right
+    /// before entering user mode, and nothing else touches the TSS after bring-up.
+    pub fn set_user_frame(&self, frame: u64, frame_end: u64) {
+        self.owned(&self.tables).set_ring0_stack(frame_end);
+        self.user_frame.store(frame, Ordering::Relaxed);
+    }
+
     /// This CPU's local APIC. Interrupt handlers never use it (they use
     /// `apic::raw`), and no caller holds it while calling another user.
     #[allow(clippy::mut_from_ref)]
@@ -89,6 +106,17 @@ impl PerCpu {
     pub fn heap_cache(&self) -> &mut HeapCache {
         self.owned(&self.heap_cache)
     }
+}
+
+/// Offsets of the fields the entry assembly reaches through `gs`.
+pub mod offsets {
+    use super::PerCpu;
+    /// `PerCpu::kernel_rsp`.
+    pub const KERNEL_RSP: usize = core::mem::offset_of!(PerCpu, kernel_rsp);
+    /// `PerCpu::user_frame`.
+    pub const USER_FRAME: usize = core::mem::offset_of!(PerCpu, user_frame);
+    /// `PerCpu::user_rsp_scratch`.
+    pub const USER_RSP_SCRATCH: usize = core::mem::offset_of!(PerCpu, user_rsp_scratch);
 }
 
 static CPUS: [PerCpu; MAX_CPUS] = [const { PerCpu::new() }; MAX_CPUS];

@@ -1,0 +1,259 @@
+//! User address spaces: one set of page tables per process.
+//!
+//! The kernel half (PML4 entries 256..512) is the kernel's own: each address space
+//! copies those entries, which point at the kernel's shared lower-level tables, so every
+//! kernel mapping is visible everywhere and is supervisor-only. The user half belongs to
+//! the address space alone: 4 KiB pages with the USER bit, read-only unless writable,
+//! never writable and executable at once (W^X), each backed by a frame this address
+//! space owns and frees on drop together with its tables.
+//!
+//! The kernel never dereferences user addresses: [`AddressSpace::read`] and
+//! [`AddressSpace::load`] translate through the tables and copy through the direct
+//! map, so a bad user pointer is an error, never a kernel fault. No TLB shootdown is
+//! needed: an address space's CR3 is loaded only while its process runs in user mode
+//! on one CPU (`user_entry::run` switches back before it returns), and its user pages
+//! are not global, so every entry into user mode starts with no stale user entries.
+
+use super::paging::{self, PHYS_OFFSET};
+use crate::memory;
+use mohhos_abi::Prot;
+use mohhos_abi::layout::PAGE_SIZE;
+use x86_64::structures::paging::mapper::{MapToError, TranslateResult, UnmapError};
+use x86_64::structures::paging::{
+    FrameAllocator, Mapper, OffsetPageTable, Page, PageTable, PageTableFlags as Flags, PhysFrame,
+    Size4KiB, Translate,
+};
+use x86_64::{PhysAddr, VirtAddr};
+
+/// Why a user mapping could not be changed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SpaceError {
+    /// No frame for the page or a table.
+    OutOfFrames,
+    /// The page is already mapped.
+    AlreadyMapped,
+    /// The page is not mapped.
+    NotMapped,
+}
+
+/// One process's page tables.
+pub struct AddressSpace {
+    /// Physical address of the PML4.
+    root: u64,
+}
+
+struct Frames;
+
+// SAFETY: every frame comes from the frame allocator, which hands each out once.
+unsafe impl FrameAllocator<Size4KiB> for Frames {
+    fn allocate_frame(&mut self) -> Option<PhysFrame<Size4KiB>> {
+        let frame = memory::alloc_frame()?;
+        Some(PhysFrame::containing_address(PhysAddr::new(frame)))
+    }
+}
+
+fn table_at(phys: u64) -> *mut PageTable {
+    paging::phys_to_virt(phys) as *mut PageTable
+}
+
+fn zero_frame(phys: u64) {
+    // SAFETY: `phys` is a frame just taken from the allocator (owned by the caller and
+    // mapped through the direct map).
+    unsafe { core::ptr::write_bytes(paging::phys_to_virt(phys) as *mut u8, 0, PAGE_SIZE as usize) };
+}
+
+fn leaf_flags(prot: Prot) -> Flags {
+    let mut flags = Flags::PRESENT | Flags::USER_ACCESSIBLE;
+    if prot.writable() {
+        flags |= Flags::WRITABLE;
+    }
+    if !prot.executable() {
+        flags |= Flags::NO_EXECUTE;
+    }
+    flags
+}
+
+impl AddressSpace {
+    /// A new address space: an empty user half and the kernel's half.
+    pub fn new() -> Result<Self, SpaceError> {
+        let root = memory::alloc_frame().ok_or(SpaceError::OutOfFrames)?;
+        zero_frame(root);
+        let kernel = table_at(paging::kernel_cr3());
+        // SAFETY: both are PML4s mapped through the direct map; the new one is ours alone,
+        // and the kernel's upper entries are only read (they never change after boot:
+        // kernel mappings are made in existing lower-level tables).
+        unsafe {
+            let (ours, kernel) = (&mut *table_at(root), &*kernel);
+            for i in 256..512 {
+                ours[i] = kernel[i].clone();
+            }
+        }
+        Ok(Self { root })
+    }
+
+    /// The value to load into CR3.
+    pub fn cr3(&self) -> u64 {
+        self.root
+    }
+
+    fn mapper(&mut self) -> OffsetPageTable<'_> {
+        // SAFETY: the PML4 is this address space's own (borrowed mutably with `self`), and
+        // all physical memory is mapped at PHYS_OFFSET.
+        unsafe { OffsetPageTable::new(&mut *table_at(self.root), VirtAddr::new(PHYS_OFFSET)) }
+    }
+
+    /// Maps a fresh zeroed frame at the user page `page` with `prot`; returns the frame.
+    pub fn map_zeroed(&mut self, page: u64, prot: Prot) -> Result<u64, SpaceError> {
+        let frame = memory::alloc_frame().ok_or(SpaceError::OutOfFrames)?;
+        zero_frame(frame);
+        let parent = Flags::PRESENT | Flags::WRITABLE | Flags::USER_ACCESSIBLE;
+        let page = Page::<Size4KiB>::containing_address(VirtAddr::new(page));
+        let phys = PhysFrame::containing_address(PhysAddr::new(frame));
+        // SAFETY: the page is in the user half (callers check) and the frame is ours.
+        let result = unsafe {
+            self.mapper()
+                .map_to_with_table_flags(page, phys, leaf_flags(prot), parent, &mut Frames)
+        };
+        match result {
+            // Not the active tables (see the module docs): nothing to flush.
+            Ok(flush) => {
+                flush.ignore();
+                Ok(frame)
+            }
+            Err(error) => {
+                memory::free_frames(frame, 1);
+                Err(match error {
+                    MapToError::FrameAllocationFailed => SpaceError::OutOfFrames,
+                    _ => SpaceError::AlreadyMapped,
+                })
+            }
+        }
+    }
+
+    /// Changes the protection of the mapped user page `page`.
+    pub fn protect(&mut self, page: u64, prot: Prot) -> Result<(), SpaceError> {
+        let page = Page::<Size4KiB>::containing_address(VirtAddr::new(page));
+        // SAFETY: a user page of this address space; the frame stays the same.
+        let result = unsafe { self.mapper().update_flags(page, leaf_flags(prot)) };
+        result
+            .map(|flush| flush.ignore())
+            .map_err(|_| SpaceError::NotMapped)
+    }
+
+    /// Unmaps the user page `page` and frees its frame.
+    pub fn unmap(&mut self, page: u64) -> Result<(), SpaceError> {
+        let page = Page::<Size4KiB>::containing_address(VirtAddr::new(page));
+        match self.mapper().unmap(page) {
+            Ok((frame, flush)) => {
+                flush.ignore();
+                memory::free_frames(frame.start_address().as_u64(), 1);
+                Ok(())
+            }
+            Err(UnmapError::PageNotMapped) => Err(SpaceError::NotMapped),
+            Err(_) => Err(SpaceError::NotMapped),
+        }
+    }
+
+    /// The physical address behind user address `addr`, if it is in a present user page.
+    fn translate(&mut self, addr: u64) -> Option<u64> {
+        match self.mapper().translate(VirtAddr::new(addr)) {
+            TranslateResult::Mapped {
+                frame,
+                offset,
+                flags,
+            } if flags.contains(Flags::USER_ACCESSIBLE) => {
+                Some(frame.start_address().as_u64() + offset)
+            }
+            _ => None,
+        }
+    }
+
+    /// Whether the user page holding `addr` is mapped.
+    pub fn is_mapped(&mut self, addr: u64) -> bool {
+        self.translate(addr).is_some()
+    }
+
+    /// Copies user memory at `addr` into `out`; `Err` if any byte is not mapped user
+    /// memory (nothing is read from kernel memory).
+    pub fn read(&mut self, addr: u64, out: &mut [u8]) -> Result<(), SpaceError> {
+        self.copy(addr, out.len(), |phys, range| {
+            // SAFETY: `phys..+len` lies in one present user page of this address space,
+            // reached through the direct map; `out` is a kernel buffer.
+            unsafe {
+                core::ptr::copy_nonoverlapping(
+                    paging::phys_to_virt(phys) as *const u8,
+                    out[range.clone()].as_mut_ptr(),
+                    range.len(),
+                )
+            }
+        })
+    }
+
+    /// Copies `data` into user memory at `addr`, whatever the pages' protection (to load
+    /// a program before it runs); `Err` (and possibly a partial copy) if any byte is not
+    /// mapped user memory.
+    pub fn load(&mut self, addr: u64, data: &[u8]) -> Result<(), SpaceError> {
+        self.copy(addr, data.len(), |phys, range| {
+            // SAFETY: as in `read`; the frame is this address space's own.
+            unsafe {
+                core::ptr::copy_nonoverlapping(
+                    data[range.clone()].as_ptr(),
+                    paging::phys_to_virt(phys) as *mut u8,
+                    range.len(),
+                )
+            }
+        })
+    }
+
+    /// Walks `[addr, addr + len)` page by page, handing each piece's physical address and
+    /// buffer range to `each`.
+    fn copy(
+        &mut self,
+        addr: u64,
+        len: usize,
+        mut each: impl FnMut(u64, core::ops::Range<usize>),
+    ) -> Result<(), SpaceError> {
+        let mut done = 0;
+        while done < len {
+            let at = addr + done as u64;
+            let in_page = (PAGE_SIZE - at % PAGE_SIZE) as usize;
+            let chunk = in_page.min(len - done);
+            let phys = self.translate(at).ok_or(SpaceError::NotMapped)?;
+            each(phys, done..done + chunk);
+            done += chunk;
+        }
+        Ok(())
+    }
+}
+
+impl Drop for AddressSpace {
+    /// Frees every user page, every user table and the PML4.
+    fn drop(&mut self) {
+        // SAFETY: the tables are this address space's own and no CPU has them loaded
+        // (module docs); the kernel half (entries 256..) is shared and left alone.
+        unsafe { free_level(self.root, 4, 256) };
+    }
+}
+
+/// Frees the tables below the table at `table` (level 4 = PML4) and the frames its
+/// present entries `0..entries` point to, then the table itself.
+///
+/// # Safety
+/// `table` is a page table owned by the address space being dropped, and nothing uses it.
+unsafe fn free_level(table: u64, level: u8, entries: usize) {
+    // SAFETY: the caller's contract.
+    let tbl = unsafe { &*table_at(table) };
+    for entry in tbl.iter().take(entries) {
+        if !entry.flags().contains(Flags::PRESENT) {
+            continue;
+        }
+        let next = entry.addr().as_u64();
+        if level > 1 {
+            // SAFETY: a present user-half entry points to a table of this address space.
+            unsafe { free_level(next, level - 1, 512) };
+        } else {
+            memory::free_frames(next, 1);
+        }
+    }
+    memory::free_frames(table, 1);
+}

@@ -1,0 +1,159 @@
+//! A process as the rest of the kernel sees it: identity, state, counters, and the
+//! table of live processes (`ps`, `kill`, `suspend`, `resume`).
+
+use alloc::collections::BTreeMap;
+use alloc::string::String;
+use alloc::sync::Arc;
+use alloc::vec::Vec;
+use core::future::poll_fn;
+use core::sync::atomic::{AtomicBool, AtomicU8, AtomicU32, AtomicU64, Ordering};
+use core::task::Poll;
+use executor::TaskRef;
+use futures_util::task::AtomicWaker;
+
+/// A process id (never reused while the kernel runs).
+pub type Pid = u32;
+
+/// What a process is doing, as `ps` shows it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u8)]
+pub enum RunState {
+    /// Waiting for its turn on a core.
+    Ready = 0,
+    /// In user mode (or in a system call) on a core.
+    Running = 1,
+    /// In a blocking system call.
+    Blocked = 2,
+    /// Stopped by `suspend` until `resume`.
+    Suspended = 3,
+}
+
+impl RunState {
+    fn from_u8(value: u8) -> RunState {
+        match value {
+            1 => RunState::Running,
+            2 => RunState::Blocked,
+            3 => RunState::Suspended,
+            _ => RunState::Ready,
+        }
+    }
+}
+
+/// The shared part of one process.
+pub struct Control {
+    /// Its id.
+    pub pid: Pid,
+    /// The program it runs.
+    pub name: String,
+    state: AtomicU8,
+    suspended: AtomicBool,
+    resumed: AtomicWaker,
+    task: spin::Once<TaskRef>,
+    /// Pages of user memory mapped now.
+    pub pages: AtomicU64,
+    /// System calls made.
+    pub syscalls: AtomicU64,
+}
+
+impl Control {
+    fn new(pid: Pid, name: &str) -> Self {
+        Self {
+            pid,
+            name: String::from(name),
+            state: AtomicU8::new(RunState::Ready as u8),
+            suspended: AtomicBool::new(false),
+            resumed: AtomicWaker::new(),
+            task: spin::Once::new(),
+            pages: AtomicU64::new(0),
+            syscalls: AtomicU64::new(0),
+        }
+    }
+
+    /// The current state.
+    pub fn state(&self) -> RunState {
+        RunState::from_u8(self.state.load(Ordering::Relaxed))
+    }
+
+    pub(super) fn set_state(&self, state: RunState) {
+        self.state.store(state as u8, Ordering::Relaxed);
+    }
+
+    /// The executor task running the process.
+    pub fn task(&self) -> Option<&TaskRef> {
+        self.task.get()
+    }
+
+    pub(super) fn set_task(&self, task: TaskRef) {
+        self.task.call_once(|| task);
+    }
+
+    /// Ends the process at its next trap or wake-up (its future is dropped, which frees
+    /// its memory).
+    pub fn kill(&self) {
+        if let Some(task) = self.task() {
+            task.abort();
+        }
+    }
+
+    /// Stops the process at its next trap (at most one time slice) until `resume`.
+    pub fn suspend(&self) {
+        self.suspended.store(true, Ordering::Release);
+    }
+
+    /// Lets a suspended process run again.
+    pub fn resume(&self) {
+        self.suspended.store(false, Ordering::Release);
+        self.resumed.wake();
+    }
+
+    /// Waits while the process is suspended.
+    pub(super) async fn wait_while_suspended(&self) {
+        if !self.suspended.load(Ordering::Acquire) {
+            return;
+        }
+        self.set_state(RunState::Suspended);
+        poll_fn(|cx| {
+            self.resumed.register(cx.waker());
+            if self.suspended.load(Ordering::Acquire) {
+                Poll::Pending
+            } else {
+                Poll::Ready(())
+            }
+        })
+        .await;
+        self.set_state(RunState::Ready);
+    }
+}
+
+/// Most processes alive at once.
+pub const MAX_PROCESSES: usize = 1024;
+
+static TABLE: spin::Mutex<BTreeMap<Pid, Arc<Control>>> = spin::Mutex::new(BTreeMap::new());
+static NEXT_PID: AtomicU32 = AtomicU32::new(1);
+
+/// Adds a new process named `name`; `None` when [`MAX_PROCESSES`] are alive.
+pub(super) fn insert(name: &str) -> Option<Arc<Control>> {
+    let mut table = TABLE.lock();
+    if table.len() >= MAX_PROCESSES {
+        return None;
+    }
+    let pid = NEXT_PID.fetch_add(1, Ordering::Relaxed);
+    let control = Arc::new(Control::new(pid, name));
+    table.insert(pid, control.clone());
+    Some(control)
+}
+
+/// Removes an ended process.
+pub(super) fn remove(pid: Pid) {
+    TABLE.lock().remove(&pid);
+}
+
+/// The live process `pid`.
+pub fn find(pid: Pid) -> Option<Arc<Control>> {
+    TABLE.lock().get(&pid).cloned()
+}
+
+/// Every live process, by pid.
+pub fn list() -> Vec<Arc<Control>> {
+    TABLE.lock().values().cloned().collect()
+}

@@ -1,0 +1,45 @@
+//! User processes: isolated ring-3 programs, each in its own address space, each an
+//! executor future (`task.rs`).
+//!
+//! A process is made from one of the programs packed into the kernel image
+//! (`programs.rs`): its ELF file is checked (`mohhos_image::parse`), loaded into a new
+//! address space with a memory quota (`memory.rs`, `load.rs`), and its future spawned.
+//! The shell's `run`, `ps`, `kill`, `suspend` and `resume` drive it.
+
+mod control;
+mod load;
+mod memory;
+mod programs;
+mod syscalls;
+mod task;
+
+pub use control::{Control, MAX_PROCESSES, Pid, find, list};
+pub use programs::names as program_names;
+pub use task::Exit;
+
+use crate::arch::x86_64::UserFrame;
+use crate::runtime::executor;
+use alloc::boxed::Box;
+use alloc::format;
+use alloc::string::String;
+use alloc::sync::Arc;
+use executor::{JoinHandle, Priority};
+use memory::{DEFAULT_QUOTA_PAGES, UserMemory};
+
+/// Starts program `name` as a new process.
+pub fn spawn(name: &str) -> Result<(Arc<Control>, JoinHandle<Exit>), String> {
+    let file = programs::find(name).ok_or_else(|| format!("no program '{name}'"))?;
+    let image = mohhos_image::parse(file).map_err(|e| format!("{name}: {e}"))?;
+    let mut memory = UserMemory::new(DEFAULT_QUOTA_PAGES).map_err(|e| format!("{name}: {e}"))?;
+    let (entry, stack) = load::load(&mut memory, &image).map_err(|e| format!("{name}: {e}"))?;
+    let control = control::insert(name)
+        .ok_or_else(|| format!("{MAX_PROCESSES} processes are running already"))?;
+    let frame = Box::new(UserFrame::new(entry, stack));
+    let handle = executor()
+        .build()
+        .name(format!("pid {} {name}", control.pid))
+        .priority(Priority::Normal)
+        .spawn(task::run(control.clone(), memory, frame));
+    control.set_task(handle.task().clone());
+    Ok((control, handle))
+}

@@ -1,0 +1,156 @@
+//! The process future: polling it runs the process's user context until it traps.
+//!
+//! Each turn enters user mode for at most one time slice (the LAPIC timer ends it).
+//! A system call is handled here and the context resumed in the same poll unless the
+//! call blocks (`sleep`), yields, or exits; an interrupt (the slice's end, a device, an
+//! IPI) yields, so the other tasks of the core get their turn; a CPU exception ends
+//! the process with one report. Dropping the future (exit, fault, `kill`, which
+//! aborts the task) frees its address space.
+
+use super::control::{self, Control, RunState};
+use super::memory::UserMemory;
+use super::syscalls::{self, Step};
+use crate::arch::x86_64::{self as arch, Trap, UserFrame};
+use crate::println;
+use crate::runtime::{executor, us_to_ticks};
+use alloc::boxed::Box;
+use alloc::sync::Arc;
+use core::sync::atomic::Ordering;
+use executor::yield_now;
+use mohhos_abi::encode;
+
+/// Longest stretch a process runs in user mode before other tasks get a turn.
+pub const TIME_SLICE_US: u64 = 1000;
+
+/// How a process ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Exit {
+    /// It called `exit(code)`.
+    Code(u64),
+    /// A CPU exception in its user code.
+    Fault {
+        /// Exception vector.
+        vector: u8,
+        /// Where it happened.
+        rip: u64,
+        /// The faulting address (page faults).
+        address: u64,
+        /// The CPU's error code.
+        error_code: u64,
+    },
+}
+
+/// Names of the exceptions user code can cause.
+fn exception_name(vector: u8) -> &'static str {
+    match vector {
+        0 => "divide error (#DE)",
+        1 => "debug trap (#DB)",
+        3 => "breakpoint (#BP)",
+        4 => "overflow (#OF)",
+        5 => "bound range exceeded (#BR)",
+        6 => "invalid opcode (#UD)",
+        7 => "device not available (#NM)",
+        12 => "stack-segment fault (#SS)",
+        13 => "general protection fault (#GP)",
+        14 => "page fault (#PF)",
+        16 => "x87 floating-point error (#MF)",
+        17 => "alignment check (#AC)",
+        19 => "SIMD floating-point error (#XM)",
+        _ => "exception",
+    }
+}
+
+/// Removes the process from the table and reports how it ended, however the future
+/// ends (returned, or dropped by `kill`).
+struct Reaper {
+    control: Arc<Control>,
+    exit: Option<Exit>,
+}
+
+impl Drop for Reaper {
+    fn drop(&mut self) {
+        let c = &self.control;
+        control::remove(c.pid);
+        match self.exit {
+            Some(Exit::Code(code)) => {
+                println!("pid {} ({}) exited with code {code}", c.pid, c.name)
+            }
+            Some(Exit::Fault {
+                vector,
+                rip,
+                address,
+                error_code,
+            }) => {
+                let name = exception_name(vector);
+                if vector == 14 {
+                    println!(
+                        "pid {} ({}) killed: {name}, vector {vector}, rip {rip:#x}, address {address:#x}, error {error_code:#x}",
+                        c.pid, c.name
+                    );
+                } else {
+                    println!(
+                        "pid {} ({}) killed: {name}, vector {vector}, rip {rip:#x}, error {error_code:#x}",
+                        c.pid, c.name
+                    );
+                }
+            }
+            None => println!("pid {} ({}) killed", c.pid, c.name),
+        }
+    }
+}
+
+/// Runs the process until it exits or faults.
+pub async fn run(control: Arc<Control>, mut memory: UserMemory, mut frame: Box<UserFrame>) -> Exit {
+    let mut reaper = Reaper {
+        control: control.clone(),
+        exit: None,
+    };
+    let exit = run_until_exit(&control, &mut memory, &mut frame).await;
+    reaper.exit = Some(exit);
+    exit
+}
+
+async fn run_until_exit(control: &Control, memory: &mut UserMemory, frame: &mut UserFrame) -> Exit {
+    loop {
+        control.wait_while_suspended().await;
+        control.set_state(RunState::Running);
+        let slice_end = arch::rdtsc() + us_to_ticks(TIME_SLICE_US);
+        match arch::run_user(frame, memory.cr3(), slice_end) {
+            Trap::Syscall => {
+                control.syscalls.fetch_add(1, Ordering::Relaxed);
+                let step = syscalls::handle(frame, memory, control);
+                control.pages.store(memory.pages(), Ordering::Relaxed);
+                match step {
+                    Step::Return(result) => frame.0.rax = encode(result),
+                    Step::Yield => {
+                        frame.0.rax = 0;
+                        control.set_state(RunState::Ready);
+                        yield_now().await;
+                    }
+                    Step::Sleep(us) => {
+                        frame.0.rax = 0;
+                        control.set_state(RunState::Blocked);
+                        executor().sleep(us_to_ticks(us)).await;
+                    }
+                    Step::Exit(code) => return Exit::Code(code),
+                }
+            }
+            Trap::Interrupt(_) => {
+                control.set_state(RunState::Ready);
+                yield_now().await;
+            }
+            Trap::Exception {
+                vector,
+                error_code,
+                address,
+            } => {
+                return Exit::Fault {
+                    vector,
+                    rip: frame.0.rip,
+                    address,
+                    error_code,
+                };
+            }
+        }
+    }
+}
