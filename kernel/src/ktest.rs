@@ -7,6 +7,7 @@
 
 mod cases;
 mod ipc_cases;
+mod process_cases;
 
 use crate::arch::x86_64 as arch;
 use crate::{print, println};

@@ -8,6 +8,7 @@
 
 pub mod accel;
 pub mod bochs;
+pub mod checks;
 pub mod console;
 pub mod error;
 pub mod exec;

@@ -1,7 +1,8 @@
 //! IPC through the shell: the registry, calls to the echo service, counters, trace, and
 //! clear errors for malformed commands.
 
-use mohhos_tests::{Error, Result, Session, Timeouts, fixture, output};
+use mohhos_tests::checks::{self, has_line};
+use mohhos_tests::{Error, Result, Session, Timeouts, fixture};
 
 const T: Timeouts = Timeouts::QEMU;
 
@@ -16,21 +17,7 @@ fn at_prompt(cpus: u32, body: impl FnOnce(&mut Session) -> Result<()>) {
 }
 
 fn run_ok(s: &mut Session, command: &str) -> Result<Vec<String>> {
-    let lines = s.run(command, T.command)?;
-    match output::error_line(&lines) {
-        Some(line) => Err(Error::Check(format!("`{command}` failed: {line}"))),
-        None => Ok(lines),
-    }
-}
-
-fn has_line(command: &str, lines: &[String], want: impl Fn(&str) -> bool) -> Result<()> {
-    if lines.iter().any(|l| want(l)) {
-        Ok(())
-    } else {
-        Err(Error::Check(format!(
-            "`{command}`: unexpected output {lines:?}"
-        )))
-    }
+    checks::run_ok(s, command, T)
 }
 
 #[test]

@@ -5,7 +5,10 @@ use std::path::PathBuf;
 use std::process::Command;
 
 use crate::Result;
-use crate::install;
+use crate::{install, user};
+
+/// The directory of user program ELFs the kernel's build script embeds.
+pub const PROGRAMS_ENV: &str = "MOHHOS_USER_PROGRAMS";
 
 /// Which kernel image.
 #[derive(Clone, Copy, Debug)]
@@ -25,10 +28,13 @@ impl Flavor {
     }
 }
 
-/// Builds the kernel and returns the ELF's absolute path.
+/// Builds the user programs, then the kernel with them packed in (build.rs reads
+/// [`PROGRAMS_ENV`]); returns the kernel ELF's absolute path.
 pub fn build(flavor: Flavor) -> Result<PathBuf> {
+    let programs = user::build()?;
     let cargo = env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let mut cmd = Command::new(cargo);
+    cmd.env(PROGRAMS_ENV, &programs);
     cmd.args([
         "build",
         "--package",

@@ -8,6 +8,7 @@ mod iso;
 mod kernel;
 mod run;
 mod test;
+mod user;
 
 use std::env;
 use std::path::Path;

@@ -10,7 +10,7 @@ use mohhos_tests::{Boot, Qemu, Session, Timeouts, exec, output};
 
 use crate::Result;
 use crate::kernel::{self, Flavor};
-use crate::{install, iso, run};
+use crate::{install, iso, run, user};
 
 /// How long the ktest kernel may run.
 const KTEST_TIMEOUT: Duration = Duration::from_secs(180);
@@ -33,7 +33,10 @@ fn all(s: &mut Steps) -> Result<()> {
         install::iso_tools()?;
         install::bochs()
     })?;
-    s.step("lint (cargo fmt --check, cargo clippy -D warnings)", lint)?;
+    s.step(
+        "lint (cargo fmt --check, cargo clippy -D warnings; root, user/, kernel)",
+        lint,
+    )?;
     s.step(
         "host tests (cargo test --workspace --exclude mohhos-kernel)",
         host_tests,
@@ -108,13 +111,17 @@ fn host_tests() -> Result<()> {
     )
 }
 
-/// Formatting and clippy on the host crates and on the kernel (both flavours).
+/// Formatting and clippy on the host crates, the user workspace and the kernel (both
+/// flavours, with the user programs packed in as the real build has them).
 fn lint() -> Result<()> {
     install::run(cargo().args(["fmt", "--all", "--", "--check"]))?;
     install::run(cargo().args(["clippy", "--all-targets", "--", "-D", "warnings"]))?;
+    user::lint()?;
+    let programs = user::build()?;
     for features in [&[][..], &["--features", "ktest"][..]] {
         install::run(
             cargo()
+                .env(kernel::PROGRAMS_ENV, &programs)
                 .args([
                     "clippy",
                     "--package",

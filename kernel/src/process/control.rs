@@ -45,6 +45,8 @@ pub struct Control {
     pub pid: Pid,
     /// The program it runs.
     pub name: String,
+    /// Whether a normal exit is reported on the console (faults and kills always are).
+    pub announce_exit: bool,
     state: AtomicU8,
     suspended: AtomicBool,
     resumed: AtomicWaker,
@@ -56,10 +58,11 @@ pub struct Control {
 }
 
 impl Control {
-    fn new(pid: Pid, name: &str) -> Self {
+    fn new(pid: Pid, name: &str, announce_exit: bool) -> Self {
         Self {
             pid,
             name: String::from(name),
+            announce_exit,
             state: AtomicU8::new(RunState::Ready as u8),
             suspended: AtomicBool::new(false),
             resumed: AtomicWaker::new(),
@@ -132,13 +135,13 @@ static TABLE: spin::Mutex<BTreeMap<Pid, Arc<Control>>> = spin::Mutex::new(BTreeM
 static NEXT_PID: AtomicU32 = AtomicU32::new(1);
 
 /// Adds a new process named `name`; `None` when [`MAX_PROCESSES`] are alive.
-pub(super) fn insert(name: &str) -> Option<Arc<Control>> {
+pub(super) fn insert(name: &str, announce_exit: bool) -> Option<Arc<Control>> {
     let mut table = TABLE.lock();
     if table.len() >= MAX_PROCESSES {
         return None;
     }
     let pid = NEXT_PID.fetch_add(1, Ordering::Relaxed);
-    let control = Arc::new(Control::new(pid, name));
+    let control = Arc::new(Control::new(pid, name, announce_exit));
     table.insert(pid, control.clone());
     Some(control)
 }

@@ -11,12 +11,14 @@ use super::control::{self, Control, RunState};
 use super::memory::UserMemory;
 use super::syscalls::{self, Step};
 use crate::arch::x86_64::{self as arch, Trap, UserFrame};
-use crate::println;
 use crate::runtime::{executor, us_to_ticks};
+use crate::{ipc_runtime, println};
 use alloc::boxed::Box;
 use alloc::sync::Arc;
 use core::sync::atomic::Ordering;
+use executor::Priority;
 use executor::yield_now;
+use ipc::{Message, ServiceId};
 use mohhos_abi::encode;
 
 /// Longest stretch a process runs in user mode before other tasks get a turn.
@@ -60,8 +62,32 @@ fn exception_name(vector: u8) -> &'static str {
     }
 }
 
-/// Removes the process from the table and reports how it ended, however the future
-/// ends (returned, or dropped by `kill`).
+/// The event type of the exit events broadcast on the IPC event bus.
+pub const EXIT_EVENT: u64 = 0x7072_6f63_6578_6974; // "procexit"
+
+/// `data[0]` of an exit event: how the process ended.
+const EXITED: u64 = 0;
+const FAULTED: u64 = 1;
+const KILLED: u64 = 2;
+
+/// The exit event of process `pid`: tag = pid; data = [kind, code or vector, rip,
+/// address, error code, 0].
+fn exit_event(pid: u32, exit: Option<Exit>) -> Message {
+    let data = match exit {
+        Some(Exit::Code(code)) => [EXITED, code, 0, 0, 0, 0],
+        Some(Exit::Fault {
+            vector,
+            rip,
+            address,
+            error_code,
+        }) => [FAULTED, u64::from(vector), rip, address, error_code, 0],
+        None => [KILLED, 0, 0, 0, 0, 0],
+    };
+    Message::with_data(u64::from(pid), data)
+}
+
+/// Removes the process from the table, reports how it ended and publishes its exit
+/// event, however the future ends (returned, or dropped by `kill`).
 struct Reaper {
     control: Arc<Control>,
     exit: Option<Exit>,
@@ -71,10 +97,20 @@ impl Drop for Reaper {
     fn drop(&mut self) {
         let c = &self.control;
         control::remove(c.pid);
+        ipc_runtime::system().broadcast(
+            ServiceId::KERNEL,
+            EXIT_EVENT,
+            Priority::High,
+            exit_event(c.pid, self.exit),
+        );
         match self.exit {
-            Some(Exit::Code(code)) => {
-                println!("pid {} ({}) exited with code {code}", c.pid, c.name)
+            Some(Exit::Code(code)) if c.announce_exit => {
+                println!(
+                    "pid {} ({}) exited with code {}",
+                    c.pid, c.name, code as i32
+                )
             }
+            Some(Exit::Code(_)) => {}
             Some(Exit::Fault {
                 vector,
                 rip,

@@ -24,7 +24,7 @@ pub async fn run(args: &str) -> Outcome {
         }
         _ => return Err(String::from("usage: run NAME [&]")),
     };
-    let (control, handle) = process::spawn(name)?;
+    let (control, handle) = process::spawn(name, true)?;
     if background {
         println!("pid {} ({}) started", control.pid, control.name);
     } else {

@@ -1,0 +1,171 @@
+//! User processes through the shell: programs run in ring 3 and exit, every kind of
+//! crash kills only the offender, hostile system calls get error codes, and a process
+//! that never makes a system call does not stop the shell.
+
+use mohhos_tests::checks::{has_line, run_ok};
+use mohhos_tests::{Error, Result, Session, Timeouts, fixture};
+
+const T: Timeouts = Timeouts::QEMU;
+
+fn at_prompt(cpus: u32, body: impl FnOnce(&mut Session) -> Result<()>) {
+    let Some(machine) = fixture::kernel(cpus) else {
+        return;
+    };
+    fixture::check(machine, |s| {
+        s.boot(T.boot)?;
+        body(s)
+    });
+}
+
+/// The pid in a line `pid N (NAME) …`.
+fn pid_of(line: &str) -> Option<u32> {
+    line.strip_prefix("pid ")?
+        .split_whitespace()
+        .next()?
+        .parse()
+        .ok()
+}
+
+fn no_processes(s: &mut Session) -> Result<()> {
+    let lines = run_ok(s, "ps", T)?;
+    has_line("ps", &lines, |l| l == "0 processes")
+}
+
+#[test]
+fn hello_runs_in_user_space_and_exits() {
+    at_prompt(2, |s| {
+        let lines = run_ok(s, "run hello", T)?;
+        let pid = lines
+            .iter()
+            .find_map(|l| l.strip_prefix("hello from user space, pid "))
+            .and_then(|p| p.trim().parse::<u32>().ok())
+            .ok_or_else(|| Error::Check(format!("no greeting in {lines:?}")))?;
+        has_line("run hello", &lines, |l| {
+            l == format!("pid {pid} (hello) exited with code 0")
+        })?;
+        no_processes(s)
+    });
+}
+
+#[test]
+fn every_crash_kills_only_the_offender() {
+    at_prompt(2, |s| {
+        for (program, report) in [
+            (
+                "crash-kernel-read",
+                "killed: page fault (#PF), vector 14, rip 0x",
+            ),
+            ("crash-null-write", "killed: page fault (#PF), vector 14"),
+            ("crash-ud", "killed: invalid opcode (#UD), vector 6"),
+            (
+                "crash-gp",
+                "killed: general protection fault (#GP), vector 13",
+            ),
+            ("crash-div", "killed: divide error (#DE), vector 0"),
+        ] {
+            let command = format!("run {program}");
+            let lines = run_ok(s, &command, T)?;
+            has_line(&command, &lines, |l| {
+                l.starts_with("pid ") && l.contains(&format!("({program}) {report}"))
+            })?;
+        }
+        let lines = run_ok(s, "run crash-kernel-read", T)?;
+        has_line("run crash-kernel-read", &lines, |l| {
+            l.contains("address 0xffff800000000000")
+        })?;
+        let lines = run_ok(s, "run crash-null-write", T)?;
+        has_line("run crash-null-write", &lines, |l| {
+            l.contains("address 0x10,")
+        })?;
+        // The rest keeps running.
+        let lines = run_ok(s, "run hello", T)?;
+        has_line("run hello", &lines, |l| {
+            l.ends_with("(hello) exited with code 0")
+        })?;
+        no_processes(s)
+    });
+}
+
+#[test]
+fn hostile_system_calls_get_errors_and_no_kernel_fault() {
+    at_prompt(2, |s| {
+        let lines = run_ok(s, "run hostile", T)?;
+        if let Some(failed) = lines.iter().find(|l| l.starts_with("hostile: FAIL")) {
+            return Err(Error::Check(format!("{failed} (all: {lines:?})")));
+        }
+        has_line("run hostile", &lines, |l| {
+            l.starts_with("hostile: ") && l.ends_with(" passed, 0 failed")
+        })?;
+        has_line("run hostile", &lines, |l| {
+            l.ends_with("(hostile) exited with code 0")
+        })
+    });
+}
+
+#[test]
+fn memory_can_be_mapped_protected_and_unmapped() {
+    at_prompt(1, |s| {
+        let lines = run_ok(s, "run mapper", T)?;
+        has_line("run mapper", &lines, |l| l == "mapper: ok")?;
+        has_line("run mapper", &lines, |l| {
+            l.ends_with("(mapper) exited with code 0")
+        })
+    });
+}
+
+#[test]
+fn a_spinning_process_does_not_stop_the_shell() {
+    // One CPU: the shell and the spinner share it, so only preemption lets the shell in.
+    at_prompt(1, |s| {
+        let lines = run_ok(s, "run spin &", T)?;
+        let pid = lines
+            .iter()
+            .find_map(|l| pid_of(l).filter(|_| l.ends_with("(spin) started")))
+            .ok_or_else(|| Error::Check(format!("spin did not start: {lines:?}")))?;
+        let lines = run_ok(s, "echo still answering", T)?;
+        has_line("echo", &lines, |l| l == "still answering")?;
+        let lines = run_ok(s, "ps", T)?;
+        has_line("ps", &lines, |l| {
+            l.starts_with(&format!("{pid} ")) && l.ends_with(" spin")
+        })?;
+        run_ok(s, &format!("suspend {pid}"), T)?;
+        let lines = run_ok(s, "ps", T)?;
+        has_line("ps", &lines, |l| {
+            l.starts_with(&format!("{pid} ")) && l.contains("Suspended")
+        })?;
+        run_ok(s, &format!("resume {pid}"), T)?;
+        run_ok(s, &format!("kill {pid}"), T)?;
+        s.wait_for(&format!("pid {pid} (spin) killed"), T.command, "kill spin")?;
+        no_processes(s)
+    });
+}
+
+#[test]
+fn malformed_process_commands_get_one_error_line() {
+    at_prompt(1, |s| {
+        for command in [
+            "run",
+            "run no-such-program",
+            "run hello world",
+            "kill",
+            "kill 999999",
+            "kill -1",
+            "kill x",
+            "suspend 0",
+            "resume 18446744073709551616",
+            "ps now",
+        ] {
+            let lines = s.run(command, T.command)?;
+            let errors = lines.iter().filter(|l| l.starts_with("error: ")).count();
+            if errors != 1 {
+                return Err(Error::Check(format!(
+                    "`{command}`: expected one error line, got {lines:?}"
+                )));
+            }
+        }
+        let lines = run_ok(s, "run hello", T)?;
+        has_line("run hello", &lines, |l| {
+            l.ends_with("(hello) exited with code 0")
+        })
+    });
+}

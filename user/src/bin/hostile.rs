@@ -1,0 +1,216 @@
+//! `hostile`: calls every system call with arguments the kernel must refuse and checks
+//! the exact error. One line per check, `hostile: ok <what> -> <expected>` or
+//! `hostile: FAIL <what> -> <expected>: got <result>` (`<result>` as `Ok(16)` or
+//! `Err(BadAddress)`), then `hostile: <P> passed, <F> failed`; the exit code is F.
+//!
+//! The checks are the table [`CHECKS`]: a name, a system-call number, arguments and the
+//! errors accepted. New system calls (IPC, capabilities) add rows; arguments that name
+//! memory of this program are [`Arg`]s resolved at run time.
+
+#![no_std]
+#![no_main]
+
+use core::fmt;
+
+use mohhos_user::layout::PAGE_SIZE;
+use mohhos_user::syscall::{MAP, MAX_SLEEP_US, MAX_WRITE, PROTECT, SLEEP, UNMAP, WRITE, YIELD};
+use mohhos_user::{Error, Prot, Region, SysResult, decode, entry, println, syscall::syscall6};
+
+entry!(main);
+
+/// The first address of the kernel's half (the physical memory map).
+const KERNEL_HALF: u64 = 0xffff_8000_0000_0000;
+/// The kernel image.
+const KERNEL_IMAGE: u64 = 0xffff_ffff_8000_0000;
+/// A user page nothing maps (between the map area and the stack).
+const UNMAPPED: u64 = 0x3000_0000_0000;
+/// The last user page: `[BOUNDARY, BOUNDARY + 2 pages)` crosses into the non-canonical hole.
+const BOUNDARY: u64 = 0x7fff_ffff_f000;
+/// The last page of the address space: a range from it overflows `u64`.
+const TOP_PAGE: u64 = 0xffff_ffff_ffff_f000;
+
+const R: u64 = Prot::READ.bits();
+const RW: u64 = Prot::READ_WRITE.bits();
+const WX: u64 = Prot::WRITE.bits() | Prot::EXEC.bits();
+const RWX: u64 = WX | Prot::READ.bits();
+
+/// An argument register's value.
+#[derive(Clone, Copy)]
+enum Arg {
+    /// This value.
+    Val(u64),
+    /// This offset into the page the program mapped read-write for the checks (the page
+    /// after it is unmapped).
+    Page(u64),
+    /// A readable buffer of `MAX_WRITE + 1` bytes in the program's image.
+    Big,
+}
+
+use Arg::{Big, Page, Val};
+
+/// What the kernel must answer.
+#[derive(Clone, Copy)]
+enum Expect {
+    /// Any success (checks that a refused call changed nothing).
+    Ok,
+    /// One of these errors.
+    Err(&'static [Error]),
+}
+
+impl fmt::Display for Expect {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Expect::Ok => f.write_str("Ok"),
+            Expect::Err(errors) => {
+                for (i, e) in errors.iter().enumerate() {
+                    let sep = if i == 0 { "" } else { " or " };
+                    write!(f, "{sep}{e:?}")?;
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+const BAD_ADDRESS: Expect = Expect::Err(&[Error::BadAddress]);
+const INVALID: Expect = Expect::Err(&[Error::InvalidArgument]);
+const NO_SUCH: Expect = Expect::Err(&[Error::NoSuchSyscall]);
+const TOO_BIG: Expect = Expect::Err(&[Error::QuotaExceeded, Error::NoMemory]);
+const TOO_BIG_OR_INVALID: Expect = Expect::Err(&[
+    Error::InvalidArgument,
+    Error::QuotaExceeded,
+    Error::NoMemory,
+]);
+
+/// One row of the table.
+struct Check {
+    what: &'static str,
+    nr: u64,
+    args: &'static [Arg],
+    expect: Expect,
+}
+
+const fn check(what: &'static str, nr: u64, args: &'static [Arg], expect: Expect) -> Check {
+    Check {
+        what,
+        nr,
+        args,
+        expect,
+    }
+}
+
+/// Every check, in order (later rows may depend on earlier ones having been refused).
+#[rustfmt::skip]
+const CHECKS: &[Check] = &[
+    // write(ptr, len)
+    check("write null pointer", WRITE, &[Val(0), Val(16)], BAD_ADDRESS),
+    check("write kernel address 0xffff800000000000", WRITE, &[Val(KERNEL_HALF), Val(16)], BAD_ADDRESS),
+    check("write kernel address 0xffffffff80000000", WRITE, &[Val(KERNEL_IMAGE), Val(16)], BAD_ADDRESS),
+    check("write unmapped user page 0x300000000000", WRITE, &[Val(UNMAPPED), Val(16)], BAD_ADDRESS),
+    check("write straddling the user/kernel boundary", WRITE, &[Val(BOUNDARY + 0x800), Val(0x1000)], BAD_ADDRESS),
+    check("write whose end overflows u64", WRITE, &[Val(u64::MAX - 7), Val(16)], BAD_ADDRESS),
+    check("write running off a mapped page into an unmapped one", WRITE, &[Page(PAGE_SIZE - 8), Val(16)], BAD_ADDRESS),
+    check("write len MAX_WRITE + 1", WRITE, &[Big, Val(MAX_WRITE + 1)], INVALID),
+    check("write len u64::MAX", WRITE, &[Big, Val(u64::MAX)], INVALID),
+    // sleep(us)
+    check("sleep MAX_SLEEP_US + 1", SLEEP, &[Val(MAX_SLEEP_US + 1)], INVALID),
+    check("sleep u64::MAX", SLEEP, &[Val(u64::MAX)], INVALID),
+    // map(len, prot)
+    check("map len 0", MAP, &[Val(0), Val(RW)], INVALID),
+    check("map prot W|X", MAP, &[Val(PAGE_SIZE), Val(WX)], INVALID),
+    check("map prot R|W|X", MAP, &[Val(PAGE_SIZE), Val(RWX)], INVALID),
+    check("map prot 0", MAP, &[Val(PAGE_SIZE), Val(0)], INVALID),
+    check("map unknown prot bit 8", MAP, &[Val(PAGE_SIZE), Val(8)], INVALID),
+    check("map unknown prot bit 63", MAP, &[Val(PAGE_SIZE), Val(1 << 63)], INVALID),
+    check("map len 1 << 46", MAP, &[Val(1 << 46), Val(RW)], TOO_BIG),
+    check("map len u64::MAX (rounding up overflows)", MAP, &[Val(u64::MAX), Val(RW)], TOO_BIG_OR_INVALID),
+    // protect(addr, len, prot)
+    check("protect null page", PROTECT, &[Val(0), Val(PAGE_SIZE), Val(R)], BAD_ADDRESS),
+    check("protect kernel address 0xffff800000000000", PROTECT, &[Val(KERNEL_HALF), Val(PAGE_SIZE), Val(R)], BAD_ADDRESS),
+    check("protect kernel address 0xffffffff80000000", PROTECT, &[Val(KERNEL_IMAGE), Val(PAGE_SIZE), Val(R)], BAD_ADDRESS),
+    check("protect unmapped user page 0x300000000000", PROTECT, &[Val(UNMAPPED), Val(PAGE_SIZE), Val(R)], BAD_ADDRESS),
+    check("protect straddling the user/kernel boundary", PROTECT, &[Val(BOUNDARY), Val(2 * PAGE_SIZE), Val(R)], BAD_ADDRESS),
+    check("protect whose end overflows u64", PROTECT, &[Val(TOP_PAGE), Val(2 * PAGE_SIZE), Val(R)], BAD_ADDRESS),
+    check("protect a mapped page with a huge len that overflows", PROTECT, &[Page(0), Val(TOP_PAGE), Val(R)], BAD_ADDRESS),
+    check("protect a mapped page and the unmapped one after it", PROTECT, &[Page(0), Val(2 * PAGE_SIZE), Val(R)], BAD_ADDRESS),
+    check("protect misaligned address", PROTECT, &[Page(1), Val(PAGE_SIZE), Val(R)], INVALID),
+    check("protect len 0", PROTECT, &[Page(0), Val(0), Val(R)], INVALID),
+    check("protect prot W|X", PROTECT, &[Page(0), Val(PAGE_SIZE), Val(WX)], INVALID),
+    check("protect prot 0", PROTECT, &[Page(0), Val(PAGE_SIZE), Val(0)], INVALID),
+    check("protect unknown prot bit 8", PROTECT, &[Page(0), Val(PAGE_SIZE), Val(8)], INVALID),
+    // unmap(addr, len)
+    check("unmap null page", UNMAP, &[Val(0), Val(PAGE_SIZE)], BAD_ADDRESS),
+    check("unmap kernel address 0xffff800000000000", UNMAP, &[Val(KERNEL_HALF), Val(PAGE_SIZE)], BAD_ADDRESS),
+    check("unmap kernel address 0xffffffff80000000", UNMAP, &[Val(KERNEL_IMAGE), Val(PAGE_SIZE)], BAD_ADDRESS),
+    check("unmap unmapped user page 0x300000000000", UNMAP, &[Val(UNMAPPED), Val(PAGE_SIZE)], BAD_ADDRESS),
+    check("unmap straddling the user/kernel boundary", UNMAP, &[Val(BOUNDARY), Val(2 * PAGE_SIZE)], BAD_ADDRESS),
+    check("unmap whose end overflows u64", UNMAP, &[Val(TOP_PAGE), Val(2 * PAGE_SIZE)], BAD_ADDRESS),
+    check("unmap a mapped page and the unmapped one after it", UNMAP, &[Page(0), Val(2 * PAGE_SIZE)], BAD_ADDRESS),
+    check("unmap misaligned address", UNMAP, &[Page(8), Val(PAGE_SIZE)], INVALID),
+    check("unmap len 0", UNMAP, &[Page(0), Val(0)], INVALID),
+    // The refused calls above left the page alone: still mapped, still read-write.
+    check("the page is still mapped read-write after the refused calls", PROTECT, &[Page(0), Val(PAGE_SIZE), Val(RW)], Expect::Ok),
+    // Numbers no call has.
+    check("syscall 999", 999, &[], NO_SUCH),
+    check("syscall u64::MAX", u64::MAX, &[], NO_SUCH),
+    check("syscall (1 << 32) | WRITE (no truncation to 32 bits)", (1 << 32) | WRITE, &[Val(0), Val(16)], NO_SUCH),
+    // Calls without arguments ignore the argument registers.
+    check("yield with garbage in every argument register", YIELD, &[Val(KERNEL_HALF); 6], Expect::Ok),
+];
+
+/// The buffer behind [`Arg::Big`].
+static BIG: [u8; MAX_WRITE as usize + 1] = [b'x'; MAX_WRITE as usize + 1];
+
+fn main() -> i32 {
+    // One page for the checks, and the page after it unmapped: map two, drop the second.
+    let page = match Region::map(2 * PAGE_SIZE, Prot::READ_WRITE) {
+        Ok(region) => region,
+        Err(e) => {
+            println!("hostile: FAIL map 2 pages for the checks: got Err({e:?})");
+            println!("hostile: 0 passed, 1 failed");
+            return 1;
+        }
+    };
+    // SAFETY: the second page is inside the region, which nothing reads or writes (it is
+    // only ever an address argument), and the region is leaked below, so its drop never
+    // unmaps the page again.
+    if let Err(e) = unsafe { mohhos_user::unmap(page.addr() + PAGE_SIZE, PAGE_SIZE) } {
+        println!("hostile: FAIL unmap the second page for the checks: got Err({e:?})");
+        println!("hostile: 0 passed, 1 failed");
+        return 1;
+    }
+    let page = core::mem::ManuallyDrop::new(page).addr();
+    let (mut passed, mut failed) = (0, 0);
+    for c in CHECKS {
+        let result = run(c, page);
+        let good = match c.expect {
+            Expect::Ok => result.is_ok(),
+            Expect::Err(errors) => result.is_err_and(|e| errors.contains(&e)),
+        };
+        if good {
+            passed += 1;
+            println!("hostile: ok {} -> {}", c.what, c.expect);
+        } else {
+            failed += 1;
+            println!("hostile: FAIL {} -> {}: got {result:?}", c.what, c.expect);
+        }
+    }
+    println!("hostile: {passed} passed, {failed} failed");
+    failed
+}
+
+/// Makes the call of `c`, unused argument registers zero.
+fn run(c: &Check, page: u64) -> SysResult {
+    let mut regs = [0u64; 6];
+    for (reg, arg) in regs.iter_mut().zip(c.args) {
+        *reg = match *arg {
+            Val(v) => v,
+            Page(offset) => page + offset,
+            Big => BIG.as_ptr() as u64,
+        };
+    }
+    let [a0, a1, a2, a3, a4, a5] = regs;
+    // SAFETY: every row is a call the kernel must refuse, or one that only reads memory
+    // (`write`) or changes the checks' page, which no Rust reference points into.
+    decode(unsafe { syscall6(c.nr, a0, a1, a2, a3, a4, a5) })
+}

@@ -1,0 +1,35 @@
+//! The MOHHOS user runtime: what every user program links.
+//!
+//! - [`syscall`]: the raw `syscall` instruction (`syscall0` … `syscall6`).
+//! - Safe system calls: [`exit`], [`write`], [`yield_now`], [`getpid`], [`sleep_us`],
+//!   [`map`]; [`protect`] and [`unmap`] are `unsafe` (they can pull memory from under
+//!   Rust references); [`Region`] owns mapped pages and protects or unmaps them safely.
+//! - [`print!`] / [`println!`] on the console.
+//! - A global allocator over `map`, so programs can use `alloc`.
+//! - The entry point `_start` and the panic handler: a program is
+//!   `#![no_std] #![no_main]`, defines `fn main() -> i32` and names it with
+//!   [`entry!`]; its value is the exit code, a panic prints `panic: <message>` and exits
+//!   with [`EXIT_PANIC`].
+//!
+//! The system-call ABI is `mohhos_abi` and `docs/abi.md`. `unsafe` is denied here except
+//! in the modules that cannot do without it: `syscall` (the instruction), `sys` (the
+//! two unsafe calls), `region` (slices over mapped pages), `heap` (the allocator) and
+//! `rt` (the naked entry point).
+
+#![no_std]
+#![deny(unsafe_code)]
+#![warn(missing_docs)]
+
+extern crate alloc;
+
+pub mod console;
+mod heap;
+mod region;
+mod rt;
+mod sys;
+pub mod syscall;
+
+pub use mohhos_abi::{Error, Prot, SysResult, decode, encode, layout};
+pub use region::Region;
+pub use rt::EXIT_PANIC;
+pub use sys::{exit, getpid, map, protect, sleep_us, unmap, write, yield_now};

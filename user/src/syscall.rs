@@ -1,0 +1,192 @@
+//! The raw system-call instruction.
+//!
+//! This is the one place where the program talks to the kernel, so it is `unsafe` and
+//! small: each `syscallN` puts the number in `rax` and N arguments in `rdi rsi rdx r10
+//! r8 r9`, executes `syscall` and returns `rax` undecoded (see [`mohhos_abi::decode`]).
+//! The CPU clobbers `rcx` (return address) and `r11` (flags); the kernel preserves every
+//! other register, never touches the user stack and may change the flags.
+//!
+//! A system call is unsafe because a kernel acting on a valid request can change memory
+//! the program uses: `unmap` and `protect` remove or restrict pages, and later calls
+//! (IPC receive) will write into buffers. The safe wrappers in the crate root and
+//! [`crate::Region`] check what they hand to the kernel.
+//!
+//! The numbers and limits of `mohhos_abi::syscall` are re-exported here.
+
+#![allow(unsafe_code)]
+
+use core::arch::asm;
+
+pub use mohhos_abi::syscall::*;
+
+/// System call `nr` without arguments.
+///
+/// # Safety
+/// The call must not make the kernel write, unmap or write-protect memory that Rust code
+/// still uses (it may read any memory, and refuse bad arguments).
+#[inline(always)]
+pub unsafe fn syscall0(nr: u64) -> u64 {
+    let rax: u64;
+    // SAFETY: `syscall` enters the kernel, which returns to the next instruction with
+    // only rax, rcx and r11 changed and the stack untouched; its effect on memory is the
+    // caller's obligation.
+    unsafe {
+        asm!("syscall", inlateout("rax") nr => rax, out("rcx") _, out("r11") _, options(nostack));
+    }
+    rax
+}
+
+/// System call `nr` with one argument.
+///
+/// # Safety
+/// As for [`syscall0`].
+#[inline(always)]
+pub unsafe fn syscall1(nr: u64, a0: u64) -> u64 {
+    let rax: u64;
+    // SAFETY: as in `syscall0`.
+    unsafe {
+        asm!(
+            "syscall",
+            inlateout("rax") nr => rax,
+            in("rdi") a0,
+            out("rcx") _,
+            out("r11") _,
+            options(nostack),
+        );
+    }
+    rax
+}
+
+/// System call `nr` with two arguments.
+///
+/// # Safety
+/// As for [`syscall0`].
+#[inline(always)]
+pub unsafe fn syscall2(nr: u64, a0: u64, a1: u64) -> u64 {
+    let rax: u64;
+    // SAFETY: as in `syscall0`.
+    unsafe {
+        asm!(
+            "syscall",
+            inlateout("rax") nr => rax,
+            in("rdi") a0,
+            in("rsi") a1,
+            out("rcx") _,
+            out("r11") _,
+            options(nostack),
+        );
+    }
+    rax
+}
+
+/// System call `nr` with three arguments.
+///
+/// # Safety
+/// As for [`syscall0`].
+#[inline(always)]
+pub unsafe fn syscall3(nr: u64, a0: u64, a1: u64, a2: u64) -> u64 {
+    let rax: u64;
+    // SAFETY: as in `syscall0`.
+    unsafe {
+        asm!(
+            "syscall",
+            inlateout("rax") nr => rax,
+            in("rdi") a0,
+            in("rsi") a1,
+            in("rdx") a2,
+            out("rcx") _,
+            out("r11") _,
+            options(nostack),
+        );
+    }
+    rax
+}
+
+/// System call `nr` with four arguments (the fourth in `r10`: `syscall` uses `rcx`).
+///
+/// # Safety
+/// As for [`syscall0`].
+#[inline(always)]
+pub unsafe fn syscall4(nr: u64, a0: u64, a1: u64, a2: u64, a3: u64) -> u64 {
+    let rax: u64;
+    // SAFETY: as in `syscall0`.
+    unsafe {
+        asm!(
+            "syscall",
+            inlateout("rax") nr => rax,
+            in("rdi") a0,
+            in("rsi") a1,
+            in("rdx") a2,
+            in("r10") a3,
+            out("rcx") _,
+            out("r11") _,
+            options(nostack),
+        );
+    }
+    rax
+}
+
+/// System call `nr` with five arguments.
+///
+/// # Safety
+/// As for [`syscall0`].
+#[inline(always)]
+pub unsafe fn syscall5(nr: u64, a0: u64, a1: u64, a2: u64, a3: u64, a4: u64) -> u64 {
+    let rax: u64;
+    // SAFETY: as in `syscall0`.
+    unsafe {
+        asm!(
+            "syscall",
+            inlateout("rax") nr => rax,
+            in("rdi") a0,
+            in("rsi") a1,
+            in("rdx") a2,
+            in("r10") a3,
+            in("r8") a4,
+            out("rcx") _,
+            out("r11") _,
+            options(nostack),
+        );
+    }
+    rax
+}
+
+/// System call `nr` with six arguments.
+///
+/// # Safety
+/// As for [`syscall0`].
+#[inline(always)]
+pub unsafe fn syscall6(nr: u64, a0: u64, a1: u64, a2: u64, a3: u64, a4: u64, a5: u64) -> u64 {
+    let rax: u64;
+    // SAFETY: as in `syscall0`.
+    unsafe {
+        asm!(
+            "syscall",
+            inlateout("rax") nr => rax,
+            in("rdi") a0,
+            in("rsi") a1,
+            in("rdx") a2,
+            in("r10") a3,
+            in("r8") a4,
+            in("r9") a5,
+            out("rcx") _,
+            out("r11") _,
+            options(nostack),
+        );
+    }
+    rax
+}
+
+/// System call `nr` with one argument that does not return (`exit`). Should the kernel
+/// ever return, `ud2` faults and the kernel ends the process.
+///
+/// # Safety
+/// `nr` must be a call that never returns.
+#[inline(always)]
+pub unsafe fn syscall1_noreturn(nr: u64, a0: u64) -> ! {
+    // SAFETY: the call does not return (caller's obligation), and if it did, `ud2`
+    // stops the program before anything relies on the asm not returning.
+    unsafe {
+        asm!("syscall", "ud2", in("rax") nr, in("rdi") a0, options(noreturn, nostack));
+    }
+}
