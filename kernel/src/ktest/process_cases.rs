@@ -29,7 +29,11 @@ fn no_aps() -> bool {
 /// Runs `n` quiet processes of `program` at once and checks each exits with 0.
 fn run_batch(program: &str, n: usize) {
     let mut handles: Vec<_> = (0..n)
-        .map(|_| process::spawn(program, false).expect("spawn").1)
+        .map(|_| {
+            process::spawn(program, Default::default())
+                .expect("spawn")
+                .1
+        })
         .collect();
     assert!(
         wait_for(60, || handles.iter().all(|h| h.is_finished())),
@@ -81,7 +85,11 @@ fn a_hundred_processes_run_at_once() {
     }
     let frames = frames_accounted();
     let spinners: Vec<_> = (0..N)
-        .map(|_| process::spawn("spin", false).expect("spawn spin").0)
+        .map(|_| {
+            process::spawn("spin", Default::default())
+                .expect("spawn spin")
+                .0
+        })
         .collect();
     assert!(
         wait_for(60, || spinners
@@ -115,7 +123,7 @@ fn a_fault_publishes_an_exit_event() {
     let mut events = ipc_runtime::system()
         .subscribe(EXIT_EVENT, 16)
         .expect("subscribe");
-    let (control, _) = process::spawn("crash-ud", false).expect("spawn crash-ud");
+    let (control, _) = process::spawn("crash-ud", Default::default()).expect("spawn crash-ud");
     let pid = u64::from(control.pid);
     let mut seen = None;
     let got = wait_for(30, || {

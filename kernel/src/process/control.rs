@@ -47,6 +47,8 @@ pub struct Control {
     pub name: String,
     /// Whether a normal exit is reported on the console (faults and kills always are).
     pub announce_exit: bool,
+    /// Where `write` goes when not to the console (see [`Options::capture`]).
+    captured: Option<spin::Mutex<String>>,
     state: AtomicU8,
     suspended: AtomicBool,
     resumed: AtomicWaker,
@@ -58,11 +60,12 @@ pub struct Control {
 }
 
 impl Control {
-    fn new(pid: Pid, name: &str, announce_exit: bool) -> Self {
+    fn new(pid: Pid, name: &str, options: Options) -> Self {
         Self {
             pid,
             name: String::from(name),
-            announce_exit,
+            announce_exit: options.announce_exit,
+            captured: options.capture.then(|| spin::Mutex::new(String::new())),
             state: AtomicU8::new(RunState::Ready as u8),
             suspended: AtomicBool::new(false),
             resumed: AtomicWaker::new(),
@@ -70,6 +73,29 @@ impl Control {
             pages: AtomicU64::new(0),
             syscalls: AtomicU64::new(0),
         }
+    }
+
+    /// Takes what the process wrote so far, when its output is captured.
+    pub fn take_output(&self) -> Option<String> {
+        self.captured
+            .as_ref()
+            .map(|out| core::mem::take(&mut *out.lock()))
+    }
+
+    /// Writes process output: to the capture buffer if there is one (`Full` once it holds
+    /// [`MAX_CAPTURED`] bytes: nothing is dropped silently), else to the console.
+    pub(super) fn output(&self, text: &str) -> Result<(), mohhos_abi::Error> {
+        match &self.captured {
+            Some(out) => {
+                let mut out = out.lock();
+                if out.len() + text.len() > MAX_CAPTURED {
+                    return Err(mohhos_abi::Error::Full);
+                }
+                out.push_str(text);
+            }
+            None => crate::print!("{text}"),
+        }
+        Ok(())
     }
 
     /// The current state.
@@ -128,6 +154,19 @@ impl Control {
     }
 }
 
+/// How a process is started.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Options {
+    /// Print a line when it exits normally (faults and kills are always reported).
+    pub announce_exit: bool,
+    /// Keep what it writes (at most [`MAX_CAPTURED`] bytes until taken) instead of
+    /// printing it: benchmarks and tests read it with [`Control::take_output`].
+    pub capture: bool,
+}
+
+/// Most bytes of captured output kept until taken.
+pub const MAX_CAPTURED: usize = 64 * 1024;
+
 /// Most processes alive at once.
 pub const MAX_PROCESSES: usize = 1024;
 
@@ -135,13 +174,13 @@ static TABLE: spin::Mutex<BTreeMap<Pid, Arc<Control>>> = spin::Mutex::new(BTreeM
 static NEXT_PID: AtomicU32 = AtomicU32::new(1);
 
 /// Adds a new process named `name`; `None` when [`MAX_PROCESSES`] are alive.
-pub(super) fn insert(name: &str, announce_exit: bool) -> Option<Arc<Control>> {
+pub(super) fn insert(name: &str, options: Options) -> Option<Arc<Control>> {
     let mut table = TABLE.lock();
     if table.len() >= MAX_PROCESSES {
         return None;
     }
     let pid = NEXT_PID.fetch_add(1, Ordering::Relaxed);
-    let control = Arc::new(Control::new(pid, name, announce_exit));
+    let control = Arc::new(Control::new(pid, name, options));
     table.insert(pid, control.clone());
     Some(control)
 }

@@ -13,7 +13,7 @@ mod programs;
 mod syscalls;
 mod task;
 
-pub use control::{Control, MAX_PROCESSES, Pid, find, list};
+pub use control::{Control, MAX_PROCESSES, Options, Pid, find, list};
 pub use programs::names as program_names;
 #[cfg(feature = "ktest")]
 pub use task::EXIT_EVENT;
@@ -28,14 +28,13 @@ use alloc::sync::Arc;
 use executor::{JoinHandle, Priority};
 use memory::{DEFAULT_QUOTA_PAGES, UserMemory};
 
-/// Starts program `name` as a new process; `announce_exit`: print a line when it
-/// exits normally (faults and kills are always reported).
-pub fn spawn(name: &str, announce_exit: bool) -> Result<(Arc<Control>, JoinHandle<Exit>), String> {
+/// Starts program `name` as a new process.
+pub fn spawn(name: &str, options: Options) -> Result<(Arc<Control>, JoinHandle<Exit>), String> {
     let file = programs::find(name).ok_or_else(|| format!("no program '{name}'"))?;
     let image = mohhos_image::parse(file).map_err(|e| format!("{name}: {e}"))?;
     let mut memory = UserMemory::new(DEFAULT_QUOTA_PAGES).map_err(|e| format!("{name}: {e}"))?;
     let (entry, stack) = load::load(&mut memory, &image).map_err(|e| format!("{name}: {e}"))?;
-    let control = control::insert(name, announce_exit)
+    let control = control::insert(name, options)
         .ok_or_else(|| format!("{MAX_PROCESSES} processes are running already"))?;
     let frame = Box::new(UserFrame::new(entry, stack));
     let handle = executor()

@@ -27,7 +27,7 @@ pub fn handle(frame: &UserFrame, memory: &mut UserMemory, control: &Control) -> 
     let (a0, a1, a2) = (regs.rdi, regs.rsi, regs.rdx);
     match regs.rax {
         syscall::EXIT => Step::Exit(a0),
-        syscall::WRITE => Step::Return(write(memory, a0, a1)),
+        syscall::WRITE => Step::Return(write(memory, control, a0, a1)),
         syscall::YIELD => Step::Yield,
         syscall::GETPID => Step::Return(Ok(u64::from(control.pid))),
         syscall::SLEEP if a0 > MAX_SLEEP_US => Step::Return(Err(Error::InvalidArgument)),
@@ -40,13 +40,13 @@ pub fn handle(frame: &UserFrame, memory: &mut UserMemory, control: &Control) -> 
 }
 
 /// `write(ptr, len)`: user bytes to the console.
-fn write(memory: &mut UserMemory, ptr: u64, len: u64) -> SysResult {
+fn write(memory: &mut UserMemory, control: &Control, ptr: u64, len: u64) -> SysResult {
     if len > MAX_WRITE {
         return Err(Error::InvalidArgument);
     }
     let slice = UserSlice::new(ptr, len)?;
     let mut bytes = vec![0; len as usize];
     slice.read(memory, &mut bytes)?;
-    crate::print!("{}", String::from_utf8_lossy(&bytes));
+    control.output(&String::from_utf8_lossy(&bytes))?;
     Ok(len)
 }

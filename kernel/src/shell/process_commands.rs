@@ -24,7 +24,13 @@ pub async fn run(args: &str) -> Outcome {
         }
         _ => return Err(String::from("usage: run NAME [&]")),
     };
-    let (control, handle) = process::spawn(name, true)?;
+    let (control, handle) = process::spawn(
+        name,
+        process::Options {
+            announce_exit: true,
+            ..Default::default()
+        },
+    )?;
     if background {
         println!("pid {} ({}) started", control.pid, control.name);
     } else {
