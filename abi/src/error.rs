@@ -17,7 +17,7 @@ pub enum Error {
     QuotaExceeded = 4,
     /// The capability lacks a right the call needs.
     Denied = 5,
-    /// No such program, service, process or capability.
+    /// No such program, service, process, capability or reply token.
     NotFound = 6,
     /// The capability's generation is old (its object was revoked or freed).
     Stale = 7,

@@ -23,3 +23,34 @@ pub const UNMAP: u64 = 7;
 pub const MAX_WRITE: u64 = 4096;
 /// The longest `sleep`: one minute.
 pub const MAX_SLEEP_US: u64 = 60_000_000;
+
+/// `ipc_register(name_ptr, name_len) -> cap`: registers a service named by the UTF-8 name
+/// (at most [`MAX_NAME`] bytes, dotted like `user.echo`) owned by the caller; the
+/// capability (every right) receives its messages with `ipc_recv`.
+pub const IPC_REGISTER: u64 = 16;
+/// `ipc_connect(name_ptr, name_len) -> cap`: a capability with the send right on the
+/// service registered under the name (services open to user processes only).
+pub const IPC_CONNECT: u64 = 17;
+/// `ipc_call(cap, request_ptr, reply_ptr, timeout_us) -> 0`: sends the
+/// [`MESSAGE_SIZE`]-byte message at `request_ptr` and blocks until the answer, written
+/// to `reply_ptr` (writable); `timeout_us` 0 waits for ever, else at most
+/// [`MAX_TIMEOUT_US`].
+pub const IPC_CALL: u64 = 18;
+/// `ipc_send(cap, message_ptr) -> 0`: sends a one-way message; blocks while the queue is
+/// full.
+pub const IPC_SEND: u64 = 19;
+/// `ipc_recv(cap, message_ptr) -> token`: blocks until a message arrives for the
+/// caller's service, writes it to `message_ptr`; `token` (non-zero) answers it with
+/// `ipc_reply`, 0 means no answer is wanted.
+pub const IPC_RECV: u64 = 20;
+/// `ipc_reply(token, message_ptr) -> 0`: answers a received call (`Timeout` when the
+/// caller gave up); each token answers once.
+pub const IPC_REPLY: u64 = 21;
+
+/// Bytes of a message in user memory: `tag: u64`, `data: [u64; 6]`, `cap: u64` (must be
+/// 0: capabilities do not travel in messages yet).
+pub const MESSAGE_SIZE: u64 = 64;
+/// The longest service name.
+pub const MAX_NAME: u64 = 64;
+/// The longest call timeout: one minute.
+pub const MAX_TIMEOUT_US: u64 = 60_000_000;

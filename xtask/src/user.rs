@@ -9,7 +9,7 @@ use crate::Result;
 use crate::install;
 
 /// The programs packed into the kernel image: binaries of `user/src/bin/`.
-pub const PROGRAMS: [&str; 10] = [
+pub const PROGRAMS: [&str; 13] = [
     "hello",
     "true",
     "spin",
@@ -20,6 +20,9 @@ pub const PROGRAMS: [&str; 10] = [
     "crash-div",
     "mapper",
     "hostile",
+    "ping",
+    "ping-user",
+    "echo-service",
 ];
 
 /// The user workspace, relative to the repository root (xtask's working directory).

@@ -118,8 +118,14 @@ async fn call_rtt(
     name: &str,
 ) -> Result<(), String> {
     const SERVICE: &str = "bench.echo";
-    let id = spawn_service(SERVICE, Priority::Normal, Some(core), serve_echo)
-        .map_err(|e| format!("{SERVICE}: {e}"))?;
+    let id = spawn_service(
+        SERVICE,
+        SecurityLevel::System,
+        Priority::Normal,
+        Some(core),
+        serve_echo,
+    )
+    .map_err(|e| format!("{SERVICE}: {e}"))?;
     let mut connection = ipc_runtime::connect(SERVICE).map_err(|e| format!("{SERVICE}: {e}"))?;
     let samples = run_pinned(caller, async move {
         let mut samples = Vec::with_capacity(SAMPLES);

@@ -4,14 +4,22 @@
 
 use super::{Service, spawn_service};
 use executor::Priority;
-use ipc::IpcError;
+use ipc::{IpcError, SecurityLevel};
 
 /// The echo service's registered name.
 pub const ECHO_SERVICE: &str = "kernel.echo";
 
 /// Registers and spawns the echo service.
 pub fn start() -> Result<(), IpcError> {
-    spawn_service(ECHO_SERVICE, Priority::Normal, None, serve).map(|_| ())
+    // Open to user processes: it only echoes.
+    spawn_service(
+        ECHO_SERVICE,
+        SecurityLevel::User,
+        Priority::Normal,
+        None,
+        serve,
+    )
+    .map(|_| ())
 }
 
 /// Answers every call (first data word plus one) until the endpoint closes.

@@ -28,8 +28,9 @@ pub const KERNEL: HolderId = HolderId(0);
 
 static SYSTEM: spin::Once<System> = spin::Once::new();
 
-/// The kernel's root capability on each service it registered.
-static ROOTS: spin::Mutex<BTreeMap<ServiceId, Cap>> = spin::Mutex::new(BTreeMap::new());
+/// The owner's root capability (every right) on each registered service, from which
+/// connections are granted.
+static ROOTS: spin::Mutex<BTreeMap<ServiceId, (HolderId, Cap)>> = spin::Mutex::new(BTreeMap::new());
 
 fn clock() -> u64 {
     arch::rdtsc()
@@ -60,6 +61,30 @@ pub struct Service {
 }
 
 impl Service {
+    /// Wraps `receiver` for the task `task` will name (set once the task exists), at
+    /// `base` priority, with priority inheritance wired to the endpoint.
+    pub fn attach(
+        receiver: Receiver,
+        task: Arc<spin::Once<TaskRef>>,
+        base: Priority,
+    ) -> Result<Self, IpcError> {
+        let hooked = task.clone();
+        // A fresh endpoint has no hook yet, so this cannot be refused.
+        receiver.on_priority(Box::new(move |priority| {
+            // Raise only: the service lowers itself in `Service::next`.
+            if let Some(task) = hooked.get()
+                && priority < task.priority()
+            {
+                task.set_priority(priority);
+            }
+        }))?;
+        Ok(Self {
+            receiver,
+            task,
+            base,
+        })
+    }
+
     /// The service task's executor priority now (after inheritance); the in-kernel
     /// tests check inheritance with it.
     #[cfg(feature = "ktest")]
@@ -84,11 +109,33 @@ impl Service {
     }
 }
 
+/// Registers `name` for `owner` (holders below `level` can never reach it) as a
+/// [`Service`] whose task `task` names; returns its id and the owner's root capability.
+pub fn register(
+    owner: HolderId,
+    name: &str,
+    level: SecurityLevel,
+    task: Arc<spin::Once<TaskRef>>,
+    base: Priority,
+) -> Result<(ServiceId, Cap, Service), IpcError> {
+    let handle = system().register(owner, name, level)?;
+    let service = match Service::attach(handle.receiver, task, base) {
+        Ok(service) => service,
+        Err(error) => {
+            let _ = system().unregister(owner, handle.id);
+            return Err(error);
+        }
+    };
+    ROOTS.lock().insert(handle.id, (owner, handle.cap));
+    Ok((handle.id, handle.cap, service))
+}
+
 /// Registers `name` for the kernel and spawns `serve` as its task at `base` priority
 /// (pinned to `core` if given, else anywhere), with priority inheritance wired to the
-/// endpoint.
+/// endpoint; holders below `level` cannot connect.
 pub fn spawn_service<F>(
     name: &'static str,
+    level: SecurityLevel,
     base: Priority,
     core: Option<usize>,
     serve: impl FnOnce(Service) -> F,
@@ -96,24 +143,8 @@ pub fn spawn_service<F>(
 where
     F: Future<Output = ()> + Send + 'static,
 {
-    let handle = system().register(KERNEL, name, SecurityLevel::System)?;
-    ROOTS.lock().insert(handle.id, handle.cap);
     let task: Arc<spin::Once<TaskRef>> = Arc::new(spin::Once::new());
-    let hooked = task.clone();
-    // A fresh endpoint has no hook yet, so this cannot be refused.
-    handle.receiver.on_priority(Box::new(move |priority| {
-        // Raise only: the service lowers itself in `Service::next`.
-        if let Some(task) = hooked.get()
-            && priority < task.priority()
-        {
-            task.set_priority(priority);
-        }
-    }))?;
-    let service = Service {
-        receiver: handle.receiver,
-        task: task.clone(),
-        base,
-    };
+    let (id, _, service) = register(KERNEL, name, level, task.clone(), base)?;
     let builder = executor().build().name(name).priority(base);
     let join = match core {
         Some(core) => builder
@@ -122,14 +153,33 @@ where
         None => builder.spawn(serve(service)),
     };
     task.call_once(|| join.task().clone());
-    Ok(handle.id)
+    Ok(id)
 }
 
 /// A kernel connection to the kernel service registered as `name`.
 pub fn connect(name: &str) -> Result<Connection<'static>, IpcError> {
     let id = system().discover(name)?;
-    let cap = ROOTS.lock().get(&id).copied().ok_or(IpcError::NotFound)?;
+    let (owner, cap) = ROOTS.lock().get(&id).copied().ok_or(IpcError::NotFound)?;
+    if owner != KERNEL {
+        return Err(IpcError::Denied);
+    }
     system().connect(KERNEL, cap, ServiceId::KERNEL)
+}
+
+/// A capability with the send right on the service registered as `name`, for holder
+/// `to` at security level `level` (derived from the owner's root, so revoking that or
+/// the owner's death kills it).
+pub fn grant_send(name: &str, to: HolderId, level: SecurityLevel) -> Result<Cap, IpcError> {
+    let id = system().discover(name)?;
+    let (owner, root) = ROOTS.lock().get(&id).copied().ok_or(IpcError::NotFound)?;
+    system().grant(owner, &root, to, ipc::Rights::SEND, level)
+}
+
+/// `holder` is gone: its services (their callers get `PeerDied`), names, capabilities
+/// and regions.
+pub fn holder_died(holder: HolderId) {
+    ROOTS.lock().retain(|_, (owner, _)| *owner != holder);
+    system().holder_died(holder);
 }
 
 /// Unregisters the kernel service `id`: its task ends once the last connection to it

@@ -301,6 +301,7 @@ fn a_service_runs_at_the_priority_of_its_most_urgent_message() {
     // Replies with the priority its task runs at while handling each request.
     let id = ipc_runtime::spawn_service(
         "ktest.inherit",
+        SecurityLevel::System,
         Priority::Background,
         Some(server),
         |mut service| async move {

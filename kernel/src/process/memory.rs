@@ -27,6 +27,23 @@ impl UserSlice {
         }
     }
 
+    /// Whether the whole range is writable user memory now.
+    pub fn is_writable(&self, memory: &mut UserMemory) -> bool {
+        memory.space.is_writable(self.addr, self.len as usize)
+    }
+
+    /// Copies `data` (exactly `len` bytes) into the range, all or nothing.
+    pub fn write(&self, memory: &mut UserMemory, data: &[u8]) -> Result<(), Error> {
+        debug_assert_eq!(data.len() as u64, self.len);
+        if self.len == 0 {
+            return Ok(());
+        }
+        memory
+            .space
+            .write(self.addr, data)
+            .map_err(|_| Error::BadAddress)
+    }
+
     /// Copies the range into `out` (of exactly `len` bytes).
     pub fn read(&self, memory: &mut UserMemory, out: &mut [u8]) -> Result<(), Error> {
         debug_assert_eq!(out.len() as u64, self.len);

@@ -7,8 +7,10 @@
 //! The shell's `run`, `ps`, `kill`, `suspend` and `resume` drive it.
 
 mod control;
+mod ipc_holder;
 mod load;
 mod memory;
+mod message;
 mod programs;
 mod syscalls;
 mod task;
@@ -26,6 +28,7 @@ use alloc::format;
 use alloc::string::String;
 use alloc::sync::Arc;
 use executor::{JoinHandle, Priority};
+use ipc_holder::ProcessIpc;
 use memory::{DEFAULT_QUOTA_PAGES, UserMemory};
 
 /// Starts program `name` as a new process.
@@ -37,12 +40,15 @@ pub fn spawn(name: &str, options: Options) -> Result<(Arc<Control>, JoinHandle<E
     let control = control::insert(name, options)
         .ok_or_else(|| format!("{MAX_PROCESSES} processes are running already"))?;
     let frame = Box::new(UserFrame::new(entry, stack));
+    let task = Arc::new(spin::Once::new());
+    let ipc = ProcessIpc::new(control.pid, task.clone());
     let handle = executor()
         .build()
         .name(format!("pid {} {name}", control.pid))
         .priority(Priority::Normal)
         // The global injector: whichever core is free first starts it.
-        .spawn_anywhere(task::run(control.clone(), memory, frame));
+        .spawn_anywhere(task::run(control.clone(), memory, ipc, frame));
     control.set_task(handle.task().clone());
+    task.call_once(|| handle.task().clone());
     Ok((control, handle))
 }

@@ -2,15 +2,29 @@
 //! caller, never a kernel fault (`docs/abi.md`).
 
 use super::control::Control;
+use super::ipc_holder::ProcessIpc;
 use super::memory::{UserMemory, UserSlice};
+use super::message::{message_slot, read_message, read_name};
 use crate::arch::x86_64::UserFrame;
 use alloc::string::String;
 use alloc::vec;
-use mohhos_abi::syscall::{self, MAX_SLEEP_US, MAX_WRITE};
+use ipc::Message;
+use mohhos_abi::syscall::{self, MAX_SLEEP_US, MAX_TIMEOUT_US, MAX_WRITE};
 use mohhos_abi::{Error, SysResult};
 
 /// What the process task does with a system call.
 pub enum Step {
+    /// Call `cap` with `request`; write the reply to `reply_to`.
+    Call {
+        cap: u64,
+        request: Message,
+        reply_to: UserSlice,
+        timeout_us: u64,
+    },
+    /// Send `message` to `cap`, waiting while its queue is full.
+    Send { cap: u64, message: Message },
+    /// Receive for the service `cap` into `into`; return the reply token.
+    Recv { cap: u64, into: UserSlice },
     /// Return this result to the caller at once.
     Return(SysResult),
     /// Let other tasks run, then return 0.
@@ -21,11 +35,46 @@ pub enum Step {
     Exit(u64),
 }
 
-/// Decodes and runs the system call in `frame`.
-pub fn handle(frame: &UserFrame, memory: &mut UserMemory, control: &Control) -> Step {
+/// Decodes and runs the system call in `frame` (the blocking ones are left to the
+/// process task as a [`Step`]).
+pub fn handle(
+    frame: &UserFrame,
+    memory: &mut UserMemory,
+    ipc: &mut ProcessIpc,
+    control: &Control,
+) -> Step {
     let regs = &frame.0;
-    let (a0, a1, a2) = (regs.rdi, regs.rsi, regs.rdx);
+    let (a0, a1, a2, a3) = (regs.rdi, regs.rsi, regs.rdx, regs.r10);
+    let result = |r: Result<Step, Error>| r.unwrap_or_else(|e| Step::Return(Err(e)));
     match regs.rax {
+        syscall::IPC_REGISTER => {
+            Step::Return(read_name(memory, a0, a1).and_then(|name| ipc.register(&name)))
+        }
+        syscall::IPC_CONNECT => {
+            Step::Return(read_name(memory, a0, a1).and_then(|name| ipc.connect(&name)))
+        }
+        syscall::IPC_CALL if a3 > MAX_TIMEOUT_US => Step::Return(Err(Error::InvalidArgument)),
+        syscall::IPC_CALL => result((|| {
+            let request = read_message(memory, a1)?;
+            let reply_to = message_slot(memory, a2)?;
+            Ok(Step::Call {
+                cap: a0,
+                request,
+                reply_to,
+                timeout_us: a3,
+            })
+        })()),
+        syscall::IPC_SEND => {
+            result(read_message(memory, a1).map(|message| Step::Send { cap: a0, message }))
+        }
+        syscall::IPC_RECV => {
+            result(message_slot(memory, a1).map(|into| Step::Recv { cap: a0, into }))
+        }
+        syscall::IPC_REPLY => Step::Return(
+            read_message(memory, a1)
+                .and_then(|message| ipc.reply(a0, message))
+                .map(|()| 0),
+        ),
         syscall::EXIT => Step::Exit(a0),
         syscall::WRITE => Step::Return(write(memory, control, a0, a1)),
         syscall::YIELD => Step::Yield,

@@ -8,7 +8,9 @@
 //! aborts the task) frees its address space.
 
 use super::control::{self, Control, RunState};
+use super::ipc_holder::ProcessIpc;
 use super::memory::UserMemory;
+use super::message::write_message;
 use super::syscalls::{self, Step};
 use crate::arch::x86_64::{self as arch, Trap, UserFrame};
 use crate::runtime::{executor, us_to_ticks};
@@ -136,17 +138,27 @@ impl Drop for Reaper {
 }
 
 /// Runs the process until it exits or faults.
-pub async fn run(control: Arc<Control>, mut memory: UserMemory, mut frame: Box<UserFrame>) -> Exit {
+pub async fn run(
+    control: Arc<Control>,
+    mut memory: UserMemory,
+    mut ipc: ProcessIpc,
+    mut frame: Box<UserFrame>,
+) -> Exit {
     let mut reaper = Reaper {
         control: control.clone(),
         exit: None,
     };
-    let exit = run_until_exit(&control, &mut memory, &mut frame).await;
+    let exit = run_until_exit(&control, &mut memory, &mut ipc, &mut frame).await;
     reaper.exit = Some(exit);
     exit
 }
 
-async fn run_until_exit(control: &Control, memory: &mut UserMemory, frame: &mut UserFrame) -> Exit {
+async fn run_until_exit(
+    control: &Control,
+    memory: &mut UserMemory,
+    ipc: &mut ProcessIpc,
+    frame: &mut UserFrame,
+) -> Exit {
     loop {
         control.wait_while_suspended().await;
         control.set_state(RunState::Running);
@@ -154,7 +166,7 @@ async fn run_until_exit(control: &Control, memory: &mut UserMemory, frame: &mut 
         match arch::run_user(frame, memory.cr3(), slice_end) {
             Trap::Syscall => {
                 control.syscalls.fetch_add(1, Ordering::Relaxed);
-                let step = syscalls::handle(frame, memory, control);
+                let step = syscalls::handle(frame, memory, ipc, control);
                 control.pages.store(memory.pages(), Ordering::Relaxed);
                 match step {
                     Step::Return(result) => frame.0.rax = encode(result),
@@ -169,6 +181,33 @@ async fn run_until_exit(control: &Control, memory: &mut UserMemory, frame: &mut 
                         executor().sleep(us_to_ticks(us)).await;
                     }
                     Step::Exit(code) => return Exit::Code(code),
+                    Step::Call {
+                        cap,
+                        request,
+                        reply_to,
+                        timeout_us,
+                    } => {
+                        control.set_state(RunState::Blocked);
+                        let result = match ipc.call(cap, request, timeout_us).await {
+                            Ok(reply) => write_message(memory, reply_to, &reply).map(|()| 0),
+                            Err(error) => Err(error),
+                        };
+                        frame.0.rax = encode(result);
+                    }
+                    Step::Send { cap, message } => {
+                        control.set_state(RunState::Blocked);
+                        frame.0.rax = encode(ipc.send(cap, message).await.map(|()| 0));
+                    }
+                    Step::Recv { cap, into } => {
+                        control.set_state(RunState::Blocked);
+                        let result = match ipc.recv(cap).await {
+                            Ok((message, token)) => {
+                                write_message(memory, into, &message).map(|()| token)
+                            }
+                            Err(error) => Err(error),
+                        };
+                        frame.0.rax = encode(result);
+                    }
                 }
             }
             Trap::Interrupt(_) => {

@@ -8,7 +8,7 @@
 //! space owns and frees on drop together with its tables.
 //!
 //! The kernel never dereferences user addresses: [`AddressSpace::read`] and
-//! [`AddressSpace::load`] translate through the tables and copy through the direct
+//! [`AddressSpace::write`] translate through the tables and copy through the direct
 //! map, so a bad user pointer is an error, never a kernel fault. No TLB shootdown is
 //! needed: an address space's CR3 is loaded only while its process runs in user mode
 //! on one CPU (`user_entry::run` switches back before it returns), and its user pages
@@ -154,15 +154,16 @@ impl AddressSpace {
         }
     }
 
-    /// The physical address behind user address `addr`, if it is in a present user page.
-    fn translate(&mut self, addr: u64) -> Option<u64> {
+    /// The physical address behind user address `addr` and its page's flags, if it is in
+    /// a present user page.
+    fn translate(&mut self, addr: u64) -> Option<(u64, Flags)> {
         match self.mapper().translate(VirtAddr::new(addr)) {
             TranslateResult::Mapped {
                 frame,
                 offset,
                 flags,
             } if flags.contains(Flags::USER_ACCESSIBLE) => {
-                Some(frame.start_address().as_u64() + offset)
+                Some((frame.start_address().as_u64() + offset, flags))
             }
             _ => None,
         }
@@ -176,7 +177,7 @@ impl AddressSpace {
     /// Copies user memory at `addr` into `out`; `Err` if any byte is not mapped user
     /// memory (nothing is read from kernel memory).
     pub fn read(&mut self, addr: u64, out: &mut [u8]) -> Result<(), SpaceError> {
-        self.copy(addr, out.len(), |phys, range| {
+        self.copy(addr, out.len(), false, |phys, range| {
             // SAFETY: `phys..+len` lies in one present user page of this address space,
             // reached through the direct map; `out` is a kernel buffer.
             unsafe {
@@ -189,11 +190,25 @@ impl AddressSpace {
         })
     }
 
+    /// Whether every byte of `[addr, addr + len)` is writable user memory.
+    pub fn is_writable(&mut self, addr: u64, len: usize) -> bool {
+        self.copy(addr, len, true, |_, _| {}).is_ok()
+    }
+
+    /// Copies `data` into writable user memory at `addr`; `Err` (and nothing written) if
+    /// any byte is not writable user memory.
+    pub fn write(&mut self, addr: u64, data: &[u8]) -> Result<(), SpaceError> {
+        if !self.is_writable(addr, data.len()) {
+            return Err(SpaceError::NotMapped);
+        }
+        self.load(addr, data)
+    }
+
     /// Copies `data` into user memory at `addr`, whatever the pages' protection (to load
     /// a program before it runs); `Err` (and possibly a partial copy) if any byte is not
     /// mapped user memory.
     pub fn load(&mut self, addr: u64, data: &[u8]) -> Result<(), SpaceError> {
-        self.copy(addr, data.len(), |phys, range| {
+        self.copy(addr, data.len(), false, |phys, range| {
             // SAFETY: as in `read`; the frame is this address space's own.
             unsafe {
                 core::ptr::copy_nonoverlapping(
@@ -205,12 +220,13 @@ impl AddressSpace {
         })
     }
 
-    /// Walks `[addr, addr + len)` page by page, handing each piece's physical address and
-    /// buffer range to `each`.
+    /// Walks `[addr, addr + len)` page by page (each writable, if `writable`), handing
+    /// each piece's physical address and buffer range to `each`.
     fn copy(
         &mut self,
         addr: u64,
         len: usize,
+        writable: bool,
         mut each: impl FnMut(u64, core::ops::Range<usize>),
     ) -> Result<(), SpaceError> {
         let mut done = 0;
@@ -218,7 +234,10 @@ impl AddressSpace {
             let at = addr + done as u64;
             let in_page = (PAGE_SIZE - at % PAGE_SIZE) as usize;
             let chunk = in_page.min(len - done);
-            let phys = self.translate(at).ok_or(SpaceError::NotMapped)?;
+            let (phys, flags) = self.translate(at).ok_or(SpaceError::NotMapped)?;
+            if writable && !flags.contains(Flags::WRITABLE) {
+                return Err(SpaceError::NotMapped);
+            }
             each(phys, done..done + chunk);
             done += chunk;
         }

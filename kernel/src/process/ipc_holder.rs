@@ -1,0 +1,189 @@
+//! A process's IPC: it is a capability holder at the user security level; its
+//! capabilities name the connections and services it opened, and it keeps the reply
+//! tokens of the calls it received until it answers them.
+//!
+//! Every capability word a process passes is checked against the capability table (a
+//! forged one is `NotFound` or `Denied`, a revoked one `Stale`), and every message of an
+//! open connection is checked again. When the process ends, its tokens are dropped (their
+//! callers get `PeerDied`), its services and names go away, and so do its capabilities.
+
+use crate::ipc_runtime::{self, Service};
+use crate::runtime::{executor, us_to_ticks};
+use alloc::collections::BTreeMap;
+use alloc::sync::Arc;
+use executor::{Priority, TaskRef};
+use ipc::{
+    Cap, Connection, HolderId, IpcError, Message, ReplyToken, Rights, SecurityLevel, ServiceId,
+};
+use mohhos_abi::Error;
+
+/// Most connections a process keeps open.
+const MAX_CONNECTIONS: usize = 64;
+/// Most services a process registers.
+const MAX_SERVICES: usize = 8;
+/// Most received calls a process leaves unanswered.
+const MAX_TOKENS: usize = 256;
+
+/// The error a process sees for an IPC failure.
+pub fn from_ipc(error: IpcError) -> Error {
+    match error {
+        IpcError::Full => Error::Full,
+        IpcError::Timeout => Error::Timeout,
+        IpcError::PeerDied => Error::PeerDied,
+        IpcError::Denied => Error::Denied,
+        IpcError::Stale => Error::Stale,
+        IpcError::QuotaExceeded => Error::QuotaExceeded,
+        IpcError::NotFound => Error::NotFound,
+        IpcError::AlreadyExists => Error::AlreadyExists,
+        IpcError::InvalidArgument => Error::InvalidArgument,
+        IpcError::Closed => Error::Closed,
+    }
+}
+
+/// The IPC state of one process.
+pub struct ProcessIpc {
+    holder: HolderId,
+    /// The process's task (for priority inheritance of its services).
+    task: Arc<spin::Once<TaskRef>>,
+    connections: BTreeMap<u64, Connection<'static>>,
+    services: BTreeMap<u64, Service>,
+    tokens: BTreeMap<u64, ReplyToken>,
+    next_token: u64,
+}
+
+impl ProcessIpc {
+    /// The IPC state of process `pid`, whose task `task` will name.
+    pub fn new(pid: u32, task: Arc<spin::Once<TaskRef>>) -> Self {
+        Self {
+            holder: HolderId(0x8000_0000 | pid),
+            task,
+            connections: BTreeMap::new(),
+            services: BTreeMap::new(),
+            tokens: BTreeMap::new(),
+            next_token: 1,
+        }
+    }
+
+    /// `ipc_register`: a service owned by this process.
+    pub fn register(&mut self, name: &str) -> Result<u64, Error> {
+        if self.services.len() >= MAX_SERVICES {
+            return Err(Error::QuotaExceeded);
+        }
+        let (_, cap, service) = ipc_runtime::register(
+            self.holder,
+            name,
+            SecurityLevel::User,
+            self.task.clone(),
+            Priority::Normal,
+        )
+        .map_err(from_ipc)?;
+        self.services.insert(cap.to_word(), service);
+        Ok(cap.to_word())
+    }
+
+    /// `ipc_connect`: a send capability on the service `name`, connected.
+    pub fn connect(&mut self, name: &str) -> Result<u64, Error> {
+        if self.connections.len() >= MAX_CONNECTIONS {
+            return Err(Error::QuotaExceeded);
+        }
+        let cap =
+            ipc_runtime::grant_send(name, self.holder, SecurityLevel::User).map_err(from_ipc)?;
+        match ipc_runtime::system().connect(self.holder, cap, ServiceId::KERNEL) {
+            Ok(connection) => {
+                self.connections.insert(cap.to_word(), connection);
+                Ok(cap.to_word())
+            }
+            Err(error) => {
+                let _ = ipc_runtime::system().caps().delete(self.holder, &cap);
+                Err(from_ipc(error))
+            }
+        }
+    }
+
+    /// The open connection `cap` names; a capability the process holds with the send
+    /// right but never connected (its own service) is connected now.
+    fn connection(&mut self, cap: u64) -> Result<&mut Connection<'static>, Error> {
+        if !self.connections.contains_key(&cap) {
+            if self.connections.len() >= MAX_CONNECTIONS {
+                return Err(Error::QuotaExceeded);
+            }
+            let connection = ipc_runtime::system()
+                .connect(self.holder, Cap::from_word(cap), ServiceId::KERNEL)
+                .map_err(from_ipc)?;
+            self.connections.insert(cap, connection);
+        }
+        self.connections.get_mut(&cap).ok_or(Error::NotFound)
+    }
+
+    /// `ipc_call`: the reply to `request`, waiting at most `timeout_us` (0: for ever).
+    pub async fn call(
+        &mut self,
+        cap: u64,
+        request: Message,
+        timeout_us: u64,
+    ) -> Result<Message, Error> {
+        let connection = self.connection(cap)?;
+        let call = connection.call(Priority::Normal, request);
+        let reply = if timeout_us == 0 {
+            call.await
+        } else {
+            executor()
+                .timeout(us_to_ticks(timeout_us), call)
+                .await
+                .unwrap_or(Err(IpcError::Timeout))
+        };
+        reply.map_err(from_ipc)
+    }
+
+    /// `ipc_send`: a one-way message, waiting while the queue is full.
+    pub async fn send(&mut self, cap: u64, message: Message) -> Result<(), Error> {
+        let connection = self.connection(cap)?;
+        connection
+            .send(Priority::Normal, message)
+            .await
+            .map_err(from_ipc)
+    }
+
+    /// `ipc_recv`: the next message for the service `cap` names, and the token that
+    /// answers it (0: none wanted).
+    pub async fn recv(&mut self, cap: u64) -> Result<(Message, u64), Error> {
+        if self.tokens.len() >= MAX_TOKENS {
+            return Err(Error::QuotaExceeded);
+        }
+        let Some(service) = self.services.get_mut(&cap) else {
+            // Not one of ours: say why (forged, stale, or without the right).
+            ipc_runtime::system()
+                .caps()
+                .check(self.holder, &Cap::from_word(cap), Rights::RECEIVE)
+                .map_err(from_ipc)?;
+            return Err(Error::Denied);
+        };
+        let received = service.next().await.map_err(from_ipc)?;
+        let token = match received.reply {
+            Some(reply) => {
+                let token = self.next_token;
+                self.next_token += 1;
+                self.tokens.insert(token, reply);
+                token
+            }
+            None => 0,
+        };
+        Ok((received.message, token))
+    }
+
+    /// `ipc_reply`: answers the call `token` stands for.
+    pub fn reply(&mut self, token: u64, message: Message) -> Result<(), Error> {
+        let reply = self.tokens.remove(&token).ok_or(Error::NotFound)?;
+        reply.reply(message).map_err(from_ipc)
+    }
+}
+
+impl Drop for ProcessIpc {
+    fn drop(&mut self) {
+        // Unanswered callers get PeerDied, then the services, names and capabilities go.
+        self.tokens.clear();
+        self.services.clear();
+        self.connections.clear();
+        ipc_runtime::holder_died(self.holder);
+    }
+}

@@ -1,0 +1,61 @@
+//! Messages and names crossing the user boundary (`docs/abi.md`: 64 bytes, tag, six data
+//! words, capability word).
+
+use super::memory::{UserMemory, UserSlice};
+use alloc::string::String;
+use ipc::Message;
+use mohhos_abi::Error;
+use mohhos_abi::syscall::{MAX_NAME, MESSAGE_SIZE};
+
+/// The message at `ptr`. Its capability word must be 0 (capabilities do not travel in
+/// messages yet).
+pub fn read_message(memory: &mut UserMemory, ptr: u64) -> Result<Message, Error> {
+    let mut bytes = [0u8; MESSAGE_SIZE as usize];
+    UserSlice::new(ptr, MESSAGE_SIZE)?.read(memory, &mut bytes)?;
+    let word = |i: usize| {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(&bytes[i * 8..i * 8 + 8]);
+        u64::from_le_bytes(w)
+    };
+    if word(7) != 0 {
+        return Err(Error::InvalidArgument);
+    }
+    Ok(Message::with_data(
+        word(0),
+        [word(1), word(2), word(3), word(4), word(5), word(6)],
+    ))
+}
+
+/// A writable range of one message at `ptr` (checked now, written later).
+pub fn message_slot(memory: &mut UserMemory, ptr: u64) -> Result<UserSlice, Error> {
+    let slot = UserSlice::new(ptr, MESSAGE_SIZE)?;
+    if slot.is_writable(memory) {
+        Ok(slot)
+    } else {
+        Err(Error::BadAddress)
+    }
+}
+
+/// Writes `message` into `slot` (a [`message_slot`]).
+pub fn write_message(
+    memory: &mut UserMemory,
+    slot: UserSlice,
+    message: &Message,
+) -> Result<(), Error> {
+    let mut bytes = [0u8; MESSAGE_SIZE as usize];
+    let words = [message.tag].into_iter().chain(message.data).chain([0]);
+    for (i, word) in words.enumerate() {
+        bytes[i * 8..i * 8 + 8].copy_from_slice(&word.to_le_bytes());
+    }
+    slot.write(memory, &bytes)
+}
+
+/// The service name at `ptr`: 1 to [`MAX_NAME`] bytes of UTF-8.
+pub fn read_name(memory: &mut UserMemory, ptr: u64, len: u64) -> Result<String, Error> {
+    if len == 0 || len > MAX_NAME {
+        return Err(Error::InvalidArgument);
+    }
+    let mut bytes = alloc::vec![0u8; len as usize];
+    UserSlice::new(ptr, len)?.read(memory, &mut bytes)?;
+    String::from_utf8(bytes).map_err(|_| Error::InvalidArgument)
+}

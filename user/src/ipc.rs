@@ -1,0 +1,85 @@
+//! IPC system calls: services, connections, calls, one-way messages, replies.
+//!
+//! Capabilities are words the kernel checks on every use (`docs/abi.md`); a message is
+//! [`Message`], laid out as the kernel expects (64 bytes).
+
+#![allow(unsafe_code)]
+
+use mohhos_abi::syscall::{IPC_CALL, IPC_CONNECT, IPC_RECV, IPC_REGISTER, IPC_REPLY, IPC_SEND};
+use mohhos_abi::{Error, decode};
+
+use crate::syscall::{syscall2, syscall4};
+
+/// A message as it crosses the user boundary: a tag, six data words and a capability
+/// word (which must be 0 for now).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[repr(C, align(64))]
+pub struct Message {
+    /// Operation or protocol tag.
+    pub tag: u64,
+    /// Inline payload.
+    pub data: [u64; 6],
+    /// Reserved: 0.
+    pub cap: u64,
+}
+
+impl Message {
+    /// A message with `tag` and `data`.
+    pub const fn new(tag: u64, data: [u64; 6]) -> Self {
+        Self { tag, data, cap: 0 }
+    }
+}
+
+/// A capability: a word naming a connection or a service of this process.
+pub type Cap = u64;
+
+/// Registers a service named `name`; its capability receives with [`recv`].
+pub fn register(name: &str) -> Result<Cap, Error> {
+    // SAFETY: the kernel only reads `name`, valid for its length.
+    decode(unsafe { syscall2(IPC_REGISTER, name.as_ptr() as u64, name.len() as u64) })
+}
+
+/// A send capability on the service registered as `name`.
+pub fn connect(name: &str) -> Result<Cap, Error> {
+    // SAFETY: the kernel only reads `name`, valid for its length.
+    decode(unsafe { syscall2(IPC_CONNECT, name.as_ptr() as u64, name.len() as u64) })
+}
+
+/// Calls the service `cap` with `request` and waits for its answer, at most
+/// `timeout_us` microseconds (0: for ever).
+pub fn call(cap: Cap, request: &Message, timeout_us: u64) -> Result<Message, Error> {
+    let mut reply = Message::default();
+    // SAFETY: the kernel reads `request` and writes one `Message` into `reply`, both
+    // valid, exclusively borrowed here and laid out as the ABI says.
+    decode(unsafe {
+        syscall4(
+            IPC_CALL,
+            cap,
+            request as *const Message as u64,
+            &mut reply as *mut Message as u64,
+            timeout_us,
+        )
+    })?;
+    Ok(reply)
+}
+
+/// Sends `message` to `cap` without waiting for an answer (waits while its queue is full).
+pub fn send(cap: Cap, message: &Message) -> Result<(), Error> {
+    // SAFETY: the kernel only reads `message`.
+    decode(unsafe { syscall2(IPC_SEND, cap, message as *const Message as u64) }).map(drop)
+}
+
+/// Waits for the next message to the service `cap`; returns it and the token that
+/// answers it with [`reply`] (0: no answer wanted).
+pub fn recv(cap: Cap) -> Result<(Message, u64), Error> {
+    let mut message = Message::default();
+    // SAFETY: the kernel writes one `Message` into `message`, valid and borrowed here.
+    let token = decode(unsafe { syscall2(IPC_RECV, cap, &mut message as *mut Message as u64) })?;
+    Ok((message, token))
+}
+
+/// Answers the call `token` stands for with `message`.
+pub fn reply(token: u64, message: &Message) -> Result<(), Error> {
+    // SAFETY: the kernel only reads `message`.
+    decode(unsafe { syscall2(IPC_REPLY, token, message as *const Message as u64) }).map(drop)
+}
