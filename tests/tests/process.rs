@@ -169,3 +169,45 @@ fn malformed_process_commands_get_one_error_line() {
         })
     });
 }
+
+#[test]
+fn user_processes_call_kernel_and_user_services() {
+    at_prompt(2, |s| {
+        let lines = run_ok(s, "run ping", T)?;
+        has_line("run ping", &lines, |l| {
+            l == "ping: 100 replies from kernel.echo"
+        })?;
+        let lines = run_ok(s, "run echo-service &", T)?;
+        let pid = lines
+            .iter()
+            .find_map(|l| pid_of(l).filter(|_| l.ends_with("(echo-service) started")))
+            .ok_or_else(|| Error::Check(format!("echo-service did not start: {lines:?}")))?;
+        s.wait_for("echo-service: serving user.echo", T.command, "echo-service")?;
+        let lines = run_ok(s, "services", T)?;
+        has_line("services", &lines, |l| l.contains("user.echo"))?;
+        for _ in 0..2 {
+            let lines = run_ok(s, "run ping-user", T)?;
+            has_line("run ping-user", &lines, |l| {
+                l == "ping: 100 replies from user.echo"
+            })?;
+        }
+        // The service's death takes its name and capabilities with it.
+        run_ok(s, &format!("kill {pid}"), T)?;
+        s.wait_for(
+            &format!("pid {pid} (echo-service) killed"),
+            T.command,
+            "kill",
+        )?;
+        let lines = run_ok(s, "run ping-user", T)?;
+        has_line("run ping-user", &lines, |l| {
+            l == "ping: cannot connect to user.echo: not found"
+        })?;
+        let lines = run_ok(s, "services", T)?;
+        if lines.iter().any(|l| l.contains("user.echo")) {
+            return Err(Error::Check(format!(
+                "user.echo outlived its owner: {lines:?}"
+            )));
+        }
+        no_processes(s)
+    });
+}

@@ -4,16 +4,21 @@
 //! `Err(BadAddress)`), then `hostile: <P> passed, <F> failed`; the exit code is F.
 //!
 //! The checks are the table [`CHECKS`]: a name, a system-call number, arguments and the
-//! errors accepted. New system calls (IPC, capabilities) add rows; arguments that name
-//! memory of this program are [`Arg`]s resolved at run time.
+//! errors accepted. New system calls add rows; arguments that name memory or
+//! capabilities of this program are [`Arg`]s resolved at run time (forged and stale
+//! capabilities included).
 
 #![no_std]
 #![no_main]
 
 use core::fmt;
 
+use mohhos_user::ipc;
 use mohhos_user::layout::PAGE_SIZE;
-use mohhos_user::syscall::{MAP, MAX_SLEEP_US, MAX_WRITE, PROTECT, SLEEP, UNMAP, WRITE, YIELD};
+use mohhos_user::syscall::{
+    IPC_CALL, IPC_CONNECT, IPC_RECV, IPC_REGISTER, IPC_REPLY, IPC_SEND, MAP, MAX_NAME,
+    MAX_SLEEP_US, MAX_TIMEOUT_US, MAX_WRITE, PROTECT, SLEEP, UNMAP, WRITE, YIELD,
+};
 use mohhos_user::{Error, Prot, Region, SysResult, decode, entry, println, syscall::syscall6};
 
 entry!(main);
@@ -44,9 +49,17 @@ enum Arg {
     Page(u64),
     /// A readable buffer of `MAX_WRITE + 1` bytes in the program's image.
     Big,
+    /// The address of these bytes in the program's (read-only) image.
+    Ptr(&'static [u8]),
+    /// A send capability on `kernel.echo`, connected at start.
+    Echo,
+    /// [`Arg::Echo`] with another generation: a stale capability.
+    EchoOtherGeneration,
+    /// The capability of a service this program registered at start.
+    Own,
 }
 
-use Arg::{Big, Page, Val};
+use Arg::{Big, Echo, EchoOtherGeneration, Own, Page, Ptr, Val};
 
 /// What the kernel must answer.
 #[derive(Clone, Copy)]
@@ -75,6 +88,11 @@ impl fmt::Display for Expect {
 const BAD_ADDRESS: Expect = Expect::Err(&[Error::BadAddress]);
 const INVALID: Expect = Expect::Err(&[Error::InvalidArgument]);
 const NO_SUCH: Expect = Expect::Err(&[Error::NoSuchSyscall]);
+const NOT_FOUND: Expect = Expect::Err(&[Error::NotFound]);
+const DENIED: Expect = Expect::Err(&[Error::Denied]);
+const STALE: Expect = Expect::Err(&[Error::Stale]);
+const FORGED: Expect = Expect::Err(&[Error::NotFound, Error::Stale, Error::Denied]);
+const TAKEN: Expect = Expect::Err(&[Error::AlreadyExists]);
 const TOO_BIG: Expect = Expect::Err(&[Error::QuotaExceeded, Error::NoMemory]);
 const TOO_BIG_OR_INVALID: Expect = Expect::Err(&[
     Error::InvalidArgument,
@@ -150,6 +168,41 @@ const CHECKS: &[Check] = &[
     check("unmap len 0", UNMAP, &[Page(0), Val(0)], INVALID),
     // The refused calls above left the page alone: still mapped, still read-write.
     check("the page is still mapped read-write after the refused calls", PROTECT, &[Page(0), Val(PAGE_SIZE), Val(RW)], Expect::Ok),
+    // ipc_connect(name_ptr, name_len) / ipc_register(name_ptr, name_len)
+    check("connect null name", IPC_CONNECT, &[Val(0), Val(11)], BAD_ADDRESS),
+    check("connect name in the kernel", IPC_CONNECT, &[Val(KERNEL_IMAGE), Val(11)], BAD_ADDRESS),
+    check("connect name running into an unmapped page", IPC_CONNECT, &[Page(PAGE_SIZE - 4), Val(11)], BAD_ADDRESS),
+    check("connect empty name", IPC_CONNECT, &[Ptr(ECHO), Val(0)], INVALID),
+    check("connect name longer than MAX_NAME", IPC_CONNECT, &[Big, Val(MAX_NAME + 1)], INVALID),
+    check("connect name that is not UTF-8", IPC_CONNECT, &[Ptr(NOT_UTF8), Val(4)], INVALID),
+    check("connect unknown service", IPC_CONNECT, &[Ptr(b"no.such.service"), Val(15)], NOT_FOUND),
+    check("register a taken name", IPC_REGISTER, &[Ptr(ECHO), Val(11)], TAKEN),
+    check("register a malformed name", IPC_REGISTER, &[Ptr(b"bad name!"), Val(9)], INVALID),
+    // ipc_call(cap, request, reply, timeout_us)
+    check("call forged capability 0x1234_0000_5678", IPC_CALL, &[Val(0x1234_0000_5678), Ptr(REQUEST), Page(0), Val(0)], FORGED),
+    check("call capability 0", IPC_CALL, &[Val(0), Ptr(REQUEST), Page(0), Val(0)], FORGED),
+    check("call stale capability (other generation)", IPC_CALL, &[EchoOtherGeneration, Ptr(REQUEST), Page(0), Val(0)], STALE),
+    check("call with null request", IPC_CALL, &[Echo, Val(0), Page(0), Val(0)], BAD_ADDRESS),
+    check("call with request in the kernel", IPC_CALL, &[Echo, Val(KERNEL_HALF), Page(0), Val(0)], BAD_ADDRESS),
+    check("call with reply into the kernel", IPC_CALL, &[Echo, Ptr(REQUEST), Val(KERNEL_HALF), Val(0)], BAD_ADDRESS),
+    check("call with reply into read-only memory", IPC_CALL, &[Echo, Ptr(REQUEST), Ptr(REQUEST), Val(0)], BAD_ADDRESS),
+    check("call with reply running into an unmapped page", IPC_CALL, &[Echo, Ptr(REQUEST), Page(PAGE_SIZE - 32), Val(0)], BAD_ADDRESS),
+    check("call with a capability word in the message", IPC_CALL, &[Echo, Ptr(WITH_CAP), Page(0), Val(0)], INVALID),
+    check("call timeout MAX_TIMEOUT_US + 1", IPC_CALL, &[Echo, Ptr(REQUEST), Page(0), Val(MAX_TIMEOUT_US + 1)], INVALID),
+    // ipc_send(cap, message)
+    check("send forged capability", IPC_SEND, &[Val(0x1234_0000_5678), Ptr(REQUEST)], FORGED),
+    check("send with null message", IPC_SEND, &[Echo, Val(0)], BAD_ADDRESS),
+    // ipc_recv(cap, message)
+    check("recv on a connection (no receive right)", IPC_RECV, &[Echo, Page(0)], DENIED),
+    check("recv forged capability", IPC_RECV, &[Val(0x1234_0000_5678), Page(0)], FORGED),
+    check("recv into the kernel", IPC_RECV, &[Own, Val(KERNEL_HALF)], BAD_ADDRESS),
+    check("recv into read-only memory", IPC_RECV, &[Own, Ptr(REQUEST)], BAD_ADDRESS),
+    // ipc_reply(token, message)
+    check("reply token 0", IPC_REPLY, &[Val(0), Ptr(REQUEST)], NOT_FOUND),
+    check("reply forged token", IPC_REPLY, &[Val(0xdead_beef), Ptr(REQUEST)], NOT_FOUND),
+    check("reply with null message", IPC_REPLY, &[Val(1), Val(0)], BAD_ADDRESS),
+    // The refused IPC calls changed nothing: a real call still works.
+    check("a valid call to kernel.echo still works", IPC_CALL, &[Echo, Ptr(REQUEST), Page(0), Val(1_000_000)], Expect::Ok),
     // Numbers no call has.
     check("syscall 999", 999, &[], NO_SUCH),
     check("syscall u64::MAX", u64::MAX, &[], NO_SUCH),
@@ -157,6 +210,27 @@ const CHECKS: &[Check] = &[
     // Calls without arguments ignore the argument registers.
     check("yield with garbage in every argument register", YIELD, &[Val(KERNEL_HALF); 6], Expect::Ok),
 ];
+
+/// The name of the kernel's echo service.
+const ECHO: &[u8] = b"kernel.echo";
+/// Bytes that are not UTF-8.
+const NOT_UTF8: &[u8] = &[0xff, 0xfe, 0x80, 0x00];
+/// A well-formed request (64 bytes: tag, six data words, capability word 0).
+const REQUEST: &[u8] = &message_bytes(7, 0);
+/// A request whose capability word is set.
+const WITH_CAP: &[u8] = &message_bytes(7, 1);
+
+const fn message_bytes(tag: u64, cap: u64) -> [u8; 64] {
+    let mut bytes = [0u8; 64];
+    let (tag, cap) = (tag.to_le_bytes(), cap.to_le_bytes());
+    let mut i = 0;
+    while i < 8 {
+        bytes[i] = tag[i];
+        bytes[56 + i] = cap[i];
+        i += 1;
+    }
+    bytes
+}
 
 /// The buffer behind [`Arg::Big`].
 static BIG: [u8; MAX_WRITE as usize + 1] = [b'x'; MAX_WRITE as usize + 1];
@@ -180,9 +254,20 @@ fn main() -> i32 {
         return 1;
     }
     let page = core::mem::ManuallyDrop::new(page).addr();
+    let caps = match (
+        ipc::connect("kernel.echo"),
+        ipc::register("hostile.service"),
+    ) {
+        (Ok(echo), Ok(own)) => Caps { echo, own },
+        (echo, own) => {
+            println!("hostile: FAIL set up capabilities: got {echo:?} and {own:?}");
+            println!("hostile: 0 passed, 1 failed");
+            return 1;
+        }
+    };
     let (mut passed, mut failed) = (0, 0);
     for c in CHECKS {
-        let result = run(c, page);
+        let result = run(c, page, &caps);
         let good = match c.expect {
             Expect::Ok => result.is_ok(),
             Expect::Err(errors) => result.is_err_and(|e| errors.contains(&e)),
@@ -199,14 +284,25 @@ fn main() -> i32 {
     failed
 }
 
+/// The capabilities the IPC checks use.
+struct Caps {
+    echo: u64,
+    own: u64,
+}
+
 /// Makes the call of `c`, unused argument registers zero.
-fn run(c: &Check, page: u64) -> SysResult {
+fn run(c: &Check, page: u64, caps: &Caps) -> SysResult {
     let mut regs = [0u64; 6];
     for (reg, arg) in regs.iter_mut().zip(c.args) {
         *reg = match *arg {
             Val(v) => v,
             Page(offset) => page + offset,
             Big => BIG.as_ptr() as u64,
+            Ptr(bytes) => bytes.as_ptr() as u64,
+            Echo => caps.echo,
+            // The generation is the high half of a capability word.
+            EchoOtherGeneration => caps.echo ^ (1 << 32),
+            Own => caps.own,
         };
     }
     let [a0, a1, a2, a3, a4, a5] = regs;
