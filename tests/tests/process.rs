@@ -211,3 +211,39 @@ fn user_processes_call_kernel_and_user_services() {
         no_processes(s)
     });
 }
+
+#[test]
+fn a_process_cannot_reach_another_process_memory() {
+    at_prompt(2, |s| {
+        let lines = run_ok(s, "run secret-keeper &", T)?;
+        let pid = lines
+            .iter()
+            .find_map(|l| pid_of(l).filter(|_| l.ends_with("(secret-keeper) started")))
+            .ok_or_else(|| Error::Check(format!("secret-keeper did not start: {lines:?}")))?;
+        s.wait_for(
+            "secret-keeper: secret at 0x100000000000",
+            T.command,
+            "secret-keeper",
+        )?;
+        // The same address in another process is nothing: the reader dies, alone.
+        let lines = run_ok(s, "run snoop", T)?;
+        has_line("run snoop", &lines, |l| {
+            l.contains("(snoop) killed: page fault (#PF), vector 14")
+                && l.contains("address 0x100000000000")
+        })?;
+        if lines.iter().any(|l| l.starts_with("snoop: read")) {
+            return Err(Error::Check(format!("snoop read the secret: {lines:?}")));
+        }
+        let lines = run_ok(s, "ps", T)?;
+        has_line("ps", &lines, |l| {
+            l.starts_with(&format!("{pid} ")) && l.ends_with(" secret-keeper")
+        })?;
+        run_ok(s, &format!("kill {pid}"), T)?;
+        s.wait_for(
+            &format!("pid {pid} (secret-keeper) killed"),
+            T.command,
+            "kill",
+        )?;
+        no_processes(s)
+    });
+}

@@ -9,7 +9,7 @@ use crate::Result;
 use crate::install;
 
 /// The programs packed into the kernel image: binaries of `user/src/bin/`.
-pub const PROGRAMS: [&str; 13] = [
+pub const PROGRAMS: [&str; 16] = [
     "hello",
     "true",
     "spin",
@@ -20,9 +20,12 @@ pub const PROGRAMS: [&str; 13] = [
     "crash-div",
     "mapper",
     "hostile",
+    "bench-syscall",
     "ping",
     "ping-user",
     "echo-service",
+    "secret-keeper",
+    "snoop",
 ];
 
 /// The user workspace, relative to the repository root (xtask's working directory).
