@@ -247,3 +247,47 @@ fn a_process_cannot_reach_another_process_memory() {
         no_processes(s)
     });
 }
+
+#[test]
+fn limits_and_priorities_apply_per_process() {
+    at_prompt(1, |s| {
+        // 100 KiB cannot hold the program, its stack and the 64 KiB the heap asks for.
+        let lines = s.run("run --mem 100 mapper", T.command)?;
+        has_line("run --mem 100 mapper", &lines, |l| {
+            l.ends_with("(mapper) exited with code 101") || l == "error: mapper: quota exceeded"
+        })?;
+        let lines = run_ok(s, "run --mem 1024 mapper", T)?;
+        has_line("run --mem 1024 mapper", &lines, |l| l == "mapper: ok")?;
+        let lines = run_ok(s, "run spin &", T)?;
+        let pid = lines
+            .iter()
+            .find_map(|l| pid_of(l).filter(|_| l.ends_with("(spin) started")))
+            .ok_or_else(|| Error::Check(format!("spin did not start: {lines:?}")))?;
+        run_ok(s, &format!("nice {pid} background"), T)?;
+        let lines = run_ok(s, "ps", T)?;
+        has_line("ps", &lines, |l| {
+            l.starts_with(&format!("{pid} ")) && l.contains("Background") && l.ends_with(" spin")
+        })?;
+        run_ok(s, &format!("kill {pid}"), T)?;
+        s.wait_for(&format!("pid {pid} (spin) killed"), T.command, "kill spin")?;
+        for command in [
+            "run --mem 0 hello",
+            "run --mem x hello",
+            "run --caps 99999 hello",
+            "run --frobnicate hello",
+            "nice",
+            "nice 1",
+            "nice 999999 low",
+            "nice 1 urgent",
+        ] {
+            let lines = s.run(command, T.command)?;
+            let errors = lines.iter().filter(|l| l.starts_with("error: ")).count();
+            if errors != 1 {
+                return Err(Error::Check(format!(
+                    "`{command}`: expected one error line, got {lines:?}"
+                )));
+            }
+        }
+        no_processes(s)
+    });
+}

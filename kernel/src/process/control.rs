@@ -55,6 +55,8 @@ pub struct Control {
     task: spin::Once<TaskRef>,
     /// Pages of user memory mapped now.
     pub pages: AtomicU64,
+    /// Its resource limits.
+    pub limits: Limits,
     /// System calls made.
     pub syscalls: AtomicU64,
 }
@@ -71,6 +73,7 @@ impl Control {
             resumed: AtomicWaker::new(),
             task: spin::Once::new(),
             pages: AtomicU64::new(0),
+            limits: options.limits,
             syscalls: AtomicU64::new(0),
         }
     }
@@ -154,9 +157,33 @@ impl Control {
     }
 }
 
+/// What a process may use.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Limits {
+    /// Pages of user memory (program, stack and `map`).
+    pub memory_pages: u64,
+    /// Capabilities it may hold.
+    pub caps: u64,
+    /// Endpoint queue slots its services may take (256 per service).
+    pub queue_slots: u64,
+}
+
+impl Default for Limits {
+    /// 16 MiB of memory, 64 capabilities, queue slots for 4 services.
+    fn default() -> Self {
+        Self {
+            memory_pages: 4096,
+            caps: 64,
+            queue_slots: 1024,
+        }
+    }
+}
+
 /// How a process is started.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Options {
+    /// Its resource limits.
+    pub limits: Limits,
     /// Print a line when it exits normally (faults and kills are always reported).
     pub announce_exit: bool,
     /// Keep what it writes (at most [`MAX_CAPTURED`] bytes until taken) instead of

@@ -7,13 +7,15 @@
 //! open connection is checked again. When the process ends, its tokens are dropped (their
 //! callers get `PeerDied`), its services and names go away, and so do its capabilities.
 
+use super::control::Limits;
 use crate::ipc_runtime::{self, Service};
 use crate::runtime::{executor, us_to_ticks};
 use alloc::collections::BTreeMap;
 use alloc::sync::Arc;
 use executor::{Priority, TaskRef};
 use ipc::{
-    Cap, Connection, HolderId, IpcError, Message, ReplyToken, Rights, SecurityLevel, ServiceId,
+    Cap, Connection, HolderId, IpcError, Message, Quotas, ReplyToken, Rights, SecurityLevel,
+    ServiceId,
 };
 use mohhos_abi::Error;
 
@@ -52,10 +54,19 @@ pub struct ProcessIpc {
 }
 
 impl ProcessIpc {
-    /// The IPC state of process `pid`, whose task `task` will name.
-    pub fn new(pid: u32, task: Arc<spin::Once<TaskRef>>) -> Self {
+    /// The IPC state of process `pid`, whose task `task` will name, within `limits`.
+    pub fn new(pid: u32, limits: Limits, task: Arc<spin::Once<TaskRef>>) -> Self {
+        let holder = HolderId(0x8000_0000 | pid);
+        ipc_runtime::system().caps().set_quotas(
+            holder,
+            Quotas {
+                caps: limits.caps,
+                queue_slots: limits.queue_slots,
+                ..Quotas::default()
+            },
+        );
         Self {
-            holder: HolderId(0x8000_0000 | pid),
+            holder,
             task,
             connections: BTreeMap::new(),
             services: BTreeMap::new(),

@@ -5,9 +5,6 @@ use crate::arch::x86_64::{AddressSpace, SpaceError};
 use mohhos_abi::layout::{self, MAP_BASE, PAGE_SIZE};
 use mohhos_abi::{Error, Prot};
 
-/// Pages a process may have mapped unless told otherwise (16 MiB).
-pub const DEFAULT_QUOTA_PAGES: u64 = 4096;
-
 /// A range of user memory named by a user pointer and length: checked to lie in the
 /// user half (no overflow, no kernel address) when made; every access goes through
 /// the page tables, so an unmapped page is an error, never a fault.

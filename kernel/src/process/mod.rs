@@ -15,7 +15,7 @@ mod programs;
 mod syscalls;
 mod task;
 
-pub use control::{Control, MAX_PROCESSES, Options, Pid, find, list};
+pub use control::{Control, Limits, MAX_PROCESSES, Options, Pid, find, list};
 pub use programs::names as program_names;
 #[cfg(feature = "ktest")]
 pub use task::EXIT_EVENT;
@@ -27,21 +27,24 @@ use alloc::boxed::Box;
 use alloc::format;
 use alloc::string::String;
 use alloc::sync::Arc;
+use core::sync::atomic::Ordering;
 use executor::{JoinHandle, Priority};
 use ipc_holder::ProcessIpc;
-use memory::{DEFAULT_QUOTA_PAGES, UserMemory};
+use memory::UserMemory;
 
 /// Starts program `name` as a new process.
 pub fn spawn(name: &str, options: Options) -> Result<(Arc<Control>, JoinHandle<Exit>), String> {
     let file = programs::find(name).ok_or_else(|| format!("no program '{name}'"))?;
     let image = mohhos_image::parse(file).map_err(|e| format!("{name}: {e}"))?;
-    let mut memory = UserMemory::new(DEFAULT_QUOTA_PAGES).map_err(|e| format!("{name}: {e}"))?;
+    let mut memory =
+        UserMemory::new(options.limits.memory_pages).map_err(|e| format!("{name}: {e}"))?;
     let (entry, stack) = load::load(&mut memory, &image).map_err(|e| format!("{name}: {e}"))?;
     let control = control::insert(name, options)
         .ok_or_else(|| format!("{MAX_PROCESSES} processes are running already"))?;
+    control.pages.store(memory.pages(), Ordering::Relaxed);
     let frame = Box::new(UserFrame::new(entry, stack));
     let task = Arc::new(spin::Once::new());
-    let ipc = ProcessIpc::new(control.pid, task.clone());
+    let ipc = ProcessIpc::new(control.pid, options.limits, task.clone());
     let handle = executor()
         .build()
         .name(format!("pid {} {name}", control.pid))

@@ -27,11 +27,16 @@ pub const COMMANDS: &[(&str, &str, &str)] = &[
     ("services", "", "registered IPC services"),
     (
         "run",
-        "NAME [&]",
-        "start a user program (in the background with &)",
+        process_commands::RUN_USAGE,
+        "start a user program with limits (in the background with &)",
     ),
     ("ps", "", "user processes: state, memory, system calls"),
     ("kill", "PID", "end a process"),
+    (
+        "nice",
+        "PID PRIORITY",
+        "run a process in another executor lane",
+    ),
     ("suspend", "PID", "stop a process until resume"),
     ("resume", "PID", "let a suspended process run again"),
     (
@@ -76,6 +81,7 @@ pub async fn run(line: &str) -> Outcome {
         "run" => process_commands::run(args).await,
         "ps" => process_commands::ps(args),
         "kill" => process_commands::kill(args),
+        "nice" => process_commands::nice(args),
         "suspend" => process_commands::suspend(args),
         "resume" => process_commands::resume(args),
         "bench" => bench::run(args).await,

@@ -1,33 +1,65 @@
-//! The shell's process commands: `run`, `ps`, `kill`, `suspend`, `resume`.
+//! The shell's process commands: `run`, `ps`, `kill`, `nice`, `suspend`, `resume`.
 
 use super::commands::Outcome;
 use crate::println;
-use crate::process::{self, Control, Pid};
+use crate::process::{self, Control, Limits, Pid};
 use alloc::format;
 use alloc::string::String;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
+use core::sync::atomic::Ordering;
+use executor::Priority;
 use mohhos_abi::layout::PAGE_SIZE;
 
-/// `run NAME [&]`: starts a program; waits for it unless `&` follows.
+/// The synopsis of `run`.
+pub const RUN_USAGE: &str = "[--mem KIB] [--caps N] NAME [&]";
+
+/// Most memory `run --mem` grants one process: 1 GiB.
+const MAX_MEM_KIB: u64 = 1 << 20;
+/// Most capabilities `run --caps` grants one process.
+const MAX_CAPS: u64 = 4096;
+
+/// A number in `1..=max` for option `flag`.
+fn option_value(flag: &str, value: Option<&str>, max: u64) -> Result<u64, String> {
+    match value.map(str::parse::<u64>) {
+        Some(Ok(n)) if (1..=max).contains(&n) => Ok(n),
+        _ => Err(format!("{flag} takes a number from 1 to {max}")),
+    }
+}
+
+/// `run [--mem KIB] [--caps N] NAME [&]`: starts a program with those limits (the
+/// others default); waits for it unless `&` follows.
 pub async fn run(args: &str) -> Outcome {
-    let words: Vec<&str> = args.split_whitespace().collect();
-    let (name, background) = match words.as_slice() {
+    let mut limits = Limits::default();
+    let mut words = args.split_whitespace().peekable();
+    while let Some(flag) = words.next_if(|w| w.starts_with("--")) {
+        match flag {
+            "--mem" => {
+                let kib = option_value(flag, words.next(), MAX_MEM_KIB)?;
+                limits.memory_pages = kib.div_ceil(PAGE_SIZE / 1024);
+            }
+            "--caps" => limits.caps = option_value(flag, words.next(), MAX_CAPS)?,
+            _ => return Err(format!("unknown option '{flag}' (usage: run {RUN_USAGE})")),
+        }
+    }
+    let rest: Vec<&str> = words.collect();
+    let (name, background) = match rest.as_slice() {
         [name] => (*name, false),
         [name, "&"] => (*name, true),
         [] => {
             let names: Vec<&str> = process::program_names().collect();
             return Err(format!(
-                "usage: run NAME [&]; programs: {}",
+                "usage: run {RUN_USAGE}; programs: {}",
                 names.join(" ")
             ));
         }
-        _ => return Err(String::from("usage: run NAME [&]")),
+        _ => return Err(format!("usage: run {RUN_USAGE}")),
     };
     let (control, handle) = process::spawn(
         name,
         process::Options {
             announce_exit: true,
+            limits,
             ..Default::default()
         },
     )?;
@@ -46,14 +78,17 @@ pub fn ps(args: &str) -> Outcome {
         return Err(String::from("ps takes no arguments"));
     }
     let processes = process::list();
-    println!("pid    state      memory    syscalls  name");
+    println!("pid    state      priority    memory / limit KiB  syscalls  name");
     for p in &processes {
+        let priority = p.task().map(|t| t.priority());
         println!(
-            "{:<6} {:<10} {:>5} KiB  {:>8}  {}",
+            "{:<6} {:<10} {:<11} {:>6} / {:<9} {:>9}  {}",
             p.pid,
             format!("{:?}", p.state()),
-            p.pages.load(core::sync::atomic::Ordering::Relaxed) * PAGE_SIZE / 1024,
-            p.syscalls.load(core::sync::atomic::Ordering::Relaxed),
+            priority.map_or(String::from("-"), |p| format!("{p:?}")),
+            p.pages.load(Ordering::Relaxed) * PAGE_SIZE / 1024,
+            p.limits.memory_pages * PAGE_SIZE / 1024,
+            p.syscalls.load(Ordering::Relaxed),
             p.name
         );
     }
@@ -72,6 +107,28 @@ fn target(command: &str, args: &str) -> Result<Arc<Control>, String> {
 pub fn kill(args: &str) -> Outcome {
     let process = target("kill", args)?;
     process.kill();
+    Ok(())
+}
+
+/// `nice PID PRIORITY`: the executor lane the process runs in from its next turn.
+pub fn nice(args: &str) -> Outcome {
+    const USAGE: &str = "usage: nice PID critical|high|normal|low|background";
+    let (pid, priority) = args.split_once(char::is_whitespace).ok_or(USAGE)?;
+    let priority = match priority.trim() {
+        "critical" => Priority::Critical,
+        "high" => Priority::High,
+        "normal" => Priority::Normal,
+        "low" => Priority::Low,
+        "background" => Priority::Background,
+        _ => return Err(String::from(USAGE)),
+    };
+    let process = target("nice", pid)?;
+    let task = process.task().ok_or("the process has not started yet")?;
+    task.set_priority(priority);
+    println!(
+        "pid {} ({}) priority {priority:?}",
+        process.pid, process.name
+    );
     Ok(())
 }
 
