@@ -12,6 +12,7 @@
 mod error;
 pub mod layout;
 mod prot;
+pub mod ring;
 pub mod syscall;
 
 pub use error::{Error, SysResult, decode, encode};

@@ -54,3 +54,12 @@ pub const MESSAGE_SIZE: u64 = 64;
 pub const MAX_NAME: u64 = 64;
 /// The longest call timeout: one minute.
 pub const MAX_TIMEOUT_US: u64 = 60_000_000;
+
+/// `ring_setup(entries) -> addr`: maps the process's IPC rings (`entries` a power of two
+/// up to `ring::MAX_ENTRIES`), charged to its memory; once per process. The pages stay
+/// until the process ends (`protect`/`unmap` refuse them).
+pub const RING_SETUP: u64 = 22;
+/// `ring_enter(min_complete, timeout_us) -> n`: takes the new submissions, then blocks
+/// until at least `min_complete` completions wait (or `timeout_us` passes, 0: no
+/// limit, at most [`MAX_TIMEOUT_US`]); returns how many wait.
+pub const RING_ENTER: u64 = 23;

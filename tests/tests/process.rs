@@ -291,3 +291,30 @@ fn limits_and_priorities_apply_per_process() {
         no_processes(s)
     });
 }
+
+#[test]
+fn asynchronous_rings_carry_sends_receives_and_replies() {
+    at_prompt(2, |s| {
+        let lines = run_ok(s, "run ring-echo &", T)?;
+        let pid = lines
+            .iter()
+            .find_map(|l| pid_of(l).filter(|_| l.ends_with("(ring-echo) started")))
+            .ok_or_else(|| Error::Check(format!("ring-echo did not start: {lines:?}")))?;
+        s.wait_for("ring-echo: serving user.echo", T.command, "ring-echo")?;
+        // Direct calls answered through the service's ring receives and replies.
+        let lines = run_ok(s, "run ping-user", T)?;
+        has_line("run ping-user", &lines, |l| {
+            l == "ping: 100 replies from user.echo"
+        })?;
+        // One-way sends through the client's ring: every one arrives, exactly once.
+        for _ in 0..2 {
+            let lines = run_ok(s, "run ring-client", T)?;
+            has_line("run ring-client", &lines, |l| {
+                l == "ring-client: 1000 messages delivered"
+            })?;
+        }
+        run_ok(s, &format!("kill {pid}"), T)?;
+        s.wait_for(&format!("pid {pid} (ring-echo) killed"), T.command, "kill")?;
+        no_processes(s)
+    });
+}

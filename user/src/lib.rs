@@ -4,7 +4,8 @@
 //! - Safe system calls: [`exit`], [`write`], [`yield_now`], [`getpid`], [`sleep_us`],
 //!   [`map`]; [`protect`] and [`unmap`] are `unsafe` (they can pull memory from under
 //!   Rust references); [`Region`] owns mapped pages and protects or unmaps them safely.
-//! - [`ipc`]: services, connections, calls and replies.
+//! - [`ipc`]: services, connections, calls and replies; [`ring`]: the asynchronous
+//!   IPC rings; [`executor`]: a small async executor that runs tasks over them.
 //! - [`print!`] / [`println!`] on the console.
 //! - A global allocator over `map`, so programs can use `alloc`.
 //! - The entry point `_start` and the panic handler: a program is
@@ -14,7 +15,7 @@
 //!
 //! The system-call ABI is `mohhos_abi` and `docs/abi.md`. `unsafe` is denied here except
 //! in the modules that cannot do without it: `syscall` (the instruction), `sys` (the
-//! two unsafe calls), `ipc` (message buffers handed to the kernel), `region` (slices over mapped pages), `heap` (the allocator) and
+//! two unsafe calls), `ipc` (message buffers handed to the kernel), `ring` (the shared ring pages), `region` (slices over mapped pages), `heap` (the allocator) and
 //! `rt` (the naked entry point).
 
 #![no_std]
@@ -24,9 +25,11 @@
 extern crate alloc;
 
 pub mod console;
+pub mod executor;
 mod heap;
 pub mod ipc;
 mod region;
+pub mod ring;
 mod rt;
 mod sys;
 pub mod syscall;

@@ -9,7 +9,7 @@ use crate::Result;
 use crate::install;
 
 /// The programs packed into the kernel image: binaries of `user/src/bin/`.
-pub const PROGRAMS: [&str; 16] = [
+pub const PROGRAMS: [&str; 18] = [
     "hello",
     "true",
     "spin",
@@ -24,6 +24,8 @@ pub const PROGRAMS: [&str; 16] = [
     "ping",
     "ping-user",
     "echo-service",
+    "ring-echo",
+    "ring-client",
     "secret-keeper",
     "snoop",
 ];

@@ -10,7 +10,7 @@
 use super::control::Limits;
 use crate::ipc_runtime::{self, Service};
 use crate::runtime::{executor, us_to_ticks};
-use alloc::collections::BTreeMap;
+use alloc::collections::{BTreeMap, BTreeSet};
 use alloc::sync::Arc;
 use executor::{Priority, TaskRef};
 use ipc::{
@@ -51,6 +51,16 @@ pub struct ProcessIpc {
     services: BTreeMap<u64, Service>,
     tokens: BTreeMap<u64, ReplyToken>,
     next_token: u64,
+    /// Connections and services an asynchronous operation has borrowed (`ring.rs`).
+    lent: BTreeSet<u64>,
+}
+
+/// What an asynchronous operation borrowed from a [`ProcessIpc`], given back when done.
+pub enum Lent {
+    /// A connection, with its capability.
+    Connection(u64, Connection<'static>),
+    /// A service, with its capability.
+    Service(u64, Service),
 }
 
 impl ProcessIpc {
@@ -72,6 +82,7 @@ impl ProcessIpc {
             services: BTreeMap::new(),
             tokens: BTreeMap::new(),
             next_token: 1,
+            lent: BTreeSet::new(),
         }
     }
 
@@ -112,8 +123,12 @@ impl ProcessIpc {
     }
 
     /// The open connection `cap` names; a capability the process holds with the send
-    /// right but never connected (its own service) is connected now.
+    /// right but never connected (its own service) is connected now. `Full` while an
+    /// asynchronous operation has it.
     fn connection(&mut self, cap: u64) -> Result<&mut Connection<'static>, Error> {
+        if self.lent.contains(&cap) {
+            return Err(Error::Full);
+        }
         if !self.connections.contains_key(&cap) {
             if self.connections.len() >= MAX_CONNECTIONS {
                 return Err(Error::QuotaExceeded);
@@ -124,6 +139,76 @@ impl ProcessIpc {
             self.connections.insert(cap, connection);
         }
         self.connections.get_mut(&cap).ok_or(Error::NotFound)
+    }
+
+    /// Takes the connection `cap` names out for an asynchronous operation (`Full` while
+    /// another one has it); [`ProcessIpc::give_back`] returns it.
+    pub fn lend_connection(&mut self, cap: u64) -> Result<Connection<'static>, Error> {
+        if self.lent.contains(&cap) {
+            return Err(Error::Full);
+        }
+        self.connection(cap)?;
+        let connection = self.connections.remove(&cap).ok_or(Error::NotFound)?;
+        self.lent.insert(cap);
+        Ok(connection)
+    }
+
+    /// Takes the service `cap` names out for an asynchronous receive (`Full` while
+    /// another one has it).
+    pub fn lend_service(&mut self, cap: u64) -> Result<Service, Error> {
+        if self.lent.contains(&cap) {
+            return Err(Error::Full);
+        }
+        if self.tokens.len() >= MAX_TOKENS {
+            return Err(Error::QuotaExceeded);
+        }
+        let Some(service) = self.services.remove(&cap) else {
+            return Err(self.why_not_ours(cap));
+        };
+        self.lent.insert(cap);
+        Ok(service)
+    }
+
+    /// Whether an asynchronous operation has the connection or service `cap` names.
+    pub fn is_lent(&self, cap: u64) -> bool {
+        self.lent.contains(&cap)
+    }
+
+    /// Returns what an asynchronous operation borrowed.
+    pub fn give_back(&mut self, lent: Lent) {
+        match lent {
+            Lent::Connection(cap, connection) => {
+                self.lent.remove(&cap);
+                self.connections.insert(cap, connection);
+            }
+            Lent::Service(cap, service) => {
+                self.lent.remove(&cap);
+                self.services.insert(cap, service);
+            }
+        }
+    }
+
+    /// Keeps the reply token of a received call; returns its number.
+    pub fn keep_token(&mut self, reply: ReplyToken) -> u64 {
+        let token = self.next_token;
+        self.next_token += 1;
+        self.tokens.insert(token, reply);
+        token
+    }
+
+    /// Why `cap` names none of this process's services: forged, stale, lent out, or
+    /// without the receive right.
+    fn why_not_ours(&self, cap: u64) -> Error {
+        if self.lent.contains(&cap) {
+            return Error::Full;
+        }
+        match ipc_runtime::system()
+            .caps()
+            .check(self.holder, &Cap::from_word(cap), Rights::RECEIVE)
+        {
+            Err(error) => from_ipc(error),
+            Ok(_) => Error::Denied,
+        }
     }
 
     /// `ipc_call`: the reply to `request`, waiting at most `timeout_us` (0: for ever).
@@ -162,21 +247,11 @@ impl ProcessIpc {
             return Err(Error::QuotaExceeded);
         }
         let Some(service) = self.services.get_mut(&cap) else {
-            // Not one of ours: say why (forged, stale, or without the right).
-            ipc_runtime::system()
-                .caps()
-                .check(self.holder, &Cap::from_word(cap), Rights::RECEIVE)
-                .map_err(from_ipc)?;
-            return Err(Error::Denied);
+            return Err(self.why_not_ours(cap));
         };
         let received = service.next().await.map_err(from_ipc)?;
         let token = match received.reply {
-            Some(reply) => {
-                let token = self.next_token;
-                self.next_token += 1;
-                self.tokens.insert(token, reply);
-                token
-            }
+            Some(reply) => self.keep_token(reply),
             None => 0,
         };
         Ok((received.message, token))

@@ -74,6 +74,9 @@ pub struct UserMemory {
     quota_pages: u64,
     /// Where the next `map` region goes.
     map_cursor: u64,
+    /// Pages the kernel shares with the process (its IPC rings): `protect` and `unmap`
+    /// refuse them.
+    pinned: Option<(u64, u64)>,
 }
 
 fn from_space(error: SpaceError) -> Error {
@@ -92,6 +95,7 @@ impl UserMemory {
             pages: 0,
             quota_pages,
             map_cursor: MAP_BASE,
+            pinned: None,
         })
     }
 
@@ -148,8 +152,22 @@ impl UserMemory {
         Ok(addr)
     }
 
-    /// Checks that every page of `[addr, addr + pages)` is mapped.
+    /// `map` for the kernel's shared pages: the region can never be changed or unmapped
+    /// by the process.
+    pub fn map_pinned(&mut self, len: u64) -> Result<u64, Error> {
+        let addr = self.map(len, Prot::READ_WRITE.bits())?;
+        self.pinned = Some((addr, addr + len.div_ceil(PAGE_SIZE) * PAGE_SIZE));
+        Ok(addr)
+    }
+
+    /// Checks that every page of `[addr, addr + pages)` is mapped and none is pinned.
     fn all_mapped(&mut self, addr: u64, pages: u64) -> Result<(), Error> {
+        if let Some((start, end)) = self.pinned
+            && addr < end
+            && start < addr + pages * PAGE_SIZE
+        {
+            return Err(Error::InvalidArgument);
+        }
         for i in 0..pages {
             if !self.space.is_mapped(addr + i * PAGE_SIZE) {
                 return Err(Error::BadAddress);

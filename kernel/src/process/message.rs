@@ -36,6 +36,11 @@ pub fn message_slot(memory: &mut UserMemory, ptr: u64) -> Result<UserSlice, Erro
     }
 }
 
+/// Writes `message` at user address `ptr`.
+pub fn write_message_at(memory: &mut UserMemory, ptr: u64, message: &Message) -> Result<(), Error> {
+    write_message(memory, UserSlice::new(ptr, MESSAGE_SIZE)?, message)
+}
+
 /// Writes `message` into `slot` (a [`message_slot`]).
 pub fn write_message(
     memory: &mut UserMemory,

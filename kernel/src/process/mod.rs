@@ -12,6 +12,7 @@ mod load;
 mod memory;
 mod message;
 mod programs;
+mod ring;
 mod syscalls;
 mod task;
 

@@ -25,6 +25,10 @@ pub enum Step {
     Send { cap: u64, message: Message },
     /// Receive for the service `cap` into `into`; return the reply token.
     Recv { cap: u64, into: UserSlice },
+    /// Set up the rings with this many entries.
+    RingSetup(u64),
+    /// Take submissions; wait for `min_complete` completions or `timeout_us`.
+    RingEnter { min_complete: u64, timeout_us: u64 },
     /// Return this result to the caller at once.
     Return(SysResult),
     /// Let other tasks run, then return 0.
@@ -70,6 +74,11 @@ pub fn handle(
         syscall::IPC_RECV => {
             result(message_slot(memory, a1).map(|into| Step::Recv { cap: a0, into }))
         }
+        syscall::RING_SETUP => Step::RingSetup(a0),
+        syscall::RING_ENTER => Step::RingEnter {
+            min_complete: a0,
+            timeout_us: a1,
+        },
         syscall::IPC_REPLY => Step::Return(
             read_message(memory, a1)
                 .and_then(|message| ipc.reply(a0, message))

@@ -11,17 +11,20 @@ use super::control::{self, Control, RunState};
 use super::ipc_holder::ProcessIpc;
 use super::memory::UserMemory;
 use super::message::write_message;
+use super::ring::Ring;
 use super::syscalls::{self, Step};
 use crate::arch::x86_64::{self as arch, Trap, UserFrame};
 use crate::runtime::{executor, us_to_ticks};
 use crate::{ipc_runtime, println};
 use alloc::boxed::Box;
 use alloc::sync::Arc;
+use core::future::poll_fn;
 use core::sync::atomic::Ordering;
+use core::task::Poll;
 use executor::Priority;
 use executor::yield_now;
 use ipc::{Message, ServiceId};
-use mohhos_abi::encode;
+use mohhos_abi::{Error, encode};
 
 /// Longest stretch a process runs in user mode before other tasks get a turn.
 pub const TIME_SLICE_US: u64 = 1000;
@@ -159,8 +162,14 @@ async fn run_until_exit(
     ipc: &mut ProcessIpc,
     frame: &mut UserFrame,
 ) -> Exit {
+    let mut ring: Option<Ring> = None;
     loop {
         control.wait_while_suspended().await;
+        if let Some(ring) = ring.as_mut() {
+            // Operations that finished meanwhile post their completions (a corrupted
+            // ring is reported by the next `ring_enter`).
+            poll_fn(|cx| Poll::Ready(ring.collect(cx, memory, ipc).ok())).await;
+        }
         control.set_state(RunState::Running);
         let slice_end = arch::rdtsc() + us_to_ticks(TIME_SLICE_US);
         match arch::run_user(frame, memory.cr3(), slice_end) {
@@ -191,6 +200,26 @@ async fn run_until_exit(
                         let result = match ipc.call(cap, request, timeout_us).await {
                             Ok(reply) => write_message(memory, reply_to, &reply).map(|()| 0),
                             Err(error) => Err(error),
+                        };
+                        frame.0.rax = encode(result);
+                    }
+                    Step::RingSetup(_) if ring.is_some() => {
+                        frame.0.rax = encode(Err(Error::AlreadyExists));
+                    }
+                    Step::RingSetup(entries) => {
+                        let result =
+                            Ring::setup(memory, entries).map(|new| ring.insert(new).base());
+                        control.pages.store(memory.pages(), Ordering::Relaxed);
+                        frame.0.rax = encode(result);
+                    }
+                    Step::RingEnter {
+                        min_complete,
+                        timeout_us,
+                    } => {
+                        control.set_state(RunState::Blocked);
+                        let result = match ring.as_mut() {
+                            Some(ring) => ring.enter(memory, ipc, min_complete, timeout_us).await,
+                            None => Err(Error::NotFound),
                         };
                         frame.0.rax = encode(result);
                     }

@@ -17,7 +17,8 @@ use mohhos_user::ipc;
 use mohhos_user::layout::PAGE_SIZE;
 use mohhos_user::syscall::{
     IPC_CALL, IPC_CONNECT, IPC_RECV, IPC_REGISTER, IPC_REPLY, IPC_SEND, MAP, MAX_NAME,
-    MAX_SLEEP_US, MAX_TIMEOUT_US, MAX_WRITE, PROTECT, SLEEP, UNMAP, WRITE, YIELD,
+    MAX_SLEEP_US, MAX_TIMEOUT_US, MAX_WRITE, PROTECT, RING_ENTER, RING_SETUP, SLEEP, UNMAP, WRITE,
+    YIELD,
 };
 use mohhos_user::{Error, Prot, Region, SysResult, decode, entry, println, syscall::syscall6};
 
@@ -57,9 +58,11 @@ enum Arg {
     EchoOtherGeneration,
     /// The capability of a service this program registered at start.
     Own,
+    /// The address of this program's rings (0 until the `ring_setup` row succeeded).
+    RingBase,
 }
 
-use Arg::{Big, Echo, EchoOtherGeneration, Own, Page, Ptr, Val};
+use Arg::{Big, Echo, EchoOtherGeneration, Own, Page, Ptr, RingBase, Val};
 
 /// What the kernel must answer.
 #[derive(Clone, Copy)]
@@ -201,6 +204,19 @@ const CHECKS: &[Check] = &[
     check("reply token 0", IPC_REPLY, &[Val(0), Ptr(REQUEST)], NOT_FOUND),
     check("reply forged token", IPC_REPLY, &[Val(0xdead_beef), Ptr(REQUEST)], NOT_FOUND),
     check("reply with null message", IPC_REPLY, &[Val(1), Val(0)], BAD_ADDRESS),
+    // ring_setup(entries) / ring_enter(min_complete, timeout_us)
+    check("ring_enter before ring_setup", RING_ENTER, &[Val(0), Val(0)], NOT_FOUND),
+    check("ring_setup 0 entries", RING_SETUP, &[Val(0)], INVALID),
+    check("ring_setup 3 entries (not a power of two)", RING_SETUP, &[Val(3)], INVALID),
+    check("ring_setup 512 entries (above the maximum)", RING_SETUP, &[Val(512)], INVALID),
+    check("ring_setup 2^32 + 4 entries", RING_SETUP, &[Val((1 << 32) + 4)], INVALID),
+    check("ring_setup 4 entries", RING_SETUP, &[Val(4)], Expect::Ok),
+    check("ring_setup a second time", RING_SETUP, &[Val(4)], TAKEN),
+    check("unmap the ring pages", UNMAP, &[RingBase, Val(PAGE_SIZE)], INVALID),
+    check("protect the ring pages", PROTECT, &[RingBase, Val(PAGE_SIZE), Val(R)], INVALID),
+    check("ring_enter min_complete above entries", RING_ENTER, &[Val(5), Val(0)], INVALID),
+    check("ring_enter timeout MAX_TIMEOUT_US + 1", RING_ENTER, &[Val(0), Val(MAX_TIMEOUT_US + 1)], INVALID),
+    check("ring_enter with nothing to do", RING_ENTER, &[Val(0), Val(0)], Expect::Ok),
     // The refused IPC calls changed nothing: a real call still works.
     check("a valid call to kernel.echo still works", IPC_CALL, &[Echo, Ptr(REQUEST), Page(0), Val(1_000_000)], Expect::Ok),
     // Numbers no call has.
@@ -254,11 +270,11 @@ fn main() -> i32 {
         return 1;
     }
     let page = core::mem::ManuallyDrop::new(page).addr();
-    let caps = match (
+    let mut caps = match (
         ipc::connect("kernel.echo"),
         ipc::register("hostile.service"),
     ) {
-        (Ok(echo), Ok(own)) => Caps { echo, own },
+        (Ok(echo), Ok(own)) => Caps { echo, own, ring: 0 },
         (echo, own) => {
             println!("hostile: FAIL set up capabilities: got {echo:?} and {own:?}");
             println!("hostile: 0 passed, 1 failed");
@@ -268,6 +284,11 @@ fn main() -> i32 {
     let (mut passed, mut failed) = (0, 0);
     for c in CHECKS {
         let result = run(c, page, &caps);
+        if c.nr == RING_SETUP
+            && let Ok(base) = result
+        {
+            caps.ring = base;
+        }
         let good = match c.expect {
             Expect::Ok => result.is_ok(),
             Expect::Err(errors) => result.is_err_and(|e| errors.contains(&e)),
@@ -280,14 +301,60 @@ fn main() -> i32 {
             println!("hostile: FAIL {} -> {}: got {result:?}", c.what, c.expect);
         }
     }
+    // A ring whose indices were corrupted is refused, and recovers once they are sane.
+    for (what, good) in ring_corruption(caps.ring) {
+        if good {
+            passed += 1;
+            println!("hostile: ok {what}");
+        } else {
+            failed += 1;
+            println!("hostile: FAIL {what}");
+        }
+    }
     println!("hostile: {passed} passed, {failed} failed");
     failed
 }
 
-/// The capabilities the IPC checks use.
+/// Corrupts the ring's `sq_tail` (offset 4), then its `cq_head` (offset 8), checks
+/// `ring_enter` refuses each, and that it works again once the index is restored.
+fn ring_corruption(ring: u64) -> [(&'static str, bool); 4] {
+    let poke = |offset: u64, value: u32| {
+        // SAFETY: the ring header is this program's pinned ring page (set up by the
+        // `ring_setup` row); nothing else here reads or writes it.
+        unsafe { core::ptr::write_volatile((ring + offset) as *mut u32, value) }
+    };
+    // SAFETY: `ring_enter` only touches the ring pages.
+    let enter = || decode(unsafe { syscall6(RING_ENTER, 0, 0, 0, 0, 0, 0) });
+    if ring == 0 {
+        return [("ring corruption checks need the ring", false); 4];
+    }
+    poke(4, 1000);
+    let bad_sq = enter() == Err(Error::InvalidArgument);
+    poke(4, 0);
+    let sq_restored = enter().is_ok();
+    poke(8, 1000);
+    let bad_cq = enter() == Err(Error::InvalidArgument);
+    poke(8, 0);
+    let cq_restored = enter().is_ok();
+    [
+        (
+            "ring_enter with sq_tail 1000 past sq_head -> InvalidArgument",
+            bad_sq,
+        ),
+        ("ring_enter after sq_tail restored -> Ok", sq_restored),
+        (
+            "ring_enter with cq_head 1000 past cq_tail -> InvalidArgument",
+            bad_cq,
+        ),
+        ("ring_enter after cq_head restored -> Ok", cq_restored),
+    ]
+}
+
+/// The capabilities (and the ring) the IPC checks use.
 struct Caps {
     echo: u64,
     own: u64,
+    ring: u64,
 }
 
 /// Makes the call of `c`, unused argument registers zero.
@@ -303,6 +370,7 @@ fn run(c: &Check, page: u64, caps: &Caps) -> SysResult {
             // The generation is the high half of a capability word.
             EchoOtherGeneration => caps.echo ^ (1 << 32),
             Own => caps.own,
+            RingBase => caps.ring,
         };
     }
     let [a0, a1, a2, a3, a4, a5] = regs;
