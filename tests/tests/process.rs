@@ -275,6 +275,8 @@ fn limits_and_priorities_apply_per_process() {
             "run --mem x hello",
             "run --caps 99999 hello",
             "run --frobnicate hello",
+            "run --core 99 hello",
+            "run --core x hello",
             "nice",
             "nice 1",
             "nice 999999 low",

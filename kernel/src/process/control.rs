@@ -184,6 +184,8 @@ impl Default for Limits {
 pub struct Options {
     /// Its resource limits.
     pub limits: Limits,
+    /// Keep it on this core (pinned: never stolen); `None` runs it wherever a core is free.
+    pub core: Option<usize>,
     /// Print a line when it exits normally (faults and kills are always reported).
     pub announce_exit: bool,
     /// Keep what it writes (at most [`MAX_CAPTURED`] bytes until taken) instead of

@@ -29,13 +29,18 @@ use alloc::format;
 use alloc::string::String;
 use alloc::sync::Arc;
 use core::sync::atomic::Ordering;
-use executor::{JoinHandle, Priority};
+use executor::{Affinity, JoinHandle, Priority};
 use ipc_holder::ProcessIpc;
 use memory::UserMemory;
 
 /// Starts program `name` as a new process.
 pub fn spawn(name: &str, options: Options) -> Result<(Arc<Control>, JoinHandle<Exit>), String> {
     let file = programs::find(name).ok_or_else(|| format!("no program '{name}'"))?;
+    if let Some(core) = options.core
+        && core >= crate::arch::x86_64::online_cpus()
+    {
+        return Err(format!("no core {core}"));
+    }
     let image = mohhos_image::parse(file).map_err(|e| format!("{name}: {e}"))?;
     let mut memory =
         UserMemory::new(options.limits.memory_pages).map_err(|e| format!("{name}: {e}"))?;
@@ -46,12 +51,18 @@ pub fn spawn(name: &str, options: Options) -> Result<(Arc<Control>, JoinHandle<E
     let frame = Box::new(UserFrame::new(entry, stack));
     let task = Arc::new(spin::Once::new());
     let ipc = ProcessIpc::new(control.pid, options.limits, task.clone());
-    let handle = executor()
+    let builder = executor()
         .build()
         .name(format!("pid {} {name}", control.pid))
-        .priority(Priority::Normal)
+        .priority(Priority::Normal);
+    let future = task::run(control.clone(), memory, ipc, frame);
+    let handle = match options.core {
+        Some(core) => builder
+            .affinity(Affinity::Pinned(core))
+            .spawn_on(core, future),
         // The global injector: whichever core is free first starts it.
-        .spawn_anywhere(task::run(control.clone(), memory, ipc, frame));
+        None => builder.spawn_anywhere(future),
+    };
     control.set_task(handle.task().clone());
     task.call_once(|| handle.task().clone());
     Ok((control, handle))

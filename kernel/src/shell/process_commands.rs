@@ -12,7 +12,7 @@ use executor::Priority;
 use mohhos_abi::layout::PAGE_SIZE;
 
 /// The synopsis of `run`.
-pub const RUN_USAGE: &str = "[--mem KIB] [--caps N] NAME [&]";
+pub const RUN_USAGE: &str = "[--mem KIB] [--caps N] [--core C] NAME [&]";
 
 /// Most memory `run --mem` grants one process: 1 GiB.
 const MAX_MEM_KIB: u64 = 1 << 20;
@@ -27,10 +27,12 @@ fn option_value(flag: &str, value: Option<&str>, max: u64) -> Result<u64, String
     }
 }
 
-/// `run [--mem KIB] [--caps N] NAME [&]`: starts a program with those limits (the
-/// others default); waits for it unless `&` follows.
+/// `run [--mem KIB] [--caps N] [--core C] NAME [&]`: starts a program with those
+/// limits (the others default), pinned to core C if given; waits for it unless `&`
+/// follows.
 pub async fn run(args: &str) -> Outcome {
     let mut limits = Limits::default();
+    let mut core = None;
     let mut words = args.split_whitespace().peekable();
     while let Some(flag) = words.next_if(|w| w.starts_with("--")) {
         match flag {
@@ -39,6 +41,13 @@ pub async fn run(args: &str) -> Outcome {
                 limits.memory_pages = kib.div_ceil(PAGE_SIZE / 1024);
             }
             "--caps" => limits.caps = option_value(flag, words.next(), MAX_CAPS)?,
+            "--core" => {
+                let cores = crate::arch::x86_64::online_cpus();
+                core = match words.next().map(str::parse::<usize>) {
+                    Some(Ok(c)) if c < cores => Some(c),
+                    _ => return Err(format!("--core takes a core from 0 to {}", cores - 1)),
+                };
+            }
             _ => return Err(format!("unknown option '{flag}' (usage: run {RUN_USAGE})")),
         }
     }
@@ -60,6 +69,7 @@ pub async fn run(args: &str) -> Outcome {
         process::Options {
             announce_exit: true,
             limits,
+            core,
             ..Default::default()
         },
     )?;
