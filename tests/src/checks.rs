@@ -24,3 +24,17 @@ pub fn has_line(command: &str, lines: &[String], want: impl Fn(&str) -> bool) ->
         )))
     }
 }
+
+/// Runs each command and fails unless each printed exactly one `error:` line.
+pub fn one_error_each(s: &mut Session, commands: &[&str], t: Timeouts) -> Result<()> {
+    for command in commands {
+        let lines = s.run(command, t.command)?;
+        let errors = lines.iter().filter(|l| l.starts_with("error: ")).count();
+        if errors != 1 {
+            return Err(Error::Check(format!(
+                "`{command}`: expected one error line, got {lines:?}"
+            )));
+        }
+    }
+    Ok(())
+}

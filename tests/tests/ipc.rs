@@ -1,8 +1,8 @@
 //! IPC through the shell: the registry, calls to the echo service, counters, trace, and
 //! clear errors for malformed commands.
 
-use mohhos_tests::checks::{self, has_line};
-use mohhos_tests::{Error, Result, Session, Timeouts, fixture};
+use mohhos_tests::checks::{self, has_line, one_error_each};
+use mohhos_tests::{Result, Session, Timeouts, fixture};
 
 const T: Timeouts = Timeouts::QEMU;
 
@@ -45,25 +45,21 @@ fn echo_service_is_registered_and_answers_calls() {
 #[test]
 fn malformed_ipc_commands_get_one_error_line() {
     at_prompt(2, |s| {
-        for command in [
-            "ipc",
-            "ipc frobnicate",
-            "ipc trace 0",
-            "ipc trace -3",
-            "ipc trace 99999999999999999999999",
-            "ipc ping x",
-            "ipc ping 100001",
-            "ipc stats now",
-            "services please",
-        ] {
-            let lines = s.run(command, T.command)?;
-            let errors = lines.iter().filter(|l| l.starts_with("error: ")).count();
-            if errors != 1 {
-                return Err(Error::Check(format!(
-                    "`{command}`: expected one error line, got {lines:?}"
-                )));
-            }
-        }
+        one_error_each(
+            s,
+            &[
+                "ipc",
+                "ipc frobnicate",
+                "ipc trace 0",
+                "ipc trace -3",
+                "ipc trace 99999999999999999999999",
+                "ipc ping x",
+                "ipc ping 100001",
+                "ipc stats now",
+                "services please",
+            ],
+            T,
+        )?;
         // The shell and the echo service are still fine.
         let lines = run_ok(s, "ipc ping 3")?;
         has_line("ipc ping 3", &lines, |l| l.starts_with("3 replies"))

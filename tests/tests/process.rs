@@ -2,7 +2,7 @@
 //! crash kills only the offender, hostile system calls get error codes, and a process
 //! that never makes a system call does not stop the shell.
 
-use mohhos_tests::checks::{has_line, run_ok};
+use mohhos_tests::checks::{has_line, one_error_each, run_ok};
 use mohhos_tests::{Error, Result, Session, Timeouts, fixture};
 
 const T: Timeouts = Timeouts::QEMU;
@@ -24,6 +24,17 @@ fn pid_of(line: &str) -> Option<u32> {
         .next()?
         .parse()
         .ok()
+}
+
+/// Starts `program` in the background and returns its pid.
+fn start_background(s: &mut Session, program: &str) -> Result<u32> {
+    let command = format!("run {program} &");
+    let lines = run_ok(s, &command, T)?;
+    let started = format!("({program}) started");
+    lines
+        .iter()
+        .find_map(|l| pid_of(l).filter(|_| l.ends_with(&started)))
+        .ok_or_else(|| Error::Check(format!("{program} did not start: {lines:?}")))
 }
 
 fn no_processes(s: &mut Session) -> Result<()> {
@@ -117,11 +128,7 @@ fn memory_can_be_mapped_protected_and_unmapped() {
 fn a_spinning_process_does_not_stop_the_shell() {
     // One CPU: the shell and the spinner share it, so only preemption lets the shell in.
     at_prompt(1, |s| {
-        let lines = run_ok(s, "run spin &", T)?;
-        let pid = lines
-            .iter()
-            .find_map(|l| pid_of(l).filter(|_| l.ends_with("(spin) started")))
-            .ok_or_else(|| Error::Check(format!("spin did not start: {lines:?}")))?;
+        let pid = start_background(s, "spin")?;
         let lines = run_ok(s, "echo still answering", T)?;
         has_line("echo", &lines, |l| l == "still answering")?;
         let lines = run_ok(s, "ps", T)?;
@@ -143,26 +150,22 @@ fn a_spinning_process_does_not_stop_the_shell() {
 #[test]
 fn malformed_process_commands_get_one_error_line() {
     at_prompt(1, |s| {
-        for command in [
-            "run",
-            "run no-such-program",
-            "run hello world",
-            "kill",
-            "kill 999999",
-            "kill -1",
-            "kill x",
-            "suspend 0",
-            "resume 18446744073709551616",
-            "ps now",
-        ] {
-            let lines = s.run(command, T.command)?;
-            let errors = lines.iter().filter(|l| l.starts_with("error: ")).count();
-            if errors != 1 {
-                return Err(Error::Check(format!(
-                    "`{command}`: expected one error line, got {lines:?}"
-                )));
-            }
-        }
+        one_error_each(
+            s,
+            &[
+                "run",
+                "run no-such-program",
+                "run hello world",
+                "kill",
+                "kill 999999",
+                "kill -1",
+                "kill x",
+                "suspend 0",
+                "resume 18446744073709551616",
+                "ps now",
+            ],
+            T,
+        )?;
         let lines = run_ok(s, "run hello", T)?;
         has_line("run hello", &lines, |l| {
             l.ends_with("(hello) exited with code 0")
@@ -177,11 +180,7 @@ fn user_processes_call_kernel_and_user_services() {
         has_line("run ping", &lines, |l| {
             l == "ping: 100 replies from kernel.echo"
         })?;
-        let lines = run_ok(s, "run echo-service &", T)?;
-        let pid = lines
-            .iter()
-            .find_map(|l| pid_of(l).filter(|_| l.ends_with("(echo-service) started")))
-            .ok_or_else(|| Error::Check(format!("echo-service did not start: {lines:?}")))?;
+        let pid = start_background(s, "echo-service")?;
         s.wait_for("echo-service: serving user.echo", T.command, "echo-service")?;
         let lines = run_ok(s, "services", T)?;
         has_line("services", &lines, |l| l.contains("user.echo"))?;
@@ -215,11 +214,7 @@ fn user_processes_call_kernel_and_user_services() {
 #[test]
 fn a_process_cannot_reach_another_process_memory() {
     at_prompt(2, |s| {
-        let lines = run_ok(s, "run secret-keeper &", T)?;
-        let pid = lines
-            .iter()
-            .find_map(|l| pid_of(l).filter(|_| l.ends_with("(secret-keeper) started")))
-            .ok_or_else(|| Error::Check(format!("secret-keeper did not start: {lines:?}")))?;
+        let pid = start_background(s, "secret-keeper")?;
         s.wait_for(
             "secret-keeper: secret at 0x100000000000",
             T.command,
@@ -258,11 +253,7 @@ fn limits_and_priorities_apply_per_process() {
         })?;
         let lines = run_ok(s, "run --mem 1024 mapper", T)?;
         has_line("run --mem 1024 mapper", &lines, |l| l == "mapper: ok")?;
-        let lines = run_ok(s, "run spin &", T)?;
-        let pid = lines
-            .iter()
-            .find_map(|l| pid_of(l).filter(|_| l.ends_with("(spin) started")))
-            .ok_or_else(|| Error::Check(format!("spin did not start: {lines:?}")))?;
+        let pid = start_background(s, "spin")?;
         run_ok(s, &format!("nice {pid} background"), T)?;
         let lines = run_ok(s, "ps", T)?;
         has_line("ps", &lines, |l| {
@@ -270,26 +261,22 @@ fn limits_and_priorities_apply_per_process() {
         })?;
         run_ok(s, &format!("kill {pid}"), T)?;
         s.wait_for(&format!("pid {pid} (spin) killed"), T.command, "kill spin")?;
-        for command in [
-            "run --mem 0 hello",
-            "run --mem x hello",
-            "run --caps 99999 hello",
-            "run --frobnicate hello",
-            "run --core 99 hello",
-            "run --core x hello",
-            "nice",
-            "nice 1",
-            "nice 999999 low",
-            "nice 1 urgent",
-        ] {
-            let lines = s.run(command, T.command)?;
-            let errors = lines.iter().filter(|l| l.starts_with("error: ")).count();
-            if errors != 1 {
-                return Err(Error::Check(format!(
-                    "`{command}`: expected one error line, got {lines:?}"
-                )));
-            }
-        }
+        one_error_each(
+            s,
+            &[
+                "run --mem 0 hello",
+                "run --mem x hello",
+                "run --caps 99999 hello",
+                "run --frobnicate hello",
+                "run --core 99 hello",
+                "run --core x hello",
+                "nice",
+                "nice 1",
+                "nice 999999 low",
+                "nice 1 urgent",
+            ],
+            T,
+        )?;
         no_processes(s)
     });
 }
@@ -297,11 +284,7 @@ fn limits_and_priorities_apply_per_process() {
 #[test]
 fn asynchronous_rings_carry_sends_receives_and_replies() {
     at_prompt(2, |s| {
-        let lines = run_ok(s, "run ring-echo &", T)?;
-        let pid = lines
-            .iter()
-            .find_map(|l| pid_of(l).filter(|_| l.ends_with("(ring-echo) started")))
-            .ok_or_else(|| Error::Check(format!("ring-echo did not start: {lines:?}")))?;
+        let pid = start_background(s, "ring-echo")?;
         s.wait_for("ring-echo: serving user.echo", T.command, "ring-echo")?;
         // Direct calls answered through the service's ring receives and replies.
         let lines = run_ok(s, "run ping-user", T)?;
