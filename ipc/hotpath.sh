@@ -4,8 +4,8 @@
 set -eu
 N=${1:-2000}
 TARGET=${CARGO_TARGET_DIR:-target}
-cargo build -q --release -p mohhos-ipc --example hotpath
-BIN="$TARGET/release/examples/hotpath"
+cargo build -q --release -p mohhos-ipc --example ipc_hotpath
+BIN="$TARGET/release/examples/ipc_hotpath"
 OUT=$(mktemp -d)
 total() { # op n
     f="$OUT/cg.$1.$2"

@@ -1,6 +1,6 @@
 //! Host instruction counts of the endpoint's hot paths, for callgrind.
 //!
-//! `hotpath <msg|batch|call> N` runs the operation N times on one thread. Measure with
+//! `ipc_hotpath <msg|batch|call|service> N` runs the operation N times on one thread. Measure with
 //! `valgrind --tool=callgrind` at N and 2N and take `(total(2N) - total(N)) / N`
 //! (`ipc/hotpath.sh` does that; `batch` divides by 32 more, per message). The operations:
 //! - `msg`: one `try_send` then one `try_recv` (the SPSC ring path);
@@ -161,7 +161,7 @@ fn main() {
         Some("call") => call(n),
         Some("service") => service(n),
         _ => {
-            eprintln!("usage: hotpath <msg|batch|call|service> N");
+            eprintln!("usage: ipc_hotpath <msg|batch|call|service> N");
             std::process::exit(2);
         }
     }
