@@ -51,7 +51,7 @@ pub const IPC_REPLY: u64 = 21;
 /// 0: capabilities do not travel in messages yet).
 pub const MESSAGE_SIZE: u64 = 64;
 /// The longest service name.
-pub const MAX_NAME: u64 = 64;
+pub const MAX_NAME: u64 = 63;
 /// The longest call timeout: one minute.
 pub const MAX_TIMEOUT_US: u64 = 60_000_000;
 

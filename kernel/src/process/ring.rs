@@ -7,14 +7,17 @@
 //! [`ProcessIpc`]) and give it back when they complete; replies complete at once. A
 //! submission is taken only while its completion is sure to find room (completions
 //! waiting plus operations in flight stay below `entries`), so none is ever dropped;
-//! one that cannot be taken yet, or whose capability another operation still uses,
-//! stays in the queue, which keeps each capability's operations in order.
+//! one that cannot be taken yet stays in the queue. A submission whose capability an
+//! earlier operation still uses waits in the kernel (`deferred`) while the ones after
+//! it go on: each capability's operations run in order, and a receive waiting on a
+//! quiet service holds up nothing else.
 
 use super::ipc_holder::{Lent, ProcessIpc, from_ipc};
 use super::memory::{UserMemory, UserSlice};
 use super::message::{read_message, write_message_at};
 use crate::runtime::{executor, us_to_ticks};
 use alloc::boxed::Box;
+use alloc::collections::VecDeque;
 use core::future::poll_fn;
 use core::pin::Pin;
 use core::task::{Context, Poll};
@@ -63,6 +66,16 @@ pub struct Ring {
     sq_head: u32,
     cq_tail: u32,
     in_flight: FuturesUnordered<Operation>,
+    /// Submissions taken whose capability an earlier operation still uses, in order.
+    deferred: VecDeque<Submission>,
+}
+
+/// A submission as read from the ring.
+struct Submission {
+    op: u64,
+    cap: u64,
+    user_data: u64,
+    message: Result<Message, Error>,
 }
 
 fn read_u32(memory: &mut UserMemory, addr: u64) -> Result<u32, Error> {
@@ -96,6 +109,7 @@ impl Ring {
             sq_head: 0,
             cq_tail: 0,
             in_flight: FuturesUnordered::new(),
+            deferred: VecDeque::new(),
         })
     }
 
@@ -119,8 +133,11 @@ impl Ring {
         Ok(waiting)
     }
 
+    /// Whether one more submission's completion is sure to find room: completions
+    /// waiting, operations in flight and deferred submissions stay below `entries`.
     fn has_room(&self, memory: &mut UserMemory) -> Result<bool, Error> {
-        Ok(self.waiting(memory)? + (self.in_flight.len() as u32) < self.entries)
+        let pending = self.in_flight.len() + self.deferred.len();
+        Ok(self.waiting(memory)? + (pending as u32) < self.entries)
     }
 
     /// `ring_enter(min_complete, timeout_us)`: takes the new submissions and waits until
@@ -172,68 +189,123 @@ impl Ring {
     /// Takes every submission that can be taken now; returns how many it took.
     /// `InvalidArgument` when the process corrupted its indices.
     fn submit(&mut self, memory: &mut UserMemory, ipc: &mut ProcessIpc) -> Result<u32, Error> {
-        let first = self.sq_head;
         let sq_tail = read_u32(memory, self.base + 4)?;
         if sq_tail.wrapping_sub(self.sq_head) > self.entries {
             return Err(Error::InvalidArgument);
         }
+        let mut taken = self.start_deferred(memory, ipc)?;
         while self.sq_head != sq_tail && self.has_room(memory)? {
-            let at = self.slot(0, self.sq_head);
-            let mut words = [0u8; 24];
-            UserSlice::new(at, 24)?.read(memory, &mut words)?;
-            let word = |offset: usize| {
-                u64::from_le_bytes(words[offset..offset + 8].try_into().expect("8 bytes"))
-            };
-            let (op, cap, user_data) = (word(sqe::OP), word(sqe::CAP), word(sqe::USER_DATA));
-            let message = read_message(memory, at + sqe::MESSAGE as u64);
-            let started = match (op, message) {
-                (_, Err(error)) => Err(error),
-                (OP_SEND, Ok(message)) => ipc.lend_connection(cap).map(|mut connection| {
-                    Box::pin(async move {
-                        let result = connection.send(Priority::Normal, message).await;
-                        Done {
-                            lent: Some(Lent::Connection(cap, connection)),
-                            ..Done::immediate(user_data, result.map(|()| 0).map_err(from_ipc))
-                        }
-                    }) as Operation
-                }),
-                (OP_RECV, Ok(_)) => ipc.lend_service(cap).map(|mut service| {
-                    Box::pin(async move {
-                        let received = service.next().await;
-                        let lent = Some(Lent::Service(cap, service));
-                        match received {
-                            Ok(received) => Done {
-                                user_data,
-                                result: Ok(0),
-                                message: received.message,
-                                reply: received.reply,
-                                lent,
-                            },
-                            Err(error) => Done {
-                                lent,
-                                ..Done::immediate(user_data, Err(from_ipc(error)))
-                            },
-                        }
-                    }) as Operation
-                }),
-                (OP_REPLY, Ok(message)) => {
-                    let result = ipc.reply(cap, message).map(|()| 0);
-                    self.complete(memory, ipc, Done::immediate(user_data, result))?;
-                    self.sq_head = self.sq_head.wrapping_add(1);
-                    continue;
-                }
-                _ => Err(Error::InvalidArgument),
-            };
-            match started {
-                Ok(operation) => self.in_flight.push(operation),
-                // Its capability is busy with an earlier operation: keep it queued.
-                Err(Error::Full) if ipc.is_lent(cap) => break,
-                Err(error) => self.complete(memory, ipc, Done::immediate(user_data, Err(error)))?,
-            }
+            let submission = self.read_submission(memory)?;
             self.sq_head = self.sq_head.wrapping_add(1);
+            taken += 1;
+            let busy = matches!(submission.op, OP_SEND | OP_RECV)
+                && (ipc.is_lent(submission.cap)
+                    || self.deferred.iter().any(|d| d.cap == submission.cap));
+            if busy {
+                // Its capability is busy with an earlier operation: it waits its turn
+                // here, and the submissions after it go on.
+                self.deferred.push_back(submission);
+            } else {
+                self.start(memory, ipc, submission)?;
+            }
         }
         UserSlice::new(self.base, 4)?.write(memory, &self.sq_head.to_le_bytes())?;
-        Ok(self.sq_head.wrapping_sub(first))
+        Ok(taken)
+    }
+
+    /// Starts, in order, the deferred submissions whose capability is free now.
+    fn start_deferred(
+        &mut self,
+        memory: &mut UserMemory,
+        ipc: &mut ProcessIpc,
+    ) -> Result<u32, Error> {
+        let mut started = 0;
+        let mut index = 0;
+        while index < self.deferred.len() {
+            let cap = self.deferred[index].cap;
+            let earlier = self.deferred.iter().take(index).any(|d| d.cap == cap);
+            if earlier || ipc.is_lent(cap) {
+                index += 1;
+                continue;
+            }
+            let submission = self.deferred.remove(index).expect("index is in range");
+            self.start(memory, ipc, submission)?;
+            started += 1;
+        }
+        Ok(started)
+    }
+
+    fn read_submission(&self, memory: &mut UserMemory) -> Result<Submission, Error> {
+        let at = self.slot(0, self.sq_head);
+        let mut words = [0u8; 24];
+        UserSlice::new(at, 24)?.read(memory, &mut words)?;
+        let word = |offset: usize| {
+            u64::from_le_bytes(words[offset..offset + 8].try_into().expect("8 bytes"))
+        };
+        Ok(Submission {
+            op: word(sqe::OP),
+            cap: word(sqe::CAP),
+            user_data: word(sqe::USER_DATA),
+            message: read_message(memory, at + sqe::MESSAGE as u64),
+        })
+    }
+
+    /// Starts one submission (a reply, or a refused one, completes at once).
+    fn start(
+        &mut self,
+        memory: &mut UserMemory,
+        ipc: &mut ProcessIpc,
+        submission: Submission,
+    ) -> Result<(), Error> {
+        let Submission {
+            op,
+            cap,
+            user_data,
+            message,
+        } = submission;
+        let started = match (op, message) {
+            (_, Err(error)) => Err(error),
+            (OP_SEND, Ok(message)) => ipc.lend_connection(cap).map(|mut connection| {
+                Box::pin(async move {
+                    let result = connection.send(Priority::Normal, message).await;
+                    Done {
+                        lent: Some(Lent::Connection(cap, connection)),
+                        ..Done::immediate(user_data, result.map(|()| 0).map_err(from_ipc))
+                    }
+                }) as Operation
+            }),
+            (OP_RECV, Ok(_)) => ipc.lend_service(cap).map(|mut service| {
+                Box::pin(async move {
+                    let received = service.next().await;
+                    let lent = Some(Lent::Service(cap, service));
+                    match received {
+                        Ok(received) => Done {
+                            user_data,
+                            result: Ok(0),
+                            message: received.message,
+                            reply: received.reply,
+                            lent,
+                        },
+                        Err(error) => Done {
+                            lent,
+                            ..Done::immediate(user_data, Err(from_ipc(error)))
+                        },
+                    }
+                }) as Operation
+            }),
+            (OP_REPLY, Ok(message)) => {
+                let result = ipc.reply(cap, message).map(|()| 0);
+                return self.complete(memory, ipc, Done::immediate(user_data, result));
+            }
+            _ => Err(Error::InvalidArgument),
+        };
+        match started {
+            Ok(operation) => {
+                self.in_flight.push(operation);
+                Ok(())
+            }
+            Err(error) => self.complete(memory, ipc, Done::immediate(user_data, Err(error))),
+        }
     }
 
     /// Writes the completions of every operation that finished (also between the

@@ -143,14 +143,17 @@ impl Drop for Reaper {
 /// Runs the process until it exits or faults.
 pub async fn run(
     control: Arc<Control>,
-    mut memory: UserMemory,
-    mut ipc: ProcessIpc,
-    mut frame: Box<UserFrame>,
+    memory: UserMemory,
+    ipc: ProcessIpc,
+    frame: Box<UserFrame>,
 ) -> Exit {
     let mut reaper = Reaper {
         control: control.clone(),
         exit: None,
     };
+    // Declared after the reaper, so dropped before it: the exit event goes out once the
+    // process's services, names, capabilities and memory are gone.
+    let (mut memory, mut ipc, mut frame) = (memory, ipc, frame);
     let exit = run_until_exit(&control, &mut memory, &mut ipc, &mut frame).await;
     reaper.exit = Some(exit);
     exit
