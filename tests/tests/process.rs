@@ -143,6 +143,12 @@ fn a_spinning_process_does_not_stop_the_shell() {
         run_ok(s, &format!("resume {pid}"), T)?;
         run_ok(s, &format!("kill {pid}"), T)?;
         s.wait_for(&format!("pid {pid} (spin) killed"), T.command, "kill spin")?;
+        // Nothing but system calls, each answered at once: its turns still end.
+        let pid = start_background(s, "syscall-spin")?;
+        let lines = run_ok(s, "echo still answering", T)?;
+        has_line("echo", &lines, |l| l == "still answering")?;
+        run_ok(s, &format!("kill {pid}"), T)?;
+        s.wait_for(&format!("pid {pid} (syscall-spin) killed"), T.command, "kill")?;
         no_processes(s)
     });
 }

@@ -9,10 +9,11 @@ use crate::Result;
 use crate::install;
 
 /// The programs packed into the kernel image: binaries of `user/src/bin/`.
-pub const PROGRAMS: [&str; 18] = [
+pub const PROGRAMS: [&str; 19] = [
     "hello",
     "true",
     "spin",
+    "syscall-spin",
     "crash-kernel-read",
     "crash-null-write",
     "crash-ud",

@@ -138,6 +138,11 @@ impl Control {
         self.resumed.wake();
     }
 
+    /// Whether `suspend` asked the process to stop.
+    pub(super) fn suspend_requested(&self) -> bool {
+        self.suspended.load(Ordering::Relaxed)
+    }
+
     /// Waits while the process is suspended.
     pub(super) async fn wait_while_suspended(&self) {
         if !self.suspended.load(Ordering::Acquire) {

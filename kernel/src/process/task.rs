@@ -1,8 +1,10 @@
 //! The process future: polling it runs the process's user context until it traps.
 //!
 //! Each turn enters user mode for at most one time slice (the LAPIC timer ends it).
-//! A system call is handled here and the context resumed in the same poll unless the
-//! call blocks (`sleep`), yields, or exits; an interrupt (the slice's end, a device, an
+//! A system call is handled here and the context resumed in the same poll (without
+//! leaving the turn) unless the call blocks (`sleep`, IPC), yields, or exits, or the
+//! slice is over (checked after every call, so a process that makes nothing but system
+//! calls still yields on time); an interrupt (the slice's end, a device, an
 //! IPI) yields, so the other tasks of the core get their turn; a CPU exception ends
 //! the process with one report. Dropping the future (exit, fault, `kill`, which
 //! aborts the task) frees its address space.
@@ -166,6 +168,7 @@ async fn run_until_exit(
     frame: &mut UserFrame,
 ) -> Exit {
     let mut ring: Option<Ring> = None;
+    let slice = us_to_ticks(TIME_SLICE_US);
     loop {
         control.wait_while_suspended().await;
         if let Some(ring) = ring.as_mut() {
@@ -174,89 +177,104 @@ async fn run_until_exit(
             poll_fn(|cx| Poll::Ready(ring.collect(cx, memory, ipc).ok())).await;
         }
         control.set_state(RunState::Running);
-        let slice_end = arch::rdtsc() + us_to_ticks(TIME_SLICE_US);
-        match arch::run_user(frame, memory.cr3(), slice_end) {
-            Trap::Syscall => {
-                control.syscalls.fetch_add(1, Ordering::Relaxed);
-                let step = syscalls::handle(frame, memory, ipc, control);
-                control.pages.store(memory.pages(), Ordering::Relaxed);
-                match step {
-                    Step::Return(result) => frame.0.rax = encode(result),
-                    Step::Yield => {
-                        frame.0.rax = 0;
-                        control.set_state(RunState::Ready);
-                        yield_now().await;
-                    }
-                    Step::Sleep(us) => {
-                        frame.0.rax = 0;
-                        control.set_state(RunState::Blocked);
-                        executor().sleep(us_to_ticks(us)).await;
-                    }
-                    Step::Exit(code) => return Exit::Code(code),
-                    Step::Call {
-                        cap,
-                        request,
-                        reply_to,
-                        timeout_us,
-                    } => {
-                        control.set_state(RunState::Blocked);
-                        let result = match ipc.call(cap, request, timeout_us).await {
-                            Ok(reply) => write_message(memory, reply_to, &reply).map(|()| 0),
-                            Err(error) => Err(error),
-                        };
-                        frame.0.rax = encode(result);
-                    }
-                    Step::RingSetup(_) if ring.is_some() => {
-                        frame.0.rax = encode(Err(Error::AlreadyExists));
-                    }
-                    Step::RingSetup(entries) => {
-                        let result =
-                            Ring::setup(memory, entries).map(|new| ring.insert(new).base());
-                        control.pages.store(memory.pages(), Ordering::Relaxed);
-                        frame.0.rax = encode(result);
-                    }
-                    Step::RingEnter {
-                        min_complete,
-                        timeout_us,
-                    } => {
-                        control.set_state(RunState::Blocked);
-                        let result = match ring.as_mut() {
-                            Some(ring) => ring.enter(memory, ipc, min_complete, timeout_us).await,
-                            None => Err(Error::NotFound),
-                        };
-                        frame.0.rax = encode(result);
-                    }
-                    Step::Send { cap, message } => {
-                        control.set_state(RunState::Blocked);
-                        frame.0.rax = encode(ipc.send(cap, message).await.map(|()| 0));
-                    }
-                    Step::Recv { cap, into } => {
-                        control.set_state(RunState::Blocked);
-                        let result = match ipc.recv(cap).await {
-                            Ok((message, token)) => {
-                                write_message(memory, into, &message).map(|()| token)
+        let slice_end = arch::rdtsc() + slice;
+        // One turn: user mode, and the system calls that complete at once, until the
+        // slice ends or something needs the executor.
+        let step = loop {
+            match arch::run_user(frame, memory.cr3(), slice_end) {
+                Trap::Syscall => {
+                    control.syscalls.fetch_add(1, Ordering::Relaxed);
+                    match syscalls::handle(frame, memory, ipc, control) {
+                        Step::Return(result) => {
+                            frame.0.rax = encode(result);
+                            control.pages.store(memory.pages(), Ordering::Relaxed);
+                            if arch::rdtsc() < slice_end && !control.suspend_requested() {
+                                continue;
                             }
-                            Err(error) => Err(error),
-                        };
-                        frame.0.rax = encode(result);
+                            break Step::Yield;
+                        }
+                        Step::Yield => {
+                            frame.0.rax = 0;
+                            break Step::Yield;
+                        }
+                        step => break step,
                     }
                 }
+                // The slice's end, a device interrupt or an IPI: the core's other tasks
+                // get their turn.
+                Trap::Interrupt(_) => break Step::Yield,
+                Trap::Exception {
+                    vector,
+                    error_code,
+                    address,
+                } => {
+                    return Exit::Fault {
+                        vector,
+                        rip: frame.0.rip,
+                        address,
+                        error_code,
+                    };
+                }
             }
-            Trap::Interrupt(_) => {
+        };
+        control.pages.store(memory.pages(), Ordering::Relaxed);
+        match step {
+            // Not left by the turn above (it resumes those at once).
+            Step::Return(result) => frame.0.rax = encode(result),
+            // The `yield` call or the turn's end (rax is already set).
+            Step::Yield => {
                 control.set_state(RunState::Ready);
                 yield_now().await;
             }
-            Trap::Exception {
-                vector,
-                error_code,
-                address,
+            Step::Sleep(us) => {
+                frame.0.rax = 0;
+                control.set_state(RunState::Blocked);
+                executor().sleep(us_to_ticks(us)).await;
+            }
+            Step::Exit(code) => return Exit::Code(code),
+            Step::Call {
+                cap,
+                request,
+                reply_to,
+                timeout_us,
             } => {
-                return Exit::Fault {
-                    vector,
-                    rip: frame.0.rip,
-                    address,
-                    error_code,
+                control.set_state(RunState::Blocked);
+                let result = match ipc.call(cap, request, timeout_us).await {
+                    Ok(reply) => write_message(memory, reply_to, &reply).map(|()| 0),
+                    Err(error) => Err(error),
                 };
+                frame.0.rax = encode(result);
+            }
+            Step::RingSetup(_) if ring.is_some() => {
+                frame.0.rax = encode(Err(Error::AlreadyExists));
+            }
+            Step::RingSetup(entries) => {
+                let result = Ring::setup(memory, entries).map(|new| ring.insert(new).base());
+                control.pages.store(memory.pages(), Ordering::Relaxed);
+                frame.0.rax = encode(result);
+            }
+            Step::RingEnter {
+                min_complete,
+                timeout_us,
+            } => {
+                control.set_state(RunState::Blocked);
+                let result = match ring.as_mut() {
+                    Some(ring) => ring.enter(memory, ipc, min_complete, timeout_us).await,
+                    None => Err(Error::NotFound),
+                };
+                frame.0.rax = encode(result);
+            }
+            Step::Send { cap, message } => {
+                control.set_state(RunState::Blocked);
+                frame.0.rax = encode(ipc.send(cap, message).await.map(|()| 0));
+            }
+            Step::Recv { cap, into } => {
+                control.set_state(RunState::Blocked);
+                let result = match ipc.recv(cap).await {
+                    Ok((message, token)) => write_message(memory, into, &message).map(|()| token),
+                    Err(error) => Err(error),
+                };
+                frame.0.rax = encode(result);
             }
         }
     }
