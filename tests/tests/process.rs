@@ -148,7 +148,11 @@ fn a_spinning_process_does_not_stop_the_shell() {
         let lines = run_ok(s, "echo still answering", T)?;
         has_line("echo", &lines, |l| l == "still answering")?;
         run_ok(s, &format!("kill {pid}"), T)?;
-        s.wait_for(&format!("pid {pid} (syscall-spin) killed"), T.command, "kill")?;
+        s.wait_for(
+            &format!("pid {pid} (syscall-spin) killed"),
+            T.command,
+            "kill",
+        )?;
         no_processes(s)
     });
 }
@@ -257,8 +261,8 @@ fn limits_and_priorities_apply_per_process() {
         has_line("run --mem 100 mapper", &lines, |l| {
             l.ends_with("(mapper) exited with code 101") || l == "error: mapper: quota exceeded"
         })?;
-        let lines = run_ok(s, "run --mem 1024 mapper", T)?;
-        has_line("run --mem 1024 mapper", &lines, |l| l == "mapper: ok")?;
+        let lines = run_ok(s, "run --mem 4096 mapper", T)?;
+        has_line("run --mem 4096 mapper", &lines, |l| l == "mapper: ok")?;
         let pid = start_background(s, "spin")?;
         run_ok(s, &format!("nice {pid} background"), T)?;
         let lines = run_ok(s, "ps", T)?;

@@ -9,6 +9,7 @@ mod executor_suite;
 mod ipc_suite;
 mod report;
 mod sampling;
+mod user_suite;
 
 use crate::arch::x86_64 as arch;
 use alloc::format;
@@ -16,7 +17,7 @@ use alloc::string::String;
 pub use report::Report;
 
 /// The suites `bench` knows.
-const SUITES: &[&str] = &["executor", "ipc"];
+const SUITES: &[&str] = &["executor", "ipc", "user"];
 
 /// Runs `bench ARGS`.
 pub async fn run(args: &str) -> Result<(), String> {
@@ -48,6 +49,9 @@ pub async fn run(args: &str) -> Result<(), String> {
     }
     if suite == "all" || suite == "ipc" {
         ipc_suite::run(&mut report).await?;
+    }
+    if suite == "all" || suite == "user" {
+        user_suite::run(&mut report).await?;
     }
     report.finish();
     Ok(())

@@ -47,6 +47,19 @@ where
     handle.await.unwrap_or_default()
 }
 
+/// Runs `future` in a task of its own, on any core, and returns its output (`None` if
+/// the task was cancelled).
+pub async fn run_in_task<T: Send + 'static>(
+    future: impl Future<Output = T> + Send + 'static,
+) -> Option<T> {
+    executor()
+        .build()
+        .name("bench-runner")
+        .spawn(future)
+        .await
+        .ok()
+}
+
 /// Runs `future` in a task pinned to `core` and returns its output (`None` if the
 /// task was cancelled).
 pub async fn run_pinned<T: Send + 'static>(

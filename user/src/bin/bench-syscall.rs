@@ -6,6 +6,9 @@
 //! same way as a figure of its own. Under QEMU's `-icount shift=0` the deltas are guest
 //! instruction counts.
 //!
+//! A benchmark of a broken call means nothing, so it first checks that `getpid` keeps
+//! every register the ABI promises to keep (`docs/abi.md`: all but `rax`, `rcx`, `r11`).
+//!
 //! Output, parsed by `kernel/src/bench/user_suite.rs` (the only reader): for each figure
 //! one line `count <name> <n>`, then its `n` samples in lines `samples <name> <v> <v> …`
 //! of at most [`PER_LINE`] values, then nothing else. On failure one line `error: <what>`
@@ -59,6 +62,63 @@ fn null_syscall() -> Option<u64> {
     decode(result).ok().map(|_| ticks)
 }
 
+/// Whether one `getpid` with a distinct pattern in every register the kernel must keep
+/// returns them all unchanged (and a pid in `rax`).
+fn registers_kept() -> bool {
+    const RBX: u64 = 0x0b0b_0b0b_0b0b_0b0b;
+    const RBP: u64 = 0x0d0d_0d0d_0d0d_0d0d;
+    const PATTERNS: [u64; 10] = [
+        0x1111_1111_1111_1111, // rdi
+        0x2222_2222_2222_2222, // rsi
+        0x3333_3333_3333_3333, // rdx
+        0x4444_4444_4444_4444, // r8
+        0x5555_5555_5555_5555, // r9
+        0x6666_6666_6666_6666, // r10
+        0x7777_7777_7777_7777, // r12
+        0x8888_8888_8888_8888, // r13
+        0x9999_9999_9999_9999, // r14
+        0xaaaa_aaaa_aaaa_aaaa, // r15
+    ];
+    let mut regs = PATTERNS;
+    let rax: u64;
+    let rbx_rbp_changed: u64;
+    // SAFETY: `getpid` touches no memory of the program; rbx and rbp (which cannot be
+    // asm operands) are saved on the stack and restored, and the stack is balanced.
+    unsafe {
+        core::arch::asm!(
+            "push rbx",
+            "push rbp",
+            "mov rbx, {rbx}",
+            "mov rbp, {rbp}",
+            "syscall",
+            // rcx and r11 are the kernel's to clobber: free scratch now.
+            "mov rcx, {rbx}",
+            "xor rcx, rbx",
+            "mov r11, {rbp}",
+            "xor r11, rbp",
+            "or rcx, r11",
+            "pop rbp",
+            "pop rbx",
+            rbx = const RBX,
+            rbp = const RBP,
+            inlateout("rax") GETPID => rax,
+            out("rcx") rbx_rbp_changed,
+            out("r11") _,
+            inout("rdi") regs[0],
+            inout("rsi") regs[1],
+            inout("rdx") regs[2],
+            inout("r8") regs[3],
+            inout("r9") regs[4],
+            inout("r10") regs[5],
+            inout("r12") regs[6],
+            inout("r13") regs[7],
+            inout("r14") regs[8],
+            inout("r15") regs[9],
+        );
+    }
+    decode(rax).is_ok() && rbx_rbp_changed == 0 && regs == PATTERNS
+}
+
 /// Fills `samples` after `WARMUP` rounds of `sample`.
 fn collect(samples: &mut [u64; SAMPLES], mut sample: impl FnMut() -> Option<u64>) -> Option<()> {
     for _ in 0..WARMUP {
@@ -85,6 +145,10 @@ fn print_figure(name: &str, samples: &[u64]) {
 }
 
 fn main() -> i32 {
+    if !registers_kept() {
+        println!("error: getpid changed a register the ABI keeps");
+        return 1;
+    }
     let mut overhead = [0; SAMPLES];
     let mut syscall = [0; SAMPLES];
     collect(&mut overhead, || Some(rdtsc_pair()));

@@ -7,27 +7,46 @@
 //! `sysretq` when the frame came from a `syscall` (after the canonical-address check),
 //! `iretq` otherwise.
 //!
+//! The round trip of a system call that returns at once is the hot path, so [`run`]
+//! only reprograms what changed since this CPU last entered user mode:
+//! - `rsp0` and `user_frame` stay set after the return (only ring 3 uses them: an
+//!   interrupt or `syscall` from ring 0 never reads either), so entering the same frame
+//!   again skips both writes; `user_frame == base` implies `rsp0 == base + size`, as
+//!   [`run`] is the only writer of both.
+//! - The LAPIC timer is re-armed only if it would not fire by the slice's end: a timer
+//!   still pending from the previous slice (or armed by the executor's idle path for an
+//!   earlier deadline) is left alone, so system calls no longer extend a slice, and a
+//!   context entering after another may start with the rest of its slice. Whether and
+//!   when the timer fires is read from the hardware ([`timer_fires_by`]), never assumed:
+//!   an interrupt taken in kernel mode, the idle path, or another context on this CPU
+//!   may have fired or re-armed it since.
+//! - CR3 is written on every entry and every return: the kernel never runs on a user
+//!   address space, so one that is freed (exit, kill) is never still loaded anywhere.
+//!
 //! Leaving: an interrupt or exception from ring 3 makes the CPU push its frame at
 //! `rsp0`, i.e. into the tail of the user frame, and the entry stub and
 //! `interrupt_common` push the vector and the general registers below it, so the whole
 //! frame is filled in place; `interrupt_common` then sees that it came from ring 3 onto
 //! the user frame and jumps to `user_exit`. `syscall` enters at `syscall_entry`, which
-//! builds the same frame by hand (vector [`SYSCALL_VECTOR`]). `user_exit` reloads the
-//! saved kernel stack and returns from `enter_user`, so [`run`] returns to its caller
-//! with the trap described by the frame, interrupts still disabled. An NMI, #DF or #MC
-//! from ring 3 arrives on its IST stack, not on the frame, and takes the normal (fatal)
-//! path.
+//! stores the fields a system call needs into the same frame (vector
+//! [`SYSCALL_VECTOR`]). `user_exit` reloads the saved kernel stack and returns from
+//! `enter_user`, so [`run`] returns to its caller with the trap described by the frame,
+//! interrupts still disabled. An NMI, #DF or #MC from ring 3 arrives on its IST stack,
+//! not on the frame, and takes the normal (fatal) path.
 
+use super::apic::LocalApicHandle;
+use super::cpu_features::rdtsc;
 use super::gdt::{KERNEL_CODE, KERNEL_DATA, USER_CODE, USER_DATA};
 use super::idt::InterruptFrame;
 use super::percpu::{self, offsets};
 use super::{interrupts, paging, timer};
-use x86_64::registers::control::{Cr2, Cr3, Cr3Flags};
-use x86_64::registers::model_specific::{Efer, EferFlags, LStar, SFMask, Star};
+use core::mem::offset_of;
+use core::sync::atomic::{AtomicU64, Ordering};
+use x86_64::VirtAddr;
+use x86_64::registers::control::Cr2;
+use x86_64::registers::model_specific::{Efer, EferFlags, LStar, Msr, SFMask, Star};
 use x86_64::registers::rflags::RFlags;
 use x86_64::structures::gdt::SegmentSelector;
-use x86_64::structures::paging::PhysFrame;
-use x86_64::{PhysAddr, VirtAddr};
 
 /// The `vector` a frame built by `syscall_entry` carries (no IDT vector is this big).
 pub const SYSCALL_VECTOR: u64 = 0x100;
@@ -123,8 +142,9 @@ fn sysret_safe(addr: u64) -> bool {
 }
 
 /// Runs the user context `frame` in the address space `cr3` until it traps, or until
-/// the TSC reaches `slice_end` (the LAPIC timer fires). Returns why it stopped, with the
-/// frame updated; the kernel's own page tables are active again.
+/// the TSC reaches `slice_end` at the latest (the LAPIC timer fires; a timer already
+/// pending for an earlier time is kept and may end the run sooner). Returns why it
+/// stopped, with the frame updated; the kernel's own page tables are active again.
 pub fn run(frame: &mut UserFrame, cr3: u64, slice_end: u64) -> Trap {
     let regs = &mut frame.0;
     // Only user selectors and a sane RFLAGS ever reach `iretq`/`sysretq`.
@@ -139,35 +159,36 @@ pub fn run(frame: &mut UserFrame, cr3: u64, slice_end: u64) -> Trap {
         regs.vector = 0;
     }
     let base = regs as *mut InterruptFrame as u64;
-    let end = base + size_of::<UserFrame>() as u64;
     x86_64::instructions::interrupts::disable();
     let cpu = percpu::current();
-    cpu.set_user_frame(base, end);
-    if let Some(lapic) = cpu.lapic().as_mut() {
-        timer::arm_at_tsc(lapic, slice_end);
+    if current_user_frame() != base {
+        cpu.set_user_frame(base, base + size_of::<UserFrame>() as u64);
+    }
+    if let Some(lapic) = cpu.lapic().as_mut()
+        && !timer_fires_by(lapic, slice_end)
+    {
+        arm_slice(lapic, slice_end);
     }
     // SAFETY: `cr3` is the root of an address space whose kernel half is the kernel's
     // (`address_space.rs`), so this code, its stack and the frame stay mapped.
-    unsafe {
-        Cr3::write(
-            PhysFrame::containing_address(PhysAddr::new(cr3)),
-            Cr3Flags::empty(),
-        )
-    };
+    unsafe { load_cr3(cr3) };
     // SAFETY: the frame holds user selectors, user RFLAGS with IF set and (for sysret) a
     // canonical RIP; rsp0 and `user_frame` point at it, so the way back is `user_exit`.
     unsafe { enter_user(base) };
     // SAFETY: back on the kernel's own tables, which map everything the kernel uses.
-    unsafe {
-        Cr3::write(
-            PhysFrame::containing_address(PhysAddr::new(paging::kernel_cr3())),
-            Cr3Flags::empty(),
-        )
-    };
-    cpu.set_user_frame(0, 0);
-    let regs = &mut frame.0;
-    let trap = match regs.vector {
+    unsafe { load_cr3(paging::kernel_cr3()) };
+    let trap = match frame.0.vector {
         SYSCALL_VECTOR => Trap::Syscall,
+        _ => other_trap(&mut frame.0),
+    };
+    x86_64::instructions::interrupts::enable();
+    trap
+}
+
+/// The trap described by a frame that did not come from `syscall`.
+#[cold]
+fn other_trap(regs: &mut InterruptFrame) -> Trap {
+    match regs.vector {
         v if v < 32 => Trap::Exception {
             vector: v as u8,
             error_code: regs.error_code,
@@ -178,9 +199,98 @@ pub fn run(frame: &mut UserFrame, cr3: u64, slice_end: u64) -> Trap {
             interrupts::dispatch(regs);
             Trap::Interrupt(v as u8)
         }
+    }
+}
+
+/// Loads `root` into CR3 (no PCID: the flags bits stay zero).
+///
+/// # Safety
+/// `root` must be the page-aligned root of tables that map the kernel half as the
+/// kernel's own tables do.
+#[inline(always)]
+unsafe fn load_cr3(root: u64) {
+    // SAFETY: the caller's obligation; the code, the stack and every kernel object stay
+    // mapped across the switch. Not `nomem`: the switch changes what memory means.
+    unsafe { core::arch::asm!("mov cr3, {}", in(reg) root, options(nostack, preserves_flags)) };
+}
+
+/// This CPU's `PerCpu::user_frame`: the frame `rsp0` points at (see the module docs).
+#[inline(always)]
+fn current_user_frame() -> u64 {
+    let frame: u64;
+    // SAFETY: GS points at this CPU's per-CPU block from bring-up on, and the field at
+    // this offset is a `u64` (an `AtomicU64`, read here the way the entry stubs read it).
+    unsafe {
+        core::arch::asm!(
+            "mov {}, gs:[{offset}]",
+            out(reg) frame,
+            offset = const offsets::USER_FRAME,
+            options(nostack, readonly, preserves_flags),
+        )
     };
-    x86_64::instructions::interrupts::enable();
-    trap
+    frame
+}
+
+/// `IA32_TSC_DEADLINE`: the TSC value the timer fires at in TSC-deadline mode; it reads
+/// 0 once the timer fired (or when it is disarmed).
+const TSC_DEADLINE_MSR: u32 = 0x6E0;
+
+/// LAPIC timer ticks per TSC tick in one-shot mode, as a 32.32 fixed-point number;
+/// 0 until [`arm_slice`] measured it. All CPUs' LAPIC timers share one rate (as
+/// `timer.rs` assumes).
+static LAPIC_TICKS_PER_TSC: AtomicU64 = AtomicU64::new(0);
+
+/// Shortest armed span (TSC ticks) the rate is measured over, for a precise ratio.
+const MIN_RATE_SPAN: u64 = 1 << 16;
+
+/// LAPIC timer ticks a pending one-shot timer may fire after the slice's end and still
+/// be kept: the rounding of the count and of the measured rate is a tick or two, and
+/// a timer armed for this very slice end (by the same turn's first entry) must pass.
+/// 16 ticks of the divided timer clock: 256 ns under QEMU, a few µs on PCs.
+const SLACK_TICKS: u32 = 16;
+
+/// Whether the calling CPU's timer is pending and fires when the TSC reaches
+/// `slice_end` or earlier (in one-shot mode within [`SLACK_TICKS`]), whoever armed it.
+/// Called with interrupts disabled, so the answer holds until user mode is entered (a
+/// timer that fires in between is delivered as soon as interrupts are on again, in user
+/// mode).
+fn timer_fires_by(lapic: &LocalApicHandle, slice_end: u64) -> bool {
+    if timer::deadline_mode() {
+        // SAFETY: reading IA32_TSC_DEADLINE has no side effects; deadline mode is only
+        // used where CPUID reports the MSR.
+        let deadline = unsafe { Msr::new(TSC_DEADLINE_MSR).read() };
+        return deadline != 0 && deadline <= slice_end;
+    }
+    // One-shot mode: the current count is 0 once the timer fired (or was stopped), else
+    // the LAPIC ticks left. Fires by `slice_end` if those ticks take at most
+    // `slice_end - now` TSC ticks, give or take `SLACK_TICKS` (with no measured rate
+    // yet, only a timer about to fire passes). `now` is read after the count, which
+    // errs towards re-arming.
+    let left = lapic.current_count();
+    let until_end = slice_end.saturating_sub(rdtsc());
+    left != 0
+        && u128::from(left) << 32
+            <= u128::from(until_end) * u128::from(LAPIC_TICKS_PER_TSC.load(Ordering::Relaxed))
+                + (u128::from(SLACK_TICKS) << 32)
+}
+
+/// Arms the calling CPU's timer for `slice_end`; in one-shot mode the first arming long
+/// enough also measures the LAPIC timer's rate against the TSC for [`timer_fires_by`]
+/// (the count left against the TSC ticks left: exact to about one tick in the tens of
+/// thousands a slice spans).
+#[cold]
+fn arm_slice(lapic: &mut LocalApicHandle, slice_end: u64) {
+    timer::arm_at_tsc(lapic, slice_end);
+    if timer::deadline_mode() || LAPIC_TICKS_PER_TSC.load(Ordering::Relaxed) != 0 {
+        return;
+    }
+    // The TSC read first: the span is then at least the one the count covers, so the
+    // rate errs low, and a low rate only makes `timer_fires_by` re-arm sooner.
+    let span = slice_end.saturating_sub(rdtsc());
+    let left = lapic.current_count();
+    if span >= MIN_RATE_SPAN && left != 0 {
+        LAPIC_TICKS_PER_TSC.store((u64::from(left) << 32) / span, Ordering::Relaxed);
+    }
 }
 
 /// Saves the kernel's callee-saved registers and stack, loads the user registers from
@@ -243,43 +353,58 @@ pub(super) unsafe extern "C" fn user_exit() {
 }
 
 /// `syscall` from ring 3 lands here (interrupts off, RCX = user RIP, R11 = user RFLAGS):
-/// builds the user frame the way an interrupt would, then leaves through `user_exit`.
+/// stores what a system call leaves in the user frame, then leaves through `user_exit`.
+///
+/// Written field by field rather than pushed, it skips what nothing reads after a
+/// `syscall`: `cs` and `ss` (constants, which `run` writes before every entry), the
+/// error code (read only for exceptions), and the frame's `rcx` and `r11` (the ABI
+/// clobbers both, and `run` sets them to the return RIP and RFLAGS for `sysretq`). Those
+/// slots keep this context's own earlier values, so nothing leaks between contexts.
 #[unsafe(naked)]
 unsafe extern "C" fn syscall_entry() {
     core::arch::naked_asm!(
         "swapgs",
         "mov gs:[{scratch}], rsp",
         "mov rsp, gs:[{user_frame}]",
-        "add rsp, {frame_size}",
-        "push {user_ss}",
-        "push qword ptr gs:[{scratch}]",
-        "push r11",
-        "push {user_cs}",
-        "push rcx",
-        "push 0",
-        "push {syscall}",
-        "push rax",
-        "push rbx",
-        "push rcx",
-        "push rdx",
-        "push rsi",
-        "push rdi",
-        "push rbp",
-        "push r8",
-        "push r9",
-        "push r10",
-        "push r11",
-        "push r12",
-        "push r13",
-        "push r14",
-        "push r15",
-        "cld",
+        "mov [rsp + {at_rax}], rax",
+        "mov [rsp + {at_rbx}], rbx",
+        "mov [rsp + {at_rdx}], rdx",
+        "mov [rsp + {at_rsi}], rsi",
+        "mov [rsp + {at_rdi}], rdi",
+        "mov [rsp + {at_rbp}], rbp",
+        "mov [rsp + {at_r8}], r8",
+        "mov [rsp + {at_r9}], r9",
+        "mov [rsp + {at_r10}], r10",
+        "mov [rsp + {at_r12}], r12",
+        "mov [rsp + {at_r13}], r13",
+        "mov [rsp + {at_r14}], r14",
+        "mov [rsp + {at_r15}], r15",
+        "mov [rsp + {at_rip}], rcx",
+        "mov [rsp + {at_rflags}], r11",
+        "mov rax, gs:[{scratch}]",
+        "mov [rsp + {at_rsp}], rax",
+        "mov qword ptr [rsp + {at_vector}], {syscall}",
+        // DF is already clear: SFMASK clears it on `syscall` (`init_cpu`).
         "jmp {exit}",
         scratch = const offsets::USER_RSP_SCRATCH,
         user_frame = const offsets::USER_FRAME,
-        frame_size = const size_of::<UserFrame>(),
-        user_ss = const USER_DATA,
-        user_cs = const USER_CODE,
+        at_rax = const offset_of!(InterruptFrame, rax),
+        at_rbx = const offset_of!(InterruptFrame, rbx),
+        at_rdx = const offset_of!(InterruptFrame, rdx),
+        at_rsi = const offset_of!(InterruptFrame, rsi),
+        at_rdi = const offset_of!(InterruptFrame, rdi),
+        at_rbp = const offset_of!(InterruptFrame, rbp),
+        at_r8 = const offset_of!(InterruptFrame, r8),
+        at_r9 = const offset_of!(InterruptFrame, r9),
+        at_r10 = const offset_of!(InterruptFrame, r10),
+        at_r12 = const offset_of!(InterruptFrame, r12),
+        at_r13 = const offset_of!(InterruptFrame, r13),
+        at_r14 = const offset_of!(InterruptFrame, r14),
+        at_r15 = const offset_of!(InterruptFrame, r15),
+        at_rip = const offset_of!(InterruptFrame, rip),
+        at_rflags = const offset_of!(InterruptFrame, rflags),
+        at_rsp = const offset_of!(InterruptFrame, rsp),
+        at_vector = const offset_of!(InterruptFrame, vector),
         syscall = const SYSCALL_VECTOR,
         exit = sym user_exit,
     );

@@ -1,0 +1,200 @@
+//! `bench user`: what user processes cost (instructions under icount).
+//!
+//! - `user.null_syscall` and `user.rdtsc_overhead` are timed inside the user program
+//!   `bench-syscall` (a `getpid` between two `rdtsc`s, and an empty `rdtsc` pair), which
+//!   prints its raw samples; this suite runs it with its output captured, parses the
+//!   samples ([`parse_samples`]; format in `user/src/bin/bench-syscall.rs`) and reports
+//!   them like every other figure. The overhead is reported, not subtracted.
+//! - `user.process_create_exit`: `process::spawn("true")` and awaiting its exit (address
+//!   space, ELF load, stack, the task, the run to `exit`, the reaper, the join), timed here.
+//!
+//! To come with the user IPC figures, under these names: `user.call_kernel_service`
+//! (a user process calling a kernel service), `user.call_user_service_same_core` and
+//! `user.call_user_service_cross_core` (two processes).
+
+use super::Report;
+use super::sampling::run_in_task;
+use crate::arch::x86_64 as arch;
+use crate::process::{self, Exit, Options};
+use alloc::format;
+use alloc::string::{String, ToString};
+use alloc::vec::Vec;
+
+/// The program that times the null system call.
+const SYSCALL_PROGRAM: &str = "bench-syscall";
+/// The figures it prints, all of which must be there.
+const SYSCALL_FIGURES: &[&str] = &["user.rdtsc_overhead", "user.null_syscall"];
+/// The program that exits at once.
+const TRUE_PROGRAM: &str = "true";
+/// Process create + exit rounds thrown away, then kept.
+const PROCESS_WARMUP: usize = 5;
+const PROCESS_SAMPLES: usize = 30;
+
+/// Runs every measurement of the suite.
+pub async fn run(report: &mut Report) -> Result<(), String> {
+    null_syscall(report).await?;
+    process_create_exit(report).await
+}
+
+/// Runs `bench-syscall` with its output captured and reports the figures it printed.
+async fn null_syscall(report: &mut Report) -> Result<(), String> {
+    let options = Options {
+        capture: true,
+        ..Options::default()
+    };
+    let (control, handle) = process::spawn(SYSCALL_PROGRAM, options)?;
+    let exit = handle
+        .await
+        .map_err(|e| format!("{SYSCALL_PROGRAM}: {e:?}"))?;
+    let output = control
+        .take_output()
+        .ok_or_else(|| format!("{SYSCALL_PROGRAM}: output was not captured"))?;
+    if exit != Exit::Code(0) {
+        return Err(format!(
+            "{SYSCALL_PROGRAM} ended with {exit:?}; it printed: {}",
+            output.trim_end()
+        ));
+    }
+    let mut figures = parse_samples(SYSCALL_PROGRAM, &output)?;
+    for name in SYSCALL_FIGURES {
+        let mut samples = take_figure(&mut figures, name)
+            .ok_or_else(|| format!("{SYSCALL_PROGRAM}: no samples of {name}"))?;
+        report.ticks(name, &mut samples);
+    }
+    Ok(())
+}
+
+/// Spawns `true` and awaits its exit, from a task of its own (the shell task's poll would
+/// add its own cost to the wake-up); `true` runs on whichever core picks it up first.
+async fn process_create_exit(report: &mut Report) -> Result<(), String> {
+    let body = async {
+        let mut samples = Vec::with_capacity(PROCESS_SAMPLES);
+        for i in 0..PROCESS_WARMUP + PROCESS_SAMPLES {
+            let start = arch::rdtsc();
+            let (_, handle) = process::spawn(TRUE_PROGRAM, Options::default())?;
+            let exit = handle.await;
+            let ticks = arch::rdtsc() - start;
+            match exit {
+                Ok(Exit::Code(0)) => {}
+                other => return Err(format!("{TRUE_PROGRAM} ended with {other:?}")),
+            }
+            if i >= PROCESS_WARMUP {
+                samples.push(ticks);
+            }
+        }
+        Ok(samples)
+    };
+    let mut samples = run_in_task(body)
+        .await
+        .ok_or("the process benchmark task was cancelled")??;
+    report.ticks("user.process_create_exit", &mut samples);
+    Ok(())
+}
+
+/// The samples of each figure in `text`, in the order the figures first appear.
+///
+/// Lines are `count <name> <n>` (once per figure, before its samples) and
+/// `samples <name> <v> …`; every figure must end with exactly the samples its `count`
+/// announced. Anything else is an error naming `program` and the line, never a panic.
+pub fn parse_samples(program: &str, text: &str) -> Result<Vec<(String, Vec<u64>)>, String> {
+    // (name, announced count, samples)
+    let mut figures: Vec<(String, usize, Vec<u64>)> = Vec::new();
+    for (number, line) in text.lines().enumerate() {
+        let number = number + 1;
+        let bad = |why: &str| format!("{program}: line {number} ({line:?}): {why}");
+        let mut words = line.split_ascii_whitespace();
+        let (kind, name) = match (words.next(), words.next()) {
+            (Some(kind), Some(name)) => (kind, name),
+            _ => return Err(bad("expected `count NAME N` or `samples NAME V…`")),
+        };
+        let number_of = |word: &str| {
+            word.parse::<u64>()
+                .map_err(|_| bad(&format!("'{word}' is not a number")))
+        };
+        let known = figures.iter().position(|(n, _, _)| n == name);
+        match kind {
+            "count" => {
+                if known.is_some() {
+                    return Err(bad("second count line for this figure"));
+                }
+                let n = words
+                    .next()
+                    .ok_or_else(|| bad("count without a number"))
+                    .and_then(number_of)?;
+                if words.next().is_some() {
+                    return Err(bad("extra words after the count"));
+                }
+                figures.push((name.to_string(), n as usize, Vec::new()));
+            }
+            "samples" => {
+                let index = known.ok_or_else(|| bad("samples before their count line"))?;
+                let before = figures[index].2.len();
+                for word in words {
+                    let value = number_of(word)?;
+                    figures[index].2.push(value);
+                }
+                if figures[index].2.len() == before {
+                    return Err(bad("a samples line without samples"));
+                }
+            }
+            _ => return Err(bad("expected `count NAME N` or `samples NAME V…`")),
+        }
+    }
+    figures
+        .into_iter()
+        .map(|(name, count, samples)| {
+            if samples.len() == count {
+                Ok((name, samples))
+            } else {
+                Err(format!(
+                    "{program}: {name}: {} samples, but its count line said {count}",
+                    samples.len()
+                ))
+            }
+        })
+        .collect()
+}
+
+/// Removes figure `name` from `figures` and returns its samples.
+fn take_figure(figures: &mut Vec<(String, Vec<u64>)>, name: &str) -> Option<Vec<u64>> {
+    let index = figures.iter().position(|(n, _)| n == name)?;
+    Some(figures.swap_remove(index).1)
+}
+
+#[cfg(feature = "ktest")]
+mod tests {
+    use super::{parse_samples, take_figure};
+    use crate::ktest::kernel_test;
+    use alloc::vec;
+
+    fn bench_user_parses_samples() {
+        let text = "count a 3\nsamples a 1 2\ncount b 1\nsamples b 7\nsamples a 3\n";
+        let mut figures = parse_samples("p", text).expect("well-formed output");
+        assert_eq!(take_figure(&mut figures, "a"), Some(vec![1, 2, 3]));
+        assert_eq!(take_figure(&mut figures, "b"), Some(vec![7]));
+        assert_eq!(take_figure(&mut figures, "b"), None);
+        let mut none = parse_samples("p", "").expect("no output, no figures");
+        assert_eq!(take_figure(&mut none, "a"), None);
+    }
+    kernel_test!(bench_user_parses_samples);
+
+    fn bench_user_rejects_malformed_samples() {
+        for bad in [
+            "samples a 1\n",              // before its count
+            "count a 2\nsamples a 1\n",   // short
+            "count a 1\nsamples a 1 2\n", // long
+            "count a 1\nsamples a x\n",   // not a number
+            "count a 1\nsamples a -1\n",  // negative
+            "count a 1\ncount a 1\n",     // counted twice
+            "count a\n",                  // no count
+            "count a 1 2\n",              // extra words
+            "count a 0\nsamples a\n",     // empty samples line
+            "panic: oops\n",              // not ours
+            "\n",                         // empty line
+        ] {
+            let result = parse_samples("p", bad);
+            assert!(result.is_err(), "{bad:?} was accepted: {:?}", result.ok());
+        }
+    }
+    kernel_test!(bench_user_rejects_malformed_samples);
+}
