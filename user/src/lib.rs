@@ -15,7 +15,7 @@
 //!
 //! The system-call ABI is `mohhos_abi` and `docs/abi.md`. `unsafe` is denied here except
 //! in the modules that cannot do without it: `syscall` (the instruction), `sys` (the
-//! two unsafe calls), `ipc` (message buffers handed to the kernel), `ring` (the shared ring pages), `region` (slices over mapped pages), `heap` (the allocator) and
+//! two unsafe calls), `ipc` (message buffers handed to the kernel), `ring` (the shared ring pages), `bench` (`rdtsc`), `region` (slices over mapped pages), `heap` (the allocator) and
 //! `rt` (the naked entry point).
 
 #![no_std]
@@ -24,6 +24,7 @@
 
 extern crate alloc;
 
+pub mod bench;
 pub mod console;
 pub mod executor;
 mod heap;

@@ -9,7 +9,7 @@ use crate::Result;
 use crate::install;
 
 /// The programs packed into the kernel image: binaries of `user/src/bin/`.
-pub const PROGRAMS: [&str; 19] = [
+pub const PROGRAMS: [&str; 20] = [
     "hello",
     "true",
     "spin",
@@ -22,6 +22,7 @@ pub const PROGRAMS: [&str; 19] = [
     "mapper",
     "hostile",
     "bench-syscall",
+    "bench-ipc",
     "ping",
     "ping-user",
     "echo-service",

@@ -1,11 +1,11 @@
 //! The capability table: slots (lock-free `check`), the derivation tree and the quota
 //! ledger (both under locks taken by `mint`/`grant`/`revoke`/`delete`).
 //!
-//! Lock order: the tree lock, then the ledger lock (a leaf). The denial counter lock is
-//! only taken after the tree lock is released. Denials are the slow path: they log anyway.
+//! Lock order: the tree lock, then the holdings lock, then the ledger lock (a leaf). The
+//! denial counter lock is only taken after the tree lock is released. Denials are the slow path: they log anyway.
 
 use alloc::boxed::Box;
-use alloc::collections::BTreeMap;
+use alloc::collections::{BTreeMap, BTreeSet};
 use alloc::sync::Arc;
 
 use super::quota::{QuotaLedger, Quotas, Resource};
@@ -73,6 +73,9 @@ fn judge(
 pub struct CapTable {
     slots: Box<[Slot]>,
     tree: Mutex<Tree>,
+    /// The slots each holder's capabilities occupy (changed only under the tree lock),
+    /// so that a holder's death visits its own capabilities, not the whole table.
+    holdings: Mutex<BTreeMap<HolderId, BTreeSet<u32>>>,
     ledger: Arc<QuotaLedger>,
     denials: Mutex<BTreeMap<HolderId, u64>>,
     total_denials: AtomicU64,
@@ -84,6 +87,7 @@ impl CapTable {
         Self {
             slots: (0..slots).map(|_| Slot::empty()).collect(),
             tree: Mutex::new(Tree::new(slots)),
+            holdings: Mutex::new(BTreeMap::new()),
             ledger: Arc::new(QuotaLedger::new(default_quotas)),
             denials: Mutex::new(BTreeMap::new()),
             total_denials: AtomicU64::new(0),
@@ -172,7 +176,10 @@ impl CapTable {
     pub fn holder_died(&self, holder: HolderId) {
         {
             let mut tree = self.tree.lock();
-            for (index, slot) in (0u32..).zip(self.slots.iter()) {
+            let held = self.holdings.lock().remove(&holder).unwrap_or_default();
+            for index in held {
+                let slot = &self.slots[index as usize];
+                // Killed already as part of an earlier one's subtree: nothing left.
                 if slot.is_live() && slot.holder() == holder {
                     let killed = tree.detach_subtree(index);
                     self.kill_all(&mut tree, &killed);
@@ -258,19 +265,28 @@ impl CapTable {
     /// Charges one capability to `holder` and takes a free slot. Tree lock held.
     fn take_slot(&self, tree: &mut Tree, holder: HolderId) -> Result<u32, IpcError> {
         self.ledger.charge(holder, Resource::Caps, 1)?;
-        tree.take_free().ok_or_else(|| {
+        let index = tree.take_free().ok_or_else(|| {
             self.ledger.uncharge(holder, Resource::Caps, 1);
             IpcError::QuotaExceeded
-        })
+        })?;
+        self.holdings.lock().entry(holder).or_default().insert(index);
+        Ok(index)
     }
 
     /// Kills detached slots: new generation, uncharged, back to the free list. Tree lock held.
     fn kill_all(&self, tree: &mut Tree, detached: &[u32]) {
+        let mut holdings = self.holdings.lock();
         for &index in detached {
             let slot = &self.slots[index as usize];
             let holder = slot.holder();
             let generation = slot.kill();
             tree.release(index, generation != u32::MAX);
+            if let Some(held) = holdings.get_mut(&holder) {
+                held.remove(&index);
+                if held.is_empty() {
+                    holdings.remove(&holder);
+                }
+            }
             self.ledger.uncharge(holder, Resource::Caps, 1);
         }
     }

@@ -8,14 +8,17 @@
 //! - `user.process_create_exit`: `process::spawn("true")` and awaiting its exit (address
 //!   space, ELF load, stack, the task, the run to `exit`, the reaper, the join), timed here.
 //!
-//! To come with the user IPC figures, under these names: `user.call_kernel_service`
-//! (a user process calling a kernel service), `user.call_user_service_same_core` and
-//! `user.call_user_service_cross_core` (two processes).
+//! - `user.call_kernel_service`, `user.map_page`, `user.unmap_page` and the user-to-user
+//!   call round trip are timed inside `bench-ipc` (same output format), which runs on
+//!   core 0 while `echo-service` runs pinned on core 0 (`user.call_user_service_same_core`)
+//!   or on core 1 (`user.call_user_service_cross_core`, with two or more CPUs).
 
 use super::Report;
 use super::sampling::run_in_task;
 use crate::arch::x86_64 as arch;
+use crate::ipc_runtime;
 use crate::process::{self, Exit, Options};
+use crate::runtime::{executor, us_to_ticks};
 use alloc::format;
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
@@ -30,36 +33,123 @@ const TRUE_PROGRAM: &str = "true";
 const PROCESS_WARMUP: usize = 5;
 const PROCESS_SAMPLES: usize = 30;
 
+/// The program that times IPC calls and page mapping.
+const IPC_PROGRAM: &str = "bench-ipc";
+/// The user service it calls when it runs.
+const ECHO_PROGRAM: &str = "echo-service";
+const ECHO_NAME: &str = "user.echo";
+/// How long the suite waits for `echo-service` to register.
+const REGISTER_TIMEOUT_US: u64 = 2_000_000;
+
 /// Runs every measurement of the suite.
 pub async fn run(report: &mut Report) -> Result<(), String> {
     null_syscall(report).await?;
-    process_create_exit(report).await
+    process_create_exit(report).await?;
+    ipc_calls(report).await
+}
+
+/// Runs `program` (pinned to `core` if given) with its output captured until it exits
+/// with 0, and returns the figures it printed.
+async fn run_captured(
+    program: &str,
+    core: Option<usize>,
+) -> Result<Vec<(String, Vec<u64>)>, String> {
+    let options = Options {
+        capture: true,
+        core,
+        ..Options::default()
+    };
+    let (control, handle) = process::spawn(program, options)?;
+    let exit = handle.await.map_err(|e| format!("{program}: {e:?}"))?;
+    let output = control
+        .take_output()
+        .ok_or_else(|| format!("{program}: output was not captured"))?;
+    if exit != Exit::Code(0) {
+        return Err(format!(
+            "{program} ended with {exit:?}; it printed: {}",
+            output.trim_end()
+        ));
+    }
+    parse_samples(program, &output)
+}
+
+/// Reports figure `name` of `figures` as `as_name`.
+fn report_figure(
+    report: &mut Report,
+    program: &str,
+    figures: &mut Vec<(String, Vec<u64>)>,
+    name: &str,
+    as_name: &str,
+) -> Result<(), String> {
+    let mut samples =
+        take_figure(figures, name).ok_or_else(|| format!("{program}: no samples of {name}"))?;
+    report.ticks(as_name, &mut samples);
+    Ok(())
+}
+
+/// `bench-ipc` on core 0 against a kernel service and against `echo-service` on the
+/// same core, then (with two CPUs or more) on another one.
+async fn ipc_calls(report: &mut Report) -> Result<(), String> {
+    let mut placements = alloc::vec![(0, "user.call_user_service_same_core")];
+    if arch::online_cpus() > 1 {
+        placements.push((1, "user.call_user_service_cross_core"));
+    }
+    for (round, (service_core, name)) in placements.into_iter().enumerate() {
+        let service = start_echo_service(service_core).await?;
+        let figures = run_captured(IPC_PROGRAM, Some(0)).await;
+        service.kill();
+        let mut figures = figures?;
+        report_figure(
+            report,
+            IPC_PROGRAM,
+            &mut figures,
+            "user.call_user_service",
+            name,
+        )?;
+        if round == 0 {
+            for figure in [
+                "user.call_kernel_service",
+                "user.map_page",
+                "user.unmap_page",
+            ] {
+                report_figure(report, IPC_PROGRAM, &mut figures, figure, figure)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Starts `echo-service` pinned to `core` and waits until `user.echo` is registered
+/// (and no earlier instance still holds the name).
+async fn start_echo_service(core: usize) -> Result<alloc::sync::Arc<process::Control>, String> {
+    let deadline = arch::rdtsc() + us_to_ticks(REGISTER_TIMEOUT_US);
+    while ipc_runtime::system().discover(ECHO_NAME).is_ok() {
+        if arch::rdtsc() > deadline {
+            return Err(format!("{ECHO_NAME} is already registered by someone else"));
+        }
+        executor().sleep(us_to_ticks(1000)).await;
+    }
+    let options = Options {
+        capture: true,
+        core: Some(core),
+        ..Options::default()
+    };
+    let (control, _) = process::spawn(ECHO_PROGRAM, options)?;
+    while ipc_runtime::system().discover(ECHO_NAME).is_err() {
+        if arch::rdtsc() > deadline {
+            control.kill();
+            return Err(format!("{ECHO_PROGRAM} did not register {ECHO_NAME}"));
+        }
+        executor().sleep(us_to_ticks(1000)).await;
+    }
+    Ok(control)
 }
 
 /// Runs `bench-syscall` with its output captured and reports the figures it printed.
 async fn null_syscall(report: &mut Report) -> Result<(), String> {
-    let options = Options {
-        capture: true,
-        ..Options::default()
-    };
-    let (control, handle) = process::spawn(SYSCALL_PROGRAM, options)?;
-    let exit = handle
-        .await
-        .map_err(|e| format!("{SYSCALL_PROGRAM}: {e:?}"))?;
-    let output = control
-        .take_output()
-        .ok_or_else(|| format!("{SYSCALL_PROGRAM}: output was not captured"))?;
-    if exit != Exit::Code(0) {
-        return Err(format!(
-            "{SYSCALL_PROGRAM} ended with {exit:?}; it printed: {}",
-            output.trim_end()
-        ));
-    }
-    let mut figures = parse_samples(SYSCALL_PROGRAM, &output)?;
+    let mut figures = run_captured(SYSCALL_PROGRAM, None).await?;
     for name in SYSCALL_FIGURES {
-        let mut samples = take_figure(&mut figures, name)
-            .ok_or_else(|| format!("{SYSCALL_PROGRAM}: no samples of {name}"))?;
-        report.ticks(name, &mut samples);
+        report_figure(report, SYSCALL_PROGRAM, &mut figures, name, name)?;
     }
     Ok(())
 }
