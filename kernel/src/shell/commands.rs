@@ -47,7 +47,7 @@ pub const COMMANDS: &[(&str, &str, &str)] = &[
     (
         "bench",
         "SUITE [--json]",
-        "run benchmarks: all, executor, ipc",
+        "run benchmarks: all, executor, ipc, user",
     ),
     ("poweroff", "", "power the machine off (ACPI S5)"),
 ];
