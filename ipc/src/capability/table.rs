@@ -269,7 +269,11 @@ impl CapTable {
             self.ledger.uncharge(holder, Resource::Caps, 1);
             IpcError::QuotaExceeded
         })?;
-        self.holdings.lock().entry(holder).or_default().insert(index);
+        self.holdings
+            .lock()
+            .entry(holder)
+            .or_default()
+            .insert(index);
         Ok(index)
     }
 
