@@ -180,14 +180,15 @@ async fn run_until_exit(
         let slice_end = arch::rdtsc() + slice;
         // One turn: user mode, and the system calls that complete at once, until the
         // slice ends or something needs the executor.
+        // Published for `ps` when the turn ends (at most a slice late).
+        let mut calls = 0;
         let step = loop {
             match arch::run_user(frame, memory.cr3(), slice_end) {
                 Trap::Syscall => {
-                    control.syscalls.fetch_add(1, Ordering::Relaxed);
+                    calls += 1;
                     match syscalls::handle(frame, memory, ipc, control) {
                         Step::Return(result) => {
                             frame.0.rax = encode(result);
-                            control.pages.store(memory.pages(), Ordering::Relaxed);
                             if arch::rdtsc() < slice_end && !control.suspend_requested() {
                                 continue;
                             }
@@ -217,6 +218,7 @@ async fn run_until_exit(
                 }
             }
         };
+        control.syscalls.fetch_add(calls, Ordering::Relaxed);
         control.pages.store(memory.pages(), Ordering::Relaxed);
         match step {
             // Not left by the turn above (it resumes those at once).
