@@ -28,13 +28,26 @@ fn pid_of(line: &str) -> Option<u32> {
 
 /// Starts `program` in the background and returns its pid.
 fn start_background(s: &mut Session, program: &str) -> Result<u32> {
+    start_background_until(s, program, None)
+}
+
+/// Starts `program` in the background, waits until it printed `ready` (which may come
+/// before or after the shell's `started` line: the program runs on its own) and
+/// returns its pid.
+fn start_background_until(s: &mut Session, program: &str, ready: Option<&str>) -> Result<u32> {
     let command = format!("run {program} &");
     let lines = run_ok(s, &command, T)?;
     let started = format!("({program}) started");
-    lines
+    let pid = lines
         .iter()
         .find_map(|l| pid_of(l).filter(|_| l.ends_with(&started)))
-        .ok_or_else(|| Error::Check(format!("{program} did not start: {lines:?}")))
+        .ok_or_else(|| Error::Check(format!("{program} did not start: {lines:?}")))?;
+    if let Some(ready) = ready
+        && !lines.iter().any(|l| l.contains(ready))
+    {
+        s.wait_for(ready, T.command, program)?;
+    }
+    Ok(pid)
 }
 
 fn no_processes(s: &mut Session) -> Result<()> {
@@ -190,8 +203,8 @@ fn user_processes_call_kernel_and_user_services() {
         has_line("run ping", &lines, |l| {
             l == "ping: 100 replies from kernel.echo"
         })?;
-        let pid = start_background(s, "echo-service")?;
-        s.wait_for("echo-service: serving user.echo", T.command, "echo-service")?;
+        let pid =
+            start_background_until(s, "echo-service", Some("echo-service: serving user.echo"))?;
         let lines = run_ok(s, "services", T)?;
         has_line("services", &lines, |l| l.contains("user.echo"))?;
         for _ in 0..2 {
@@ -224,11 +237,10 @@ fn user_processes_call_kernel_and_user_services() {
 #[test]
 fn a_process_cannot_reach_another_process_memory() {
     at_prompt(2, |s| {
-        let pid = start_background(s, "secret-keeper")?;
-        s.wait_for(
-            "secret-keeper: secret at 0x100000000000",
-            T.command,
+        let pid = start_background_until(
+            s,
             "secret-keeper",
+            Some("secret-keeper: secret at 0x100000000000"),
         )?;
         // The same address in another process is nothing: the reader dies, alone.
         let lines = run_ok(s, "run snoop", T)?;
@@ -294,8 +306,7 @@ fn limits_and_priorities_apply_per_process() {
 #[test]
 fn asynchronous_rings_carry_sends_receives_and_replies() {
     at_prompt(2, |s| {
-        let pid = start_background(s, "ring-echo")?;
-        s.wait_for("ring-echo: serving user.echo", T.command, "ring-echo")?;
+        let pid = start_background_until(s, "ring-echo", Some("ring-echo: serving user.echo"))?;
         // Direct calls answered through the service's ring receives and replies.
         let lines = run_ok(s, "run ping-user", T)?;
         has_line("run ping-user", &lines, |l| {
@@ -310,6 +321,31 @@ fn asynchronous_rings_carry_sends_receives_and_replies() {
         }
         run_ok(s, &format!("kill {pid}"), T)?;
         s.wait_for(&format!("pid {pid} (ring-echo) killed"), T.command, "kill")?;
+        no_processes(s)
+    });
+}
+
+#[test]
+fn ctrl_c_ends_a_foreground_program_and_keeps_what_was_typed() {
+    at_prompt(1, |s| {
+        s.send(b"run spin\r")?;
+        s.wait_for("run spin", T.command, "the echoed command")?;
+        // Typed while spin runs in the foreground: kept for the next line.
+        s.send(b"echo typed ahead\r")?;
+        s.send(&[0x03])?;
+        s.wait_for("^C", T.command, "Ctrl-C")?;
+        s.wait_for("(spin) killed", T.command, "the kill report")?;
+        // The echoed command line, then its output line.
+        s.wait_for(
+            "echo typed ahead\r\ntyped ahead\r\n",
+            T.command,
+            "the typed-ahead command's output",
+        )?;
+        s.settle(
+            std::time::Duration::from_millis(300),
+            T.command,
+            "after the typed-ahead command",
+        )?;
         no_processes(s)
     });
 }

@@ -147,3 +147,22 @@ fn a_fault_publishes_an_exit_event() {
     );
 }
 kernel_test!(a_fault_publishes_an_exit_event);
+
+fn a_process_killed_before_it_ran_leaves_nothing_behind() {
+    const N: usize = 50;
+    if no_aps() {
+        return;
+    }
+    let frames = frames_accounted();
+    for _ in 0..N {
+        // Killed straight after the spawn: most never get their first turn.
+        let (control, _) = process::spawn("spin", Default::default()).expect("spawn spin");
+        control.kill();
+    }
+    assert!(
+        wait_for(30, || process::list().is_empty()),
+        "killed processes are still listed"
+    );
+    assert_eq!(frames_accounted(), frames, "frames leaked");
+}
+kernel_test!(a_process_killed_before_it_ran_leaves_nothing_behind);

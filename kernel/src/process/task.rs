@@ -142,23 +142,39 @@ impl Drop for Reaper {
     }
 }
 
-/// Runs the process until it exits or faults.
-pub async fn run(
+/// Everything a process owns. Fields drop in this order, the reaper last: its exit
+/// event goes out once the process's services, names, capabilities and memory are gone,
+/// and it runs even when the future is dropped before its first poll (a `kill` right
+/// after the spawn).
+struct Process {
+    memory: UserMemory,
+    ipc: ProcessIpc,
+    frame: Box<UserFrame>,
+    reaper: Reaper,
+}
+
+/// The future that runs the process until it exits or faults.
+pub fn run(
     control: Arc<Control>,
     memory: UserMemory,
     ipc: ProcessIpc,
     frame: Box<UserFrame>,
-) -> Exit {
-    let mut reaper = Reaper {
-        control: control.clone(),
-        exit: None,
+) -> impl Future<Output = Exit> + Send {
+    let mut process = Process {
+        memory,
+        ipc,
+        frame,
+        reaper: Reaper {
+            control: control.clone(),
+            exit: None,
+        },
     };
-    // Declared after the reaper, so dropped before it: the exit event goes out once the
-    // process's services, names, capabilities and memory are gone.
-    let (mut memory, mut ipc, mut frame) = (memory, ipc, frame);
-    let exit = run_until_exit(&control, &mut memory, &mut ipc, &mut frame).await;
-    reaper.exit = Some(exit);
-    exit
+    async move {
+        let p = &mut process;
+        let exit = run_until_exit(&control, &mut p.memory, &mut p.ipc, &mut p.frame).await;
+        p.reaper.exit = Some(exit);
+        exit
+    }
 }
 
 async fn run_until_exit(

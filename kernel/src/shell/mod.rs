@@ -7,17 +7,35 @@ mod process_commands;
 
 use crate::arch::x86_64 as arch;
 use crate::{print, println, runtime};
+use alloc::collections::VecDeque;
 use editor::{Editor, Line};
 
 /// The prompt, at the start of a line.
 pub const PROMPT: &str = "mohhos> ";
+
+/// Bytes typed while a foreground program ran (`run`), fed to the editor before new
+/// input: type-ahead is kept, never dropped.
+static TYPED_AHEAD: spin::Mutex<VecDeque<u8>> = spin::Mutex::new(VecDeque::new());
+
+/// Keeps `bytes` for the editor (see [`TYPED_AHEAD`]).
+fn type_ahead(bytes: impl IntoIterator<Item = u8>) {
+    TYPED_AHEAD.lock().extend(bytes);
+}
+
+/// The next input byte: type-ahead first, then the serial port.
+async fn next_input() -> arch::Received {
+    if let Some(byte) = TYPED_AHEAD.lock().pop_front() {
+        return arch::Received::Byte(byte);
+    }
+    runtime::serial::read().await
+}
 
 /// Runs the shell for ever.
 pub async fn run() {
     let mut editor = Editor::new();
     print!("{PROMPT}");
     loop {
-        let byte = match runtime::serial::read().await {
+        let byte = match next_input().await {
             arch::Received::Byte(b) => b,
             arch::Received::Dropped(n) => {
                 println!("\nerror: input overflow, {n} bytes lost");

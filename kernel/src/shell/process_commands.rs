@@ -1,14 +1,18 @@
 //! The shell's process commands: `run`, `ps`, `kill`, `nice`, `suspend`, `resume`.
 
 use super::commands::Outcome;
-use crate::println;
+use crate::arch::x86_64 as arch;
 use crate::process::{self, Control, Limits, Pid};
+use crate::{println, runtime};
 use alloc::format;
 use alloc::string::String;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
+use core::pin::pin;
 use core::sync::atomic::Ordering;
+use executor::JoinHandle;
 use executor::Priority;
+use futures_util::future::{Either, select};
 use mohhos_abi::layout::PAGE_SIZE;
 
 /// The synopsis of `run`.
@@ -76,10 +80,36 @@ pub async fn run(args: &str) -> Outcome {
     if background {
         println!("pid {} ({}) started", control.pid, control.name);
     } else {
-        // The process reports its own end; a kill shows up as a cancelled join.
-        let _ = handle.await;
+        wait_in_foreground(&control, handle).await;
     }
     Ok(())
+}
+
+/// Ctrl-C, which ends a program running in the foreground.
+const INTERRUPT: u8 = 0x03;
+
+/// Waits for a foreground process to end (it reports its own end). Ctrl-C kills it;
+/// anything else typed meanwhile is kept for the shell's next line.
+async fn wait_in_foreground(control: &Control, mut handle: JoinHandle<process::Exit>) {
+    let mut typed = Vec::new();
+    loop {
+        // Dropping an unfinished read consumes nothing (it takes a byte only when ready).
+        let input = pin!(runtime::serial::read());
+        match select(&mut handle, input).await {
+            Either::Left(_) => break,
+            Either::Right((arch::Received::Byte(INTERRUPT), _)) => {
+                println!("^C");
+                control.kill();
+                let _ = (&mut handle).await;
+                break;
+            }
+            Either::Right((arch::Received::Byte(byte), _)) => typed.push(byte),
+            Either::Right((arch::Received::Dropped(n), _)) => {
+                println!("error: input overflow, {n} bytes lost");
+            }
+        }
+    }
+    super::type_ahead(typed);
 }
 
 /// `ps`: the live processes.
