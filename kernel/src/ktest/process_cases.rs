@@ -166,3 +166,17 @@ fn a_process_killed_before_it_ran_leaves_nothing_behind() {
     assert_eq!(frames_accounted(), frames, "frames leaked");
 }
 kernel_test!(a_process_killed_before_it_ran_leaves_nothing_behind);
+
+fn user_processes_call_services_from_every_core_at_once() {
+    const CLIENTS: usize = 16;
+    if no_aps() {
+        return;
+    }
+    let frames = frames_accounted();
+    // `ping` makes 100 checked calls to kernel.echo and exits 0 only if every answer
+    // was right; sixteen at once spread over every AP.
+    run_batch("ping", CLIENTS);
+    assert!(process::list().is_empty(), "pings left in the table");
+    assert_eq!(frames_accounted(), frames, "frames leaked");
+}
+kernel_test!(user_processes_call_services_from_every_core_at_once);
