@@ -86,6 +86,10 @@ fn every_crash_kills_only_the_offender() {
                 "killed: general protection fault (#GP), vector 13",
             ),
             ("crash-div", "killed: divide error (#DE), vector 0"),
+            (
+                "crash-bad-stack",
+                "killed: general protection fault (#GP), vector 13",
+            ),
         ] {
             let command = format!("run {program}");
             let lines = run_ok(s, &command, T)?;

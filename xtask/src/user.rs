@@ -9,7 +9,7 @@ use crate::Result;
 use crate::install;
 
 /// The programs packed into the kernel image: binaries of `user/src/bin/`.
-pub const PROGRAMS: [&str; 20] = [
+pub const PROGRAMS: [&str; 21] = [
     "hello",
     "true",
     "spin",
@@ -19,6 +19,7 @@ pub const PROGRAMS: [&str; 20] = [
     "crash-ud",
     "crash-gp",
     "crash-div",
+    "crash-bad-stack",
     "mapper",
     "hostile",
     "bench-syscall",

@@ -141,17 +141,41 @@ fn sysret_safe(addr: u64) -> bool {
     addr < 0x0000_8000_0000_0000
 }
 
-/// Runs the user context `frame` in the address space `cr3` until it traps, or until
+/// Whether `addr` is canonical (bits 63..47 all equal). `iretq` to a non-canonical RIP
+/// or RSP faults in ring 0, after `swapgs`: such a context is never entered.
+fn canonical(addr: u64) -> bool {
+    let top = (addr as i64) >> 47;
+    top == 0 || top == -1
+}
+
+/// A general protection fault on behalf of a context that cannot be entered.
+const UNENTERABLE: Trap = Trap::Exception {
+    vector: 13,
+    error_code: 0,
+    address: 0,
+};
+
+/// Runs the user context `frame` in the address space `cr3` until it traps (a context
+/// whose RIP or RSP is not canonical is not entered: a general protection fault), or until
 /// the TSC reaches `slice_end` at the latest (the LAPIC timer fires; a timer already
 /// pending for an earlier time is kept and may end the run sooner). Returns why it
 /// stopped, with the frame updated; the kernel's own page tables are active again.
 pub fn run(frame: &mut UserFrame, cr3: u64, slice_end: u64) -> Trap {
     let regs = &mut frame.0;
+    let sysret = regs.vector == SYSCALL_VECTOR && sysret_safe(regs.rip);
+    // `iretq` with a non-canonical stack pointer (the process set one) or RIP (a
+    // `syscall` at the very end of the lower half) would fault in ring 0; the process
+    // would fault on its next instruction anyway, so it gets that fault now. (`sysretq`
+    // does not check RSP: a bad one faults in ring 3.)
+    let iretq_safe = canonical(regs.rsp) && canonical(regs.rip);
+    if !(sysret || iretq_safe) {
+        return UNENTERABLE;
+    }
     // Only user selectors and a sane RFLAGS ever reach `iretq`/`sysretq`.
     regs.cs = u64::from(USER_CODE);
     regs.ss = u64::from(USER_DATA);
     regs.rflags = (regs.rflags & USER_FLAGS_MASK) | USER_RFLAGS;
-    if regs.vector == SYSCALL_VECTOR && sysret_safe(regs.rip) {
+    if sysret {
         // `sysretq` takes RIP from RCX and RFLAGS from R11 (both clobbered by the ABI).
         regs.rcx = regs.rip;
         regs.r11 = regs.rflags;
