@@ -86,6 +86,7 @@ fn every_crash_kills_only_the_offender() {
                 "killed: general protection fault (#GP), vector 13",
             ),
             ("crash-div", "killed: divide error (#DE), vector 0"),
+            ("crash-fpu", "killed: device not available (#NM), vector 7"),
             (
                 "crash-bad-stack",
                 "killed: general protection fault (#GP), vector 13",

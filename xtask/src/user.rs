@@ -9,7 +9,7 @@ use crate::Result;
 use crate::install;
 
 /// The programs packed into the kernel image: binaries of `user/src/bin/`.
-pub const PROGRAMS: [&str; 21] = [
+pub const PROGRAMS: [&str; 22] = [
     "hello",
     "true",
     "spin",
@@ -20,6 +20,7 @@ pub const PROGRAMS: [&str; 21] = [
     "crash-gp",
     "crash-div",
     "crash-bad-stack",
+    "crash-fpu",
     "mapper",
     "hostile",
     "bench-syscall",

@@ -43,7 +43,7 @@ use super::{interrupts, paging, timer};
 use core::mem::offset_of;
 use core::sync::atomic::{AtomicU64, Ordering};
 use x86_64::VirtAddr;
-use x86_64::registers::control::Cr2;
+use x86_64::registers::control::{Cr0, Cr0Flags, Cr2};
 use x86_64::registers::model_specific::{Efer, EferFlags, LStar, Msr, SFMask, Star};
 use x86_64::registers::rflags::RFlags;
 use x86_64::structures::gdt::SegmentSelector;
@@ -111,8 +111,15 @@ pub enum Trap {
     },
 }
 
-/// Sets up `syscall` on the calling CPU: entry point, segments, flags to clear.
+/// Sets up `syscall` on the calling CPU: entry point, segments, flags to clear; and
+/// turns the x87 FPU off (CR0.EM), so that no floating-point state can pass between
+/// processes: nothing in MOHHOS uses it (kernel and user programs are soft-float; SSE is
+/// off as CR4.OSFXSR stays clear), and an x87 instruction now faults (#NM) in the
+/// process that ran it.
 pub fn init_cpu() {
+    // SAFETY: the kernel is built soft-float and never executes x87 instructions, so
+    // making them fault changes nothing for it.
+    unsafe { Cr0::update(|flags| flags.insert(Cr0Flags::EMULATE_COPROCESSOR)) };
     Star::write(
         SegmentSelector(USER_CODE),
         SegmentSelector(USER_DATA),
