@@ -47,8 +47,9 @@ pub const IPC_RECV: u64 = 20;
 /// caller gave up); each token answers once.
 pub const IPC_REPLY: u64 = 21;
 
-/// Bytes of a message in user memory: `tag: u64`, `data: [u64; 6]`, `cap: u64` (must be
-/// 0: capabilities do not travel in messages yet).
+/// Bytes of a message in user memory: `tag: u64`, `data: [u64; 6]`, `cap: u64` (0, or a
+/// capability the sender holds with the grant right, which the receiver gets a
+/// capability of its own for, with the map right: how shared regions are passed on).
 pub const MESSAGE_SIZE: u64 = 64;
 /// The longest service name.
 pub const MAX_NAME: u64 = 63;
@@ -63,3 +64,16 @@ pub const RING_SETUP: u64 = 22;
 /// until at least `min_complete` completions wait (or `timeout_us` passes, 0: no
 /// limit, at most [`MAX_TIMEOUT_US`]); returns how many wait.
 pub const RING_ENTER: u64 = 23;
+
+/// `region_create(len) -> cap`: a shared region of `len` bytes (whole pages, zeroed, at
+/// most [`MAX_REGION`]), charged to the caller's region quota; the capability has the
+/// map, grant and manage rights. Put it in a message's capability word to share the
+/// region: the receiver gets a capability of its own with the map right.
+pub const REGION_CREATE: u64 = 24;
+/// `region_map(cap) -> addr`: maps the whole region read-write into the caller (needs
+/// the map right); it stays mapped until unmapped or the process ends, and the region
+/// lives while anyone has it mapped.
+pub const REGION_MAP: u64 = 25;
+
+/// The largest shared region: 16 MiB.
+pub const MAX_REGION: u64 = 16 << 20;

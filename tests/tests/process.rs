@@ -354,3 +354,28 @@ fn ctrl_c_ends_a_foreground_program_and_keeps_what_was_typed() {
         no_processes(s)
     });
 }
+
+#[test]
+fn processes_share_memory_through_a_region_capability() {
+    at_prompt(2, |s| {
+        let pid = start_background_until(
+            s,
+            "region-reader",
+            Some("region-reader: serving user.regions"),
+        )?;
+        // More rounds than a process may keep regions mapped: the reader unmaps each.
+        for _ in 0..20 {
+            let lines = run_ok(s, "run region-writer", T)?;
+            has_line("run region-writer", &lines, |l| {
+                l == "region-writer: shared 29 bytes, answer \"read by region-reader\""
+            })?;
+        }
+        run_ok(s, &format!("kill {pid}"), T)?;
+        s.wait_for(
+            &format!("pid {pid} (region-reader) killed"),
+            T.command,
+            "kill",
+        )?;
+        no_processes(s)
+    });
+}

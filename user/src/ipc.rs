@@ -5,13 +5,15 @@
 
 #![allow(unsafe_code)]
 
-use mohhos_abi::syscall::{IPC_CALL, IPC_CONNECT, IPC_RECV, IPC_REGISTER, IPC_REPLY, IPC_SEND};
+use mohhos_abi::syscall::{
+    IPC_CALL, IPC_CONNECT, IPC_RECV, IPC_REGISTER, IPC_REPLY, IPC_SEND, REGION_CREATE, REGION_MAP,
+};
 use mohhos_abi::{Error, decode};
 
-use crate::syscall::{syscall2, syscall4};
+use crate::syscall::{syscall1, syscall2, syscall4};
 
 /// A message as it crosses the user boundary: a tag, six data words and a capability
-/// word (which must be 0 for now).
+/// word (0, or a capability to pass on: the receiver finds its own in the same word).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 #[repr(C, align(64))]
 pub struct Message {
@@ -19,7 +21,7 @@ pub struct Message {
     pub tag: u64,
     /// Inline payload.
     pub data: [u64; 6],
-    /// Reserved: 0.
+    /// A capability to pass on with the message (0: none).
     pub cap: u64,
 }
 
@@ -82,4 +84,19 @@ pub fn recv(cap: Cap) -> Result<(Message, u64), Error> {
 pub fn reply(token: u64, message: &Message) -> Result<(), Error> {
     // SAFETY: the kernel only reads `message`.
     decode(unsafe { syscall2(IPC_REPLY, token, message as *const Message as u64) }).map(drop)
+}
+
+/// Creates a shared region of `len` bytes (whole pages, zeroed); pass its capability in
+/// a message's `cap` to share it.
+pub fn region_create(len: u64) -> Result<Cap, Error> {
+    // SAFETY: the kernel touches no memory of the program.
+    decode(unsafe { syscall1(REGION_CREATE, len) })
+}
+
+/// Maps the shared region `cap` names, read-write; returns its address. The pages are
+/// shared with every other process that maps the region: use volatile or atomic accesses
+/// (or copies) for data that another process may change meanwhile.
+pub fn region_map(cap: Cap) -> Result<u64, Error> {
+    // SAFETY: the kernel maps new pages at an address this program does not use.
+    decode(unsafe { syscall1(REGION_MAP, cap) })
 }

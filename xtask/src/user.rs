@@ -9,7 +9,7 @@ use crate::Result;
 use crate::install;
 
 /// The programs packed into the kernel image: binaries of `user/src/bin/`.
-pub const PROGRAMS: [&str; 22] = [
+pub const PROGRAMS: [&str; 24] = [
     "hello",
     "true",
     "spin",
@@ -32,6 +32,8 @@ pub const PROGRAMS: [&str; 22] = [
     "ring-client",
     "secret-keeper",
     "snoop",
+    "region-reader",
+    "region-writer",
 ];
 
 /// The user workspace, relative to the repository root (xtask's working directory).

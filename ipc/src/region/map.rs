@@ -4,8 +4,8 @@
 //! the region's lock once per call, never per byte; the last reference to a region (table
 //! entry or map) frees it and gives its quota back.
 
-use alloc::boxed::Box;
 use alloc::sync::Arc;
+use alloc::vec::Vec;
 use core::ops::Range;
 
 use crate::capability::{QuotaLedger, Resource};
@@ -14,11 +14,13 @@ use crate::ids::{HolderId, RegionId};
 use crate::message::Payload;
 use crate::sync::{AtomicU64, AtomicUsize, Mutex, Ordering, fence};
 
+use super::pages::Pages;
+
 /// The memory of one region and what to give back when it is freed.
 pub(super) struct Region {
     pub(super) id: RegionId,
     pub(super) owner: HolderId,
-    pub(super) bytes: Mutex<Box<[u8]>>,
+    pub(super) bytes: Mutex<Pages>,
     pub(super) len: usize,
     pub(super) write_seq: AtomicU64,
     pub(super) ledger: Arc<QuotaLedger>,
@@ -59,25 +61,32 @@ impl RegionMap {
     /// Copies `buf.len()` bytes from `offset` into `buf`.
     pub fn read(&self, offset: usize, buf: &mut [u8]) -> Result<(), IpcError> {
         let range = self.range(offset, buf.len())?;
-        buf.copy_from_slice(&self.region.bytes.lock()[range]);
+        buf.copy_from_slice(&self.region.bytes.lock().bytes()[range]);
         Ok(())
     }
 
     /// Copies `data` into the region at `offset`.
     pub fn write(&self, offset: usize, data: &[u8]) -> Result<(), IpcError> {
         let range = self.range(offset, data.len())?;
-        self.region.bytes.lock()[range].copy_from_slice(data);
+        self.region.bytes.lock().bytes_mut()[range].copy_from_slice(data);
         Ok(())
     }
 
     /// Runs `f` on the whole region, locked: keep `f` short, it must not block or await.
     pub fn with<R>(&self, f: impl FnOnce(&[u8]) -> R) -> R {
-        f(&self.region.bytes.lock())
+        f(self.region.bytes.lock().bytes())
     }
 
     /// Runs `f` on the whole region, locked, writable: keep `f` short, it must not block.
     pub fn with_mut<R>(&self, f: impl FnOnce(&mut [u8]) -> R) -> R {
-        f(&mut self.region.bytes.lock())
+        f(self.region.bytes.lock().bytes_mut())
+    }
+
+    /// The address of each of the region's pages, in order (`PAGE_BYTES` each, page
+    /// aligned, fixed for the region's life): what the kernel maps into a user address
+    /// space. Kept alive by this map.
+    pub fn page_addresses(&self) -> Vec<usize> {
+        self.region.bytes.lock().addresses().collect()
     }
 
     /// Publishes the writes made so far: a release fence, then bumps the region's write

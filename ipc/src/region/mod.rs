@@ -10,13 +10,13 @@
 //! - Ids are monotonic and never reused, so `map` of a released region is `NotFound`.
 
 mod map;
+mod pages;
 
 #[cfg(all(test, not(loom)))]
 mod tests;
 
 pub use map::RegionMap;
 
-use alloc::boxed::Box;
 use alloc::collections::BTreeMap;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
@@ -26,6 +26,7 @@ use crate::error::IpcError;
 use crate::ids::{HolderId, RegionId};
 use crate::sync::{AtomicU64, AtomicUsize, Mutex, Ordering};
 use map::Region;
+use pages::Pages;
 
 /// The largest region [`RegionTable::new`] callers usually allow: 64 MiB.
 pub const DEFAULT_MAX_REGION_BYTES: usize = 64 << 20;
@@ -67,7 +68,7 @@ impl RegionTable {
         }
         let id = self.take_id()?;
         self.charge(owner, size as u64)?;
-        let Some(bytes) = zeroed(size) else {
+        let Some(bytes) = Pages::zeroed(size) else {
             self.uncharge(owner, size as u64);
             return Err(IpcError::QuotaExceeded);
         };
@@ -154,12 +155,4 @@ impl RegionTable {
         self.ledger.uncharge(owner, Resource::Regions, 1);
         self.ledger.uncharge(owner, Resource::RegionBytes, size);
     }
-}
-
-/// `size` zero bytes, or `None` when the allocator cannot provide them.
-fn zeroed(size: usize) -> Option<Box<[u8]>> {
-    let mut bytes = Vec::new();
-    bytes.try_reserve_exact(size).ok()?;
-    bytes.resize(size, 0);
-    Some(bytes.into_boxed_slice())
 }

@@ -155,3 +155,23 @@ fn one_mebibyte_round_trips() {
     assert!(back == data);
     assert_eq!(reader.id(), id);
 }
+
+#[test]
+fn regions_are_whole_page_aligned_pages() {
+    let table = table();
+    for (size, pages) in [(1, 1), (4096, 1), (4097, 2), (3 * 4096, 3)] {
+        let map = table.map(table.create(OWNER, size).unwrap()).unwrap();
+        let addresses = map.page_addresses();
+        assert_eq!(addresses.len(), pages, "size {size}");
+        for (i, addr) in addresses.iter().enumerate() {
+            assert_eq!(addr % 4096, 0, "page {i} of a {size}-byte region");
+        }
+        // Contiguous, and the bytes are exactly the region's.
+        assert!(addresses.windows(2).all(|w| w[1] == w[0] + 4096));
+        assert_eq!(map.with(|bytes| bytes.len()), size);
+        map.with_mut(|bytes| bytes.fill(0xAB));
+        let mut back = alloc::vec![0u8; size];
+        map.read(0, &mut back).unwrap();
+        assert!(back.iter().all(|&b| b == 0xAB));
+    }
+}

@@ -175,6 +175,11 @@ pub fn grant_send(name: &str, to: HolderId, level: SecurityLevel) -> Result<Cap,
     system().grant(owner, &root, to, ipc::Rights::SEND, level)
 }
 
+/// The holder that owns service `id` (who receives what is sent to it).
+pub fn owner_of(id: ServiceId) -> Option<HolderId> {
+    ROOTS.lock().get(&id).map(|(owner, _)| *owner)
+}
+
 /// `holder` is gone: its services (their callers get `PeerDied`), names, capabilities
 /// and regions.
 pub fn holder_died(holder: HolderId) {

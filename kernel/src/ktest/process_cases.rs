@@ -180,3 +180,31 @@ fn user_processes_call_services_from_every_core_at_once() {
     assert_eq!(frames_accounted(), frames, "frames leaked");
 }
 kernel_test!(user_processes_call_services_from_every_core_at_once);
+
+fn shared_regions_are_freed_with_their_last_mapping() {
+    if no_aps() {
+        return;
+    }
+    let frames = frames_accounted();
+    let regions = ipc_runtime::system().live_regions();
+    let (reader, _) = process::spawn("region-reader", Default::default()).expect("spawn reader");
+    assert!(
+        wait_for(30, || ipc_runtime::system()
+            .discover("user.regions")
+            .is_ok()),
+        "region-reader did not register"
+    );
+    run_batch("region-writer", 4);
+    reader.kill();
+    assert!(
+        wait_for(30, || process::list().is_empty()),
+        "region-reader is still listed"
+    );
+    assert_eq!(
+        ipc_runtime::system().live_regions(),
+        regions,
+        "regions leaked"
+    );
+    assert_eq!(frames_accounted(), frames, "frames leaked");
+}
+kernel_test!(shared_regions_are_freed_with_their_last_mapping);

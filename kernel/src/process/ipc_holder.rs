@@ -8,16 +8,21 @@
 //! callers get `PeerDied`), its services and names go away, and so do its capabilities.
 
 use super::control::Limits;
+use super::memory::UserMemory;
+use crate::arch::x86_64 as arch;
 use crate::ipc_runtime::{self, Service};
 use crate::runtime::{executor, us_to_ticks};
 use alloc::collections::{BTreeMap, BTreeSet};
 use alloc::sync::Arc;
+use alloc::vec::Vec;
 use executor::{Priority, TaskRef};
 use ipc::{
-    Cap, Connection, HolderId, IpcError, Message, Quotas, ReplyToken, Rights, SecurityLevel,
-    ServiceId,
+    Cap, Connection, HolderId, IpcError, Message, Quotas, RegionMap, ReplyToken, Rights,
+    SecurityLevel, ServiceId,
 };
 use mohhos_abi::Error;
+use mohhos_abi::layout::PAGE_SIZE;
+use mohhos_abi::syscall::MAX_REGION;
 
 /// Most connections a process keeps open.
 const MAX_CONNECTIONS: usize = 64;
@@ -25,6 +30,8 @@ const MAX_CONNECTIONS: usize = 64;
 const MAX_SERVICES: usize = 8;
 /// Most received calls a process leaves unanswered.
 const MAX_TOKENS: usize = 256;
+/// Most shared regions a process maps.
+const MAX_MAPPED_REGIONS: usize = 16;
 
 /// The error a process sees for an IPC failure.
 pub fn from_ipc(error: IpcError) -> Error {
@@ -53,6 +60,9 @@ pub struct ProcessIpc {
     next_token: u64,
     /// Connections and services an asynchronous operation has borrowed (`ring.rs`).
     lent: BTreeSet<u64>,
+    /// The shared regions mapped into the process, with where: kept alive while its
+    /// address space (which is dropped first, see `task.rs`) maps their pages.
+    mapped: Vec<(core::ops::Range<u64>, RegionMap)>,
 }
 
 /// What an asynchronous operation borrowed from a [`ProcessIpc`], given back when done.
@@ -83,6 +93,7 @@ impl ProcessIpc {
             tokens: BTreeMap::new(),
             next_token: 1,
             lent: BTreeSet::new(),
+            mapped: Vec::new(),
         }
     }
 
@@ -211,13 +222,85 @@ impl ProcessIpc {
         }
     }
 
+    /// `region_create(len)`: a shared region owned by this process.
+    pub fn region_create(&mut self, len: u64) -> Result<u64, Error> {
+        if len == 0 || len > MAX_REGION {
+            return Err(Error::InvalidArgument);
+        }
+        let (_, cap) = ipc_runtime::system()
+            .create_region(self.holder, len as usize, SecurityLevel::User)
+            .map_err(from_ipc)?;
+        Ok(cap.to_word())
+    }
+
+    /// `region_map(cap)`: maps the region `cap` names into `memory`.
+    pub fn region_map(&mut self, cap: u64, memory: &mut UserMemory) -> Result<u64, Error> {
+        if self.mapped.len() >= MAX_MAPPED_REGIONS {
+            return Err(Error::QuotaExceeded);
+        }
+        let region = ipc_runtime::system()
+            .map_region(self.holder, &Cap::from_word(cap))
+            .map_err(from_ipc)?;
+        let frames = region
+            .page_addresses()
+            .into_iter()
+            .map(|page| arch::direct_map_phys(page).ok_or(Error::NoMemory))
+            .collect::<Result<Vec<u64>, Error>>()?;
+        let addr = memory.map_shared(&frames)?;
+        self.mapped
+            .push((addr..addr + frames.len() as u64 * PAGE_SIZE, region));
+        Ok(addr)
+    }
+
+    /// `[start, end)` was unmapped: lets go of the regions mapped wholly inside it.
+    pub fn unmapped(&mut self, start: u64, end: u64) {
+        self.mapped
+            .retain(|(range, _)| !(start <= range.start && range.end <= end));
+    }
+
+    /// Turns an outgoing message's capability word (one of this process's, with the
+    /// grant right) into a capability for the holder that receives at `destination`,
+    /// with the map right. Nothing is sent when this fails; when the sending fails after
+    /// it, [`ProcessIpc::untransfer`] takes the new capability back.
+    pub fn transfer(&self, destination: ServiceId, message: &mut Message) -> Result<(), Error> {
+        if message.cap == 0 {
+            return Ok(());
+        }
+        let receiver = ipc_runtime::owner_of(destination).ok_or(Error::PeerDied)?;
+        let cap = ipc_runtime::system()
+            .grant(
+                self.holder,
+                &Cap::from_word(message.cap),
+                receiver,
+                Rights::MAP,
+                SecurityLevel::User,
+            )
+            .map_err(from_ipc)?;
+        message.cap = cap.to_word();
+        Ok(())
+    }
+
+    /// Deletes the capability [`ProcessIpc::transfer`] made for `message`, which was not
+    /// delivered.
+    pub fn untransfer(destination: ServiceId, message: &Message) {
+        if message.cap != 0
+            && let Some(receiver) = ipc_runtime::owner_of(destination)
+        {
+            let _ = ipc_runtime::system()
+                .caps()
+                .delete(receiver, &Cap::from_word(message.cap));
+        }
+    }
+
     /// `ipc_call`: the reply to `request`, waiting at most `timeout_us` (0: for ever).
     pub async fn call(
         &mut self,
         cap: u64,
-        request: Message,
+        mut request: Message,
         timeout_us: u64,
     ) -> Result<Message, Error> {
+        let destination = self.connection(cap)?.destination();
+        self.transfer(destination, &mut request)?;
         let connection = self.connection(cap)?;
         let call = connection.call(Priority::Normal, request);
         let reply = if timeout_us == 0 {
@@ -228,16 +311,25 @@ impl ProcessIpc {
                 .await
                 .unwrap_or(Err(IpcError::Timeout))
         };
+        // A timed-out request may have been delivered (the receiver keeps its copy).
+        if let Err(error) = &reply
+            && *error != IpcError::Timeout
+        {
+            Self::untransfer(destination, &request);
+        }
         reply.map_err(from_ipc)
     }
 
     /// `ipc_send`: a one-way message, waiting while the queue is full.
-    pub async fn send(&mut self, cap: u64, message: Message) -> Result<(), Error> {
+    pub async fn send(&mut self, cap: u64, mut message: Message) -> Result<(), Error> {
+        let destination = self.connection(cap)?.destination();
+        self.transfer(destination, &mut message)?;
         let connection = self.connection(cap)?;
-        connection
-            .send(Priority::Normal, message)
-            .await
-            .map_err(from_ipc)
+        let sent = connection.send(Priority::Normal, message).await;
+        if sent.is_err() {
+            Self::untransfer(destination, &message);
+        }
+        sent.map_err(from_ipc)
     }
 
     /// `ipc_recv`: the next message for the service `cap` names, and the token that

@@ -194,10 +194,30 @@ impl UserMemory {
         let (addr, pages) = page_range(addr, len)?;
         self.all_mapped(addr, pages)?;
         for i in 0..pages {
-            self.space.unmap(addr + i * PAGE_SIZE).map_err(from_space)?;
+            // Shared-region pages were never charged.
+            if self.space.unmap(addr + i * PAGE_SIZE).map_err(from_space)? {
+                self.pages -= 1;
+            }
         }
-        self.pages -= pages;
         Ok(())
+    }
+
+    /// Maps the frames `frames` of a shared region (not charged to the quota: the region's
+    /// owner pays for them), read-write, at a new place; returns its address. The caller
+    /// keeps the region alive while this memory exists.
+    pub fn map_shared(&mut self, frames: &[u64]) -> Result<u64, Error> {
+        let addr = self.map_cursor;
+        for (i, &frame) in frames.iter().enumerate() {
+            let page = addr + i as u64 * PAGE_SIZE;
+            if let Err(error) = self.space.map_borrowed(page, frame, Prot::READ_WRITE) {
+                for done in 0..i as u64 {
+                    let _ = self.space.unmap(addr + done * PAGE_SIZE);
+                }
+                return Err(from_space(error));
+            }
+        }
+        self.map_cursor = addr + (frames.len() as u64 + 1) * PAGE_SIZE;
+        Ok(addr)
     }
 
     /// Copies `data` to user address `addr` (loading only: the pages may be read-only to

@@ -7,8 +7,8 @@ use ipc::Message;
 use mohhos_abi::Error;
 use mohhos_abi::syscall::{MAX_NAME, MESSAGE_SIZE};
 
-/// The message at `ptr`. Its capability word must be 0 (capabilities do not travel in
-/// messages yet).
+/// The message at `ptr` (its capability word as the sender wrote it: `ProcessIpc`
+/// turns it into the receiver's).
 pub fn read_message(memory: &mut UserMemory, ptr: u64) -> Result<Message, Error> {
     let mut bytes = [0u8; MESSAGE_SIZE as usize];
     UserSlice::new(ptr, MESSAGE_SIZE)?.read(memory, &mut bytes)?;
@@ -17,13 +17,12 @@ pub fn read_message(memory: &mut UserMemory, ptr: u64) -> Result<Message, Error>
         w.copy_from_slice(&bytes[i * 8..i * 8 + 8]);
         u64::from_le_bytes(w)
     };
-    if word(7) != 0 {
-        return Err(Error::InvalidArgument);
-    }
-    Ok(Message::with_data(
+    let mut message = Message::with_data(
         word(0),
         [word(1), word(2), word(3), word(4), word(5), word(6)],
-    ))
+    );
+    message.cap = word(7);
+    Ok(message)
 }
 
 /// A writable range of one message at `ptr` (checked now, written later).
@@ -48,7 +47,10 @@ pub fn write_message(
     message: &Message,
 ) -> Result<(), Error> {
     let mut bytes = [0u8; MESSAGE_SIZE as usize];
-    let words = [message.tag].into_iter().chain(message.data).chain([0]);
+    let words = [message.tag]
+        .into_iter()
+        .chain(message.data)
+        .chain([message.cap]);
     for (i, word) in words.enumerate() {
         bytes[i * 8..i * 8 + 8].copy_from_slice(&word.to_le_bytes());
     }

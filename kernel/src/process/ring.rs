@@ -265,14 +265,22 @@ impl Ring {
         } = submission;
         let started = match (op, message) {
             (_, Err(error)) => Err(error),
-            (OP_SEND, Ok(message)) => ipc.lend_connection(cap).map(|mut connection| {
-                Box::pin(async move {
+            (OP_SEND, Ok(mut message)) => ipc.lend_connection(cap).and_then(|mut connection| {
+                let destination = connection.destination();
+                if let Err(error) = ipc.transfer(destination, &mut message) {
+                    ipc.give_back(Lent::Connection(cap, connection));
+                    return Err(error);
+                }
+                Ok(Box::pin(async move {
                     let result = connection.send(Priority::Normal, message).await;
+                    if result.is_err() {
+                        ProcessIpc::untransfer(destination, &message);
+                    }
                     Done {
                         lent: Some(Lent::Connection(cap, connection)),
                         ..Done::immediate(user_data, result.map(|()| 0).map_err(from_ipc))
                     }
-                }) as Operation
+                }) as Operation)
             }),
             (OP_RECV, Ok(_)) => ipc.lend_service(cap).map(|mut service| {
                 Box::pin(async move {

@@ -9,6 +9,7 @@ use crate::arch::x86_64::UserFrame;
 use alloc::string::String;
 use alloc::vec;
 use ipc::Message;
+use mohhos_abi::layout::PAGE_SIZE;
 use mohhos_abi::syscall::{self, MAX_SLEEP_US, MAX_TIMEOUT_US, MAX_WRITE};
 use mohhos_abi::{Error, SysResult};
 
@@ -75,6 +76,8 @@ pub fn handle(
             result(message_slot(memory, a1).map(|into| Step::Recv { cap: a0, into }))
         }
         syscall::RING_SETUP => Step::RingSetup(a0),
+        syscall::REGION_CREATE => Step::Return(ipc.region_create(a0)),
+        syscall::REGION_MAP => Step::Return(ipc.region_map(a0, memory)),
         syscall::RING_ENTER => Step::RingEnter {
             min_complete: a0,
             timeout_us: a1,
@@ -92,7 +95,10 @@ pub fn handle(
         syscall::SLEEP => Step::Sleep(a0),
         syscall::MAP => Step::Return(memory.map(a0, a1)),
         syscall::PROTECT => Step::Return(memory.protect(a0, a1, a2).map(|()| 0)),
-        syscall::UNMAP => Step::Return(memory.unmap(a0, a1).map(|()| 0)),
+        syscall::UNMAP => Step::Return(memory.unmap(a0, a1).map(|()| {
+            ipc.unmapped(a0, a0 + a1.div_ceil(PAGE_SIZE) * PAGE_SIZE);
+            0
+        })),
         _ => Step::Return(Err(Error::NoSuchSyscall)),
     }
 }

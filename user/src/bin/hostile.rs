@@ -16,9 +16,9 @@ use core::fmt;
 use mohhos_user::ipc;
 use mohhos_user::layout::PAGE_SIZE;
 use mohhos_user::syscall::{
-    IPC_CALL, IPC_CONNECT, IPC_RECV, IPC_REGISTER, IPC_REPLY, IPC_SEND, MAP, MAX_NAME,
-    MAX_SLEEP_US, MAX_TIMEOUT_US, MAX_WRITE, PROTECT, RING_ENTER, RING_SETUP, SLEEP, UNMAP, WRITE,
-    YIELD,
+    IPC_CALL, IPC_CONNECT, IPC_RECV, IPC_REGISTER, IPC_REPLY, IPC_SEND, MAP, MAX_NAME, MAX_REGION,
+    MAX_SLEEP_US, MAX_TIMEOUT_US, MAX_WRITE, PROTECT, REGION_CREATE, REGION_MAP, RING_ENTER,
+    RING_SETUP, SLEEP, UNMAP, WRITE, YIELD,
 };
 use mohhos_user::{Error, Prot, Region, SysResult, decode, entry, println, syscall::syscall6};
 
@@ -190,8 +190,15 @@ const CHECKS: &[Check] = &[
     check("call with reply into the kernel", IPC_CALL, &[Echo, Ptr(REQUEST), Val(KERNEL_HALF), Val(0)], BAD_ADDRESS),
     check("call with reply into read-only memory", IPC_CALL, &[Echo, Ptr(REQUEST), Ptr(REQUEST), Val(0)], BAD_ADDRESS),
     check("call with reply running into an unmapped page", IPC_CALL, &[Echo, Ptr(REQUEST), Page(PAGE_SIZE - 32), Val(0)], BAD_ADDRESS),
-    check("call with a capability word in the message", IPC_CALL, &[Echo, Ptr(WITH_CAP), Page(0), Val(0)], INVALID),
+    check("call passing a forged capability in the message", IPC_CALL, &[Echo, Ptr(WITH_CAP), Page(0), Val(0)], FORGED),
     check("call timeout MAX_TIMEOUT_US + 1", IPC_CALL, &[Echo, Ptr(REQUEST), Page(0), Val(MAX_TIMEOUT_US + 1)], INVALID),
+    // region_create(len) / region_map(cap)
+    check("region_create len 0", REGION_CREATE, &[Val(0)], INVALID),
+    check("region_create len MAX_REGION + 1", REGION_CREATE, &[Val(MAX_REGION + 1)], INVALID),
+    check("region_create len u64::MAX", REGION_CREATE, &[Val(u64::MAX)], INVALID),
+    check("region_map forged capability", REGION_MAP, &[Val(0x1234_0000_5678)], FORGED),
+    check("region_map a connection (no map right)", REGION_MAP, &[Echo], DENIED),
+    check("region_map a service capability (not a region)", REGION_MAP, &[Own], INVALID),
     // ipc_send(cap, message)
     check("send forged capability", IPC_SEND, &[Val(0x1234_0000_5678), Ptr(REQUEST)], FORGED),
     check("send with null message", IPC_SEND, &[Echo, Val(0)], BAD_ADDRESS),

@@ -7,6 +7,11 @@
 //! never writable and executable at once (W^X), each backed by a frame this address
 //! space owns and frees on drop together with its tables.
 //!
+//! A page may also be *borrowed*: a frame of a shared IPC region, mapped with the
+//! software bit [`BORROWED`] set; unmapping it or dropping the address space leaves the
+//! frame alone (the region owns it, and the process keeps the region alive while its
+//! address space lives).
+//!
 //! The kernel never dereferences user addresses: [`AddressSpace::read`] and
 //! [`AddressSpace::write`] translate through the tables and copy through the direct
 //! map, so a bad user pointer is an error, never a kernel fault. No TLB shootdown is
@@ -60,6 +65,17 @@ fn zero_frame(phys: u64) {
     // SAFETY: `phys` is a frame just taken from the allocator (owned by the caller and
     // mapped through the direct map).
     unsafe { core::ptr::write_bytes(paging::phys_to_virt(phys) as *mut u8, 0, PAGE_SIZE as usize) };
+}
+
+/// Software PTE bit: the frame belongs to a shared region, not to this address space.
+const BORROWED: Flags = Flags::BIT_9;
+
+/// The physical address of kernel memory reached through the direct map (heap memory
+/// is), or `None` for any other address.
+pub fn direct_map_phys(virt: usize) -> Option<u64> {
+    let virt = virt as u64;
+    virt.checked_sub(PHYS_OFFSET)
+        .filter(|&phys| phys < (1 << 46) && paging::phys_to_virt(phys) == virt)
 }
 
 fn leaf_flags(prot: Prot) -> Flags {
@@ -130,24 +146,63 @@ impl AddressSpace {
         }
     }
 
+    /// Maps the frame `frame` (of a shared region: not owned, see [`BORROWED`]) at the
+    /// user page `page` with `prot`.
+    pub fn map_borrowed(&mut self, page: u64, frame: u64, prot: Prot) -> Result<(), SpaceError> {
+        let parent = Flags::PRESENT | Flags::WRITABLE | Flags::USER_ACCESSIBLE;
+        let page = Page::<Size4KiB>::containing_address(VirtAddr::new(page));
+        let phys = PhysFrame::containing_address(PhysAddr::new(frame));
+        // SAFETY: the page is in the user half (callers check); the frame belongs to a
+        // region the caller keeps alive for as long as this address space exists.
+        let result = unsafe {
+            self.mapper().map_to_with_table_flags(
+                page,
+                phys,
+                leaf_flags(prot) | BORROWED,
+                parent,
+                &mut Frames,
+            )
+        };
+        match result {
+            Ok(flush) => {
+                flush.ignore();
+                Ok(())
+            }
+            Err(MapToError::FrameAllocationFailed) => Err(SpaceError::OutOfFrames),
+            Err(_) => Err(SpaceError::AlreadyMapped),
+        }
+    }
+
     /// Changes the protection of the mapped user page `page`.
     pub fn protect(&mut self, page: u64, prot: Prot) -> Result<(), SpaceError> {
+        let borrowed = self.translate(page).map(|(_, flags)| flags & BORROWED);
+        let borrowed = borrowed.ok_or(SpaceError::NotMapped)?;
         let page = Page::<Size4KiB>::containing_address(VirtAddr::new(page));
         // SAFETY: a user page of this address space; the frame stays the same.
-        let result = unsafe { self.mapper().update_flags(page, leaf_flags(prot)) };
+        let result = unsafe {
+            self.mapper()
+                .update_flags(page, leaf_flags(prot) | borrowed)
+        };
         result
             .map(|flush| flush.ignore())
             .map_err(|_| SpaceError::NotMapped)
     }
 
-    /// Unmaps the user page `page` and frees its frame.
-    pub fn unmap(&mut self, page: u64) -> Result<(), SpaceError> {
+    /// Unmaps the user page `page` and frees its frame unless it is borrowed; returns
+    /// whether the frame was this address space's own.
+    pub fn unmap(&mut self, page: u64) -> Result<bool, SpaceError> {
+        let borrowed = self
+            .translate(page)
+            .map(|(_, flags)| flags.contains(BORROWED));
+        let borrowed = borrowed.ok_or(SpaceError::NotMapped)?;
         let page = Page::<Size4KiB>::containing_address(VirtAddr::new(page));
         match self.mapper().unmap(page) {
             Ok((frame, flush)) => {
                 flush.ignore();
-                memory::free_frames(frame.start_address().as_u64(), 1);
-                Ok(())
+                if !borrowed {
+                    memory::free_frames(frame.start_address().as_u64(), 1);
+                }
+                Ok(!borrowed)
             }
             Err(UnmapError::PageNotMapped) => Err(SpaceError::NotMapped),
             Err(_) => Err(SpaceError::NotMapped),
@@ -270,7 +325,7 @@ unsafe fn free_level(table: u64, level: u8, entries: usize) {
         if level > 1 {
             // SAFETY: a present user-half entry points to a table of this address space.
             unsafe { free_level(next, level - 1, 512) };
-        } else {
+        } else if !entry.flags().contains(BORROWED) {
             memory::free_frames(next, 1);
         }
     }

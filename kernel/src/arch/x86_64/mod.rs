@@ -28,7 +28,7 @@ mod trampoline;
 mod user_entry;
 mod vectors;
 
-pub use address_space::{AddressSpace, SpaceError};
+pub use address_space::{AddressSpace, SpaceError, direct_map_phys};
 pub use cpu_features::rdtsc;
 pub use heap::stats as heap_stats;
 pub use interrupts::set_sink as set_interrupt_sink;
