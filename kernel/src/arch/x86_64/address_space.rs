@@ -22,11 +22,12 @@
 use super::paging::{self, PHYS_OFFSET};
 use crate::memory;
 use mohhos_abi::Prot;
-use mohhos_abi::layout::PAGE_SIZE;
-use x86_64::structures::paging::mapper::{MapToError, TranslateResult, UnmapError};
+use mohhos_abi::layout::{PAGE_SIZE, USER_END};
+use x86_64::structures::paging::mapper::MapToError;
+use x86_64::structures::paging::page_table::PageTableEntry;
 use x86_64::structures::paging::{
     FrameAllocator, Mapper, OffsetPageTable, Page, PageTable, PageTableFlags as Flags, PhysFrame,
-    Size4KiB, Translate,
+    Size4KiB,
 };
 use x86_64::{PhysAddr, VirtAddr};
 
@@ -173,55 +174,62 @@ impl AddressSpace {
         }
     }
 
-    /// Changes the protection of the mapped user page `page`.
+    /// The level-1 entry for user address `addr`, if the tables down to it exist (the
+    /// user half has no huge pages). One walk through the direct map, no allocation.
+    fn leaf(&mut self, addr: u64) -> Option<&mut PageTableEntry> {
+        debug_assert!(addr < USER_END, "user addresses only");
+        let mut table = self.root;
+        for shift in [39, 30, 21] {
+            let index = ((addr >> shift) & 0x1ff) as usize;
+            // SAFETY: `table` is a page table of this address space (the root, or a
+            // present entry's table), reached through the direct map; `&mut self`.
+            let entry = unsafe { &(&*table_at(table))[index] };
+            if !entry.flags().contains(Flags::PRESENT) {
+                return None;
+            }
+            table = entry.addr().as_u64();
+        }
+        let index = ((addr >> 12) & 0x1ff) as usize;
+        // SAFETY: as above; the borrow is tied to `&mut self`.
+        Some(unsafe { &mut (&mut *table_at(table))[index] })
+    }
+
+    /// The entry of the present user page holding `addr`.
+    fn user_leaf(&mut self, addr: u64) -> Option<&mut PageTableEntry> {
+        self.leaf(addr).filter(|entry| {
+            entry
+                .flags()
+                .contains(Flags::PRESENT | Flags::USER_ACCESSIBLE)
+        })
+    }
+
+    /// Changes the protection of the mapped user page `page` (not active tables: no
+    /// flush, see the module docs).
     pub fn protect(&mut self, page: u64, prot: Prot) -> Result<(), SpaceError> {
-        let borrowed = self.translate(page).map(|(_, flags)| flags & BORROWED);
-        let borrowed = borrowed.ok_or(SpaceError::NotMapped)?;
-        let page = Page::<Size4KiB>::containing_address(VirtAddr::new(page));
-        // SAFETY: a user page of this address space; the frame stays the same.
-        let result = unsafe {
-            self.mapper()
-                .update_flags(page, leaf_flags(prot) | borrowed)
-        };
-        result
-            .map(|flush| flush.ignore())
-            .map_err(|_| SpaceError::NotMapped)
+        let entry = self.user_leaf(page).ok_or(SpaceError::NotMapped)?;
+        let borrowed = entry.flags() & BORROWED;
+        let frame = entry.addr();
+        entry.set_addr(frame, leaf_flags(prot) | borrowed);
+        Ok(())
     }
 
     /// Unmaps the user page `page` and frees its frame unless it is borrowed; returns
     /// whether the frame was this address space's own.
     pub fn unmap(&mut self, page: u64) -> Result<bool, SpaceError> {
-        let borrowed = self
-            .translate(page)
-            .map(|(_, flags)| flags.contains(BORROWED));
-        let borrowed = borrowed.ok_or(SpaceError::NotMapped)?;
-        let page = Page::<Size4KiB>::containing_address(VirtAddr::new(page));
-        match self.mapper().unmap(page) {
-            Ok((frame, flush)) => {
-                flush.ignore();
-                if !borrowed {
-                    memory::free_frames(frame.start_address().as_u64(), 1);
-                }
-                Ok(!borrowed)
-            }
-            Err(UnmapError::PageNotMapped) => Err(SpaceError::NotMapped),
-            Err(_) => Err(SpaceError::NotMapped),
+        let entry = self.user_leaf(page).ok_or(SpaceError::NotMapped)?;
+        let (frame, borrowed) = (entry.addr().as_u64(), entry.flags().contains(BORROWED));
+        entry.set_unused();
+        if !borrowed {
+            memory::free_frames(frame, 1);
         }
+        Ok(!borrowed)
     }
 
     /// The physical address behind user address `addr` and its page's flags, if it is in
     /// a present user page.
     fn translate(&mut self, addr: u64) -> Option<(u64, Flags)> {
-        match self.mapper().translate(VirtAddr::new(addr)) {
-            TranslateResult::Mapped {
-                frame,
-                offset,
-                flags,
-            } if flags.contains(Flags::USER_ACCESSIBLE) => {
-                Some((frame.start_address().as_u64() + offset, flags))
-            }
-            _ => None,
-        }
+        let entry = self.user_leaf(addr)?;
+        Some((entry.addr().as_u64() + (addr & 0xfff), entry.flags()))
     }
 
     /// Whether the user page holding `addr` is mapped.
