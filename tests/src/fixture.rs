@@ -69,3 +69,15 @@ pub fn check(machine: Qemu, body: impl FnOnce(&mut Session) -> Result<()>) {
         );
     }
 }
+
+/// Boots the kernel under test with `smp` CPUs to the prompt and runs `body` on it (see
+/// [`check`]); skipped when the kernel is not set.
+pub fn at_prompt(smp: u32, body: impl FnOnce(&mut Session) -> Result<()>) {
+    let Some(machine) = kernel(smp) else {
+        return;
+    };
+    check(machine, |s| {
+        s.boot(crate::Timeouts::QEMU.boot)?;
+        body(s)
+    });
+}

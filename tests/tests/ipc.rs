@@ -6,23 +6,13 @@ use mohhos_tests::{Result, Session, Timeouts, fixture};
 
 const T: Timeouts = Timeouts::QEMU;
 
-fn at_prompt(cpus: u32, body: impl FnOnce(&mut Session) -> Result<()>) {
-    let Some(machine) = fixture::kernel(cpus) else {
-        return;
-    };
-    fixture::check(machine, |s| {
-        s.boot(T.boot)?;
-        body(s)
-    });
-}
-
 fn run_ok(s: &mut Session, command: &str) -> Result<Vec<String>> {
     checks::run_ok(s, command, T)
 }
 
 #[test]
 fn echo_service_is_registered_and_answers_calls() {
-    at_prompt(4, |s| {
+    fixture::at_prompt(4, |s| {
         let lines = run_ok(s, "services")?;
         has_line("services", &lines, |l| l.contains("kernel.echo"))?;
         let lines = run_ok(s, "ipc ping 50")?;
@@ -44,7 +34,7 @@ fn echo_service_is_registered_and_answers_calls() {
 
 #[test]
 fn malformed_ipc_commands_get_one_error_line() {
-    at_prompt(2, |s| {
+    fixture::at_prompt(2, |s| {
         one_error_each(
             s,
             &[

@@ -7,16 +7,6 @@ use mohhos_tests::{Error, Result, Session, Timeouts, fixture};
 
 const T: Timeouts = Timeouts::QEMU;
 
-fn at_prompt(cpus: u32, body: impl FnOnce(&mut Session) -> Result<()>) {
-    let Some(machine) = fixture::kernel(cpus) else {
-        return;
-    };
-    fixture::check(machine, |s| {
-        s.boot(T.boot)?;
-        body(s)
-    });
-}
-
 /// The pid in a line `pid N (NAME) …`.
 fn pid_of(line: &str) -> Option<u32> {
     line.strip_prefix("pid ")?
@@ -57,7 +47,7 @@ fn no_processes(s: &mut Session) -> Result<()> {
 
 #[test]
 fn hello_runs_in_user_space_and_exits() {
-    at_prompt(2, |s| {
+    fixture::at_prompt(2, |s| {
         let lines = run_ok(s, "run hello", T)?;
         let pid = lines
             .iter()
@@ -73,7 +63,7 @@ fn hello_runs_in_user_space_and_exits() {
 
 #[test]
 fn every_crash_kills_only_the_offender() {
-    at_prompt(2, |s| {
+    fixture::at_prompt(2, |s| {
         for (program, report) in [
             (
                 "crash-kernel-read",
@@ -117,7 +107,7 @@ fn every_crash_kills_only_the_offender() {
 
 #[test]
 fn hostile_system_calls_get_errors_and_no_kernel_fault() {
-    at_prompt(2, |s| {
+    fixture::at_prompt(2, |s| {
         let lines = run_ok(s, "run hostile", T)?;
         if let Some(failed) = lines.iter().find(|l| l.starts_with("hostile: FAIL")) {
             return Err(Error::Check(format!("{failed} (all: {lines:?})")));
@@ -133,7 +123,7 @@ fn hostile_system_calls_get_errors_and_no_kernel_fault() {
 
 #[test]
 fn memory_can_be_mapped_protected_and_unmapped() {
-    at_prompt(1, |s| {
+    fixture::at_prompt(1, |s| {
         let lines = run_ok(s, "run mapper", T)?;
         has_line("run mapper", &lines, |l| l == "mapper: ok")?;
         has_line("run mapper", &lines, |l| {
@@ -145,7 +135,7 @@ fn memory_can_be_mapped_protected_and_unmapped() {
 #[test]
 fn a_spinning_process_does_not_stop_the_shell() {
     // One CPU: the shell and the spinner share it, so only preemption lets the shell in.
-    at_prompt(1, |s| {
+    fixture::at_prompt(1, |s| {
         let pid = start_background(s, "spin")?;
         let lines = run_ok(s, "echo still answering", T)?;
         has_line("echo", &lines, |l| l == "still answering")?;
@@ -177,7 +167,7 @@ fn a_spinning_process_does_not_stop_the_shell() {
 
 #[test]
 fn malformed_process_commands_get_one_error_line() {
-    at_prompt(1, |s| {
+    fixture::at_prompt(1, |s| {
         one_error_each(
             s,
             &[
@@ -203,7 +193,7 @@ fn malformed_process_commands_get_one_error_line() {
 
 #[test]
 fn user_processes_call_kernel_and_user_services() {
-    at_prompt(2, |s| {
+    fixture::at_prompt(2, |s| {
         let lines = run_ok(s, "run ping", T)?;
         has_line("run ping", &lines, |l| {
             l == "ping: 100 replies from kernel.echo"
@@ -241,7 +231,7 @@ fn user_processes_call_kernel_and_user_services() {
 
 #[test]
 fn a_process_cannot_reach_another_process_memory() {
-    at_prompt(2, |s| {
+    fixture::at_prompt(2, |s| {
         let pid = start_background_until(
             s,
             "secret-keeper",
@@ -272,7 +262,7 @@ fn a_process_cannot_reach_another_process_memory() {
 
 #[test]
 fn limits_and_priorities_apply_per_process() {
-    at_prompt(1, |s| {
+    fixture::at_prompt(1, |s| {
         // 100 KiB cannot hold the program, its stack and the 64 KiB the heap asks for.
         let lines = s.run("run --mem 100 mapper", T.command)?;
         has_line("run --mem 100 mapper", &lines, |l| {
@@ -310,7 +300,7 @@ fn limits_and_priorities_apply_per_process() {
 
 #[test]
 fn asynchronous_rings_carry_sends_receives_and_replies() {
-    at_prompt(2, |s| {
+    fixture::at_prompt(2, |s| {
         let pid = start_background_until(s, "ring-echo", Some("ring-echo: serving user.echo"))?;
         // Direct calls answered through the service's ring receives and replies.
         let lines = run_ok(s, "run ping-user", T)?;
@@ -332,7 +322,7 @@ fn asynchronous_rings_carry_sends_receives_and_replies() {
 
 #[test]
 fn ctrl_c_ends_a_foreground_program_and_keeps_what_was_typed() {
-    at_prompt(1, |s| {
+    fixture::at_prompt(1, |s| {
         s.send(b"run spin\r")?;
         s.wait_for("run spin", T.command, "the echoed command")?;
         // Typed while spin runs in the foreground: kept for the next line.
@@ -357,7 +347,7 @@ fn ctrl_c_ends_a_foreground_program_and_keeps_what_was_typed() {
 
 #[test]
 fn processes_share_memory_through_a_region_capability() {
-    at_prompt(2, |s| {
+    fixture::at_prompt(2, |s| {
         let pid = start_background_until(
             s,
             "region-reader",

@@ -9,41 +9,18 @@
 //! A benchmark of a broken call means nothing, so it first checks that `getpid` keeps
 //! every register the ABI promises to keep (`docs/abi.md`: all but `rax`, `rcx`, `r11`).
 //!
-//! Output, parsed by `kernel/src/bench/user_suite.rs` (the only reader): for each figure
-//! one line `count <name> <n>`, then its `n` samples in lines `samples <name> <v> <v> …`
-//! of at most [`PER_LINE`] values, then nothing else. On failure one line `error: <what>`
-//! and exit code 1.
+//! Output: the figures in `mohhos_user::bench`'s format (parsed by
+//! `kernel/src/bench/user_suite.rs`), then nothing else. On failure one line
+//! `error: <what>` and exit code 1.
 
 #![no_std]
 #![no_main]
 
-use core::fmt::Write;
-
-use mohhos_user::console::Console;
+use mohhos_user::bench::{SAMPLES, collect, print_figure, rdtsc};
 use mohhos_user::syscall::{GETPID, syscall0};
 use mohhos_user::{decode, entry, println};
 
 entry!(main);
-
-/// Rounds run and thrown away first (caches, TLB, branch predictors; the first
-/// entries also take the kernel's slow paths).
-const WARMUP: usize = 20;
-/// Samples kept per figure.
-const SAMPLES: usize = 200;
-/// Values per `samples` line (keeps each line well under the runtime's 256-byte buffer).
-const PER_LINE: usize = 16;
-
-/// The TSC. User code may read it: the kernel leaves CR4.TSD clear.
-#[inline(always)]
-fn rdtsc() -> u64 {
-    let (lo, hi): (u32, u32);
-    // SAFETY: `rdtsc` only reads the time-stamp counter. The asm is not `pure`, so the
-    // compiler keeps it in program order with the `syscall` asm it brackets.
-    unsafe {
-        core::arch::asm!("rdtsc", out("eax") lo, out("edx") hi, options(nomem, nostack, preserves_flags));
-    }
-    (u64::from(hi) << 32) | u64::from(lo)
-}
 
 /// One empty `rdtsc` pair: what every sample includes besides the measured operation.
 #[inline(always)]
@@ -117,31 +94,6 @@ fn registers_kept() -> bool {
         );
     }
     decode(rax).is_ok() && rbx_rbp_changed == 0 && regs == PATTERNS
-}
-
-/// Fills `samples` after `WARMUP` rounds of `sample`.
-fn collect(samples: &mut [u64; SAMPLES], mut sample: impl FnMut() -> Option<u64>) -> Option<()> {
-    for _ in 0..WARMUP {
-        sample()?;
-    }
-    for slot in samples.iter_mut() {
-        *slot = sample()?;
-    }
-    Some(())
-}
-
-/// Prints one figure in the format of the module docs, one `write` per line (output
-/// errors are ignored: the kernel's parser reports a short figure).
-fn print_figure(name: &str, samples: &[u64]) {
-    println!("count {name} {}", samples.len());
-    for line in samples.chunks(PER_LINE) {
-        let mut text = Console::new();
-        let _ = write!(text, "samples {name}");
-        for value in line {
-            let _ = write!(text, " {value}");
-        }
-        let _ = writeln!(text);
-    }
 }
 
 fn main() -> i32 {
