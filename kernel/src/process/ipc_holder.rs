@@ -258,18 +258,27 @@ impl ProcessIpc {
             .retain(|(range, _)| !(start <= range.start && range.end <= end));
     }
 
-    /// Turns an outgoing message's capability word (one of this process's, with the
+    /// This process as a capability holder.
+    pub fn holder(&self) -> HolderId {
+        self.holder
+    }
+
+    /// Turns an outgoing message's capability word (one of `holder`'s, with the
     /// grant right) into a capability for the holder that receives at `destination`,
     /// with the map right. Nothing is sent when this fails; when the sending fails after
     /// it, [`ProcessIpc::untransfer`] takes the new capability back.
-    pub fn transfer(&self, destination: ServiceId, message: &mut Message) -> Result<(), Error> {
+    pub fn transfer(
+        holder: HolderId,
+        destination: ServiceId,
+        message: &mut Message,
+    ) -> Result<(), Error> {
         if message.cap == 0 {
             return Ok(());
         }
         let receiver = ipc_runtime::owner_of(destination).ok_or(Error::PeerDied)?;
         let cap = ipc_runtime::system()
             .grant(
-                self.holder,
+                holder,
                 &Cap::from_word(message.cap),
                 receiver,
                 Rights::MAP,
@@ -299,9 +308,10 @@ impl ProcessIpc {
         mut request: Message,
         timeout_us: u64,
     ) -> Result<Message, Error> {
-        let destination = self.connection(cap)?.destination();
-        self.transfer(destination, &mut request)?;
+        let holder = self.holder;
         let connection = self.connection(cap)?;
+        let destination = connection.destination();
+        Self::transfer(holder, destination, &mut request)?;
         let call = connection.call(Priority::Normal, request);
         let reply = if timeout_us == 0 {
             call.await
@@ -322,9 +332,10 @@ impl ProcessIpc {
 
     /// `ipc_send`: a one-way message, waiting while the queue is full.
     pub async fn send(&mut self, cap: u64, mut message: Message) -> Result<(), Error> {
-        let destination = self.connection(cap)?.destination();
-        self.transfer(destination, &mut message)?;
+        let holder = self.holder;
         let connection = self.connection(cap)?;
+        let destination = connection.destination();
+        Self::transfer(holder, destination, &mut message)?;
         let sent = connection.send(Priority::Normal, message).await;
         if sent.is_err() {
             Self::untransfer(destination, &message);

@@ -267,7 +267,7 @@ impl Ring {
             (_, Err(error)) => Err(error),
             (OP_SEND, Ok(mut message)) => ipc.lend_connection(cap).and_then(|mut connection| {
                 let destination = connection.destination();
-                if let Err(error) = ipc.transfer(destination, &mut message) {
+                if let Err(error) = ProcessIpc::transfer(ipc.holder(), destination, &mut message) {
                     ipc.give_back(Lent::Connection(cap, connection));
                     return Err(error);
                 }

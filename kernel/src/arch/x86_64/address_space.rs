@@ -261,10 +261,22 @@ impl AddressSpace {
     /// Copies `data` into writable user memory at `addr`; `Err` (and nothing written) if
     /// any byte is not writable user memory.
     pub fn write(&mut self, addr: u64, data: &[u8]) -> Result<(), SpaceError> {
-        if !self.is_writable(addr, data.len()) {
+        // Within one page the copy's own check comes before any byte is written; a range
+        // over several pages is checked whole first, so nothing is written half.
+        let spans_pages = addr % PAGE_SIZE + data.len() as u64 > PAGE_SIZE;
+        if spans_pages && !self.is_writable(addr, data.len()) {
             return Err(SpaceError::NotMapped);
         }
-        self.load(addr, data)
+        self.copy(addr, data.len(), true, |phys, range| {
+            // SAFETY: as in `read`, and the page is writable user memory.
+            unsafe {
+                core::ptr::copy_nonoverlapping(
+                    data[range.clone()].as_ptr(),
+                    paging::phys_to_virt(phys) as *mut u8,
+                    range.len(),
+                )
+            }
+        })
     }
 
     /// Copies `data` into user memory at `addr`, whatever the pages' protection (to load
