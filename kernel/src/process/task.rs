@@ -19,6 +19,8 @@ use crate::arch::x86_64::{self as arch, Trap, UserFrame};
 use crate::runtime::{executor, us_to_ticks};
 use crate::{ipc_runtime, println};
 use alloc::boxed::Box;
+use alloc::format;
+use alloc::string::String;
 use alloc::sync::Arc;
 use core::future::poll_fn;
 use core::sync::atomic::Ordering;
@@ -47,26 +49,6 @@ pub enum Exit {
         /// The CPU's error code.
         error_code: u64,
     },
-}
-
-/// Names of the exceptions user code can cause.
-fn exception_name(vector: u8) -> &'static str {
-    match vector {
-        0 => "divide error (#DE)",
-        1 => "debug trap (#DB)",
-        3 => "breakpoint (#BP)",
-        4 => "overflow (#OF)",
-        5 => "bound range exceeded (#BR)",
-        6 => "invalid opcode (#UD)",
-        7 => "device not available (#NM)",
-        12 => "stack-segment fault (#SS)",
-        13 => "general protection fault (#GP)",
-        14 => "page fault (#PF)",
-        16 => "x87 floating-point error (#MF)",
-        17 => "alignment check (#AC)",
-        19 => "SIMD floating-point error (#XM)",
-        _ => "exception",
-    }
 }
 
 /// The event type of the exit events broadcast on the IPC event bus.
@@ -124,18 +106,17 @@ impl Drop for Reaper {
                 address,
                 error_code,
             }) => {
-                let name = exception_name(vector);
-                if vector == 14 {
-                    println!(
-                        "pid {} ({}) killed: {name}, vector {vector}, rip {rip:#x}, address {address:#x}, error {error_code:#x}",
-                        c.pid, c.name
-                    );
+                let (mnemonic, name) = arch::exception_name(vector);
+                // The faulting address means something for page faults only.
+                let address = if vector == 14 {
+                    format!(", address {address:#x}")
                 } else {
-                    println!(
-                        "pid {} ({}) killed: {name}, vector {vector}, rip {rip:#x}, error {error_code:#x}",
-                        c.pid, c.name
-                    );
-                }
+                    String::new()
+                };
+                println!(
+                    "pid {} ({}) killed: {name} ({mnemonic}), vector {vector}, rip {rip:#x}{address}, error {error_code:#x}",
+                    c.pid, c.name
+                );
             }
             None => println!("pid {} ({}) killed", c.pid, c.name),
         }
@@ -267,8 +248,8 @@ async fn run_until_exit(
                 frame.0.rax = encode(Err(Error::AlreadyExists));
             }
             Step::RingSetup(entries) => {
+                // Its pages show in `ps` from the end of the next turn.
                 let result = Ring::setup(memory, entries).map(|new| ring.insert(new).base());
-                control.pages.store(memory.pages(), Ordering::Relaxed);
                 frame.0.rax = encode(result);
             }
             Step::RingEnter {

@@ -30,6 +30,7 @@ mod vectors;
 
 pub use address_space::{AddressSpace, SpaceError, direct_map_phys};
 pub use cpu_features::rdtsc;
+pub use exceptions::name as exception_name;
 pub use heap::stats as heap_stats;
 pub use interrupts::set_sink as set_interrupt_sink;
 pub use serial::{
