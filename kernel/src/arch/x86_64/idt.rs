@@ -43,6 +43,54 @@ pub struct InterruptFrame {
     pub ss: u64,
 }
 
+/// Pushes the general registers so that they lie in [`InterruptFrame`]'s order (`r15`
+/// lowest); the one definition of that order for every entry path.
+macro_rules! push_general_registers {
+    () => {
+        concat!(
+            "push rax\n",
+            "push rbx\n",
+            "push rcx\n",
+            "push rdx\n",
+            "push rsi\n",
+            "push rdi\n",
+            "push rbp\n",
+            "push r8\n",
+            "push r9\n",
+            "push r10\n",
+            "push r11\n",
+            "push r12\n",
+            "push r13\n",
+            "push r14\n",
+            "push r15\n",
+        )
+    };
+}
+
+/// Pops what [`push_general_registers`] pushed (or a frame laid out the same way).
+macro_rules! pop_general_registers {
+    () => {
+        concat!(
+            "pop r15\n",
+            "pop r14\n",
+            "pop r13\n",
+            "pop r12\n",
+            "pop r11\n",
+            "pop r10\n",
+            "pop r9\n",
+            "pop r8\n",
+            "pop rbp\n",
+            "pop rdi\n",
+            "pop rsi\n",
+            "pop rdx\n",
+            "pop rcx\n",
+            "pop rbx\n",
+            "pop rax\n",
+        )
+    };
+}
+pub(super) use pop_general_registers;
+
 #[unsafe(naked)]
 extern "C" fn interrupt_common() {
     core::arch::naked_asm!(
@@ -51,21 +99,7 @@ extern "C" fn interrupt_common() {
         "jz 2f",
         "swapgs",
         "2:",
-        "push rax",
-        "push rbx",
-        "push rcx",
-        "push rdx",
-        "push rsi",
-        "push rdi",
-        "push rbp",
-        "push r8",
-        "push r9",
-        "push r10",
-        "push r11",
-        "push r12",
-        "push r13",
-        "push r14",
-        "push r15",
+        push_general_registers!(),
         // From ring 3 onto the running user context's frame: leave to the kernel side
         // of `user_entry::run` (an IST vector from ring 3 lands elsewhere: normal path).
         "test qword ptr [rsp + 144], 3",
@@ -75,21 +109,7 @@ extern "C" fn interrupt_common() {
         "4:",
         "mov rdi, rsp",
         "call {dispatch}",
-        "pop r15",
-        "pop r14",
-        "pop r13",
-        "pop r12",
-        "pop r11",
-        "pop r10",
-        "pop r9",
-        "pop r8",
-        "pop rbp",
-        "pop rdi",
-        "pop rsi",
-        "pop rdx",
-        "pop rcx",
-        "pop rbx",
-        "pop rax",
+        pop_general_registers!(),
         "test qword ptr [rsp + 24], 3",
         "jz 3f",
         "swapgs",

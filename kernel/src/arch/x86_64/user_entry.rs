@@ -37,7 +37,7 @@
 use super::apic::LocalApicHandle;
 use super::cpu_features::rdtsc;
 use super::gdt::{KERNEL_CODE, KERNEL_DATA, USER_CODE, USER_DATA};
-use super::idt::InterruptFrame;
+use super::idt::{InterruptFrame, pop_general_registers};
 use super::percpu::{self, offsets};
 use super::{interrupts, paging, timer};
 use core::mem::offset_of;
@@ -337,21 +337,7 @@ unsafe extern "C" fn enter_user(frame: u64) {
         "push r15",
         "mov gs:[{kernel_rsp}], rsp",
         "mov rsp, rdi",
-        "pop r15",
-        "pop r14",
-        "pop r13",
-        "pop r12",
-        "pop r11",
-        "pop r10",
-        "pop r9",
-        "pop r8",
-        "pop rbp",
-        "pop rdi",
-        "pop rsi",
-        "pop rdx",
-        "pop rcx",
-        "pop rbx",
-        "pop rax",
+        pop_general_registers!(),
         "cmp qword ptr [rsp], {syscall}",
         "je 2f",
         "add rsp, 16",
