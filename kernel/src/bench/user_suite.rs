@@ -5,6 +5,8 @@
 //!   prints its raw samples; this suite runs it with its output captured, parses the
 //!   samples ([`parse_samples`]; format in `user/src/bin/bench-syscall.rs`) and reports
 //!   them like every other figure. The overhead is reported, not subtracted.
+//!   `user.slow_syscall` is an unknown number, which takes the full path through the
+//!   process task (`getpid` is answered by the entry stub).
 //! - `user.process_create_exit`: `process::spawn("true")` and awaiting its exit (address
 //!   space, ELF load, stack, the task, the run to `exit`, the reaper, the join), timed here.
 //!
@@ -26,7 +28,11 @@ use alloc::vec::Vec;
 /// The program that times the null system call.
 const SYSCALL_PROGRAM: &str = "bench-syscall";
 /// The figures it prints, all of which must be there.
-const SYSCALL_FIGURES: &[&str] = &["user.rdtsc_overhead", "user.null_syscall"];
+const SYSCALL_FIGURES: &[&str] = &[
+    "user.rdtsc_overhead",
+    "user.null_syscall",
+    "user.slow_syscall",
+];
 /// The program that exits at once.
 const TRUE_PROGRAM: &str = "true";
 /// Process create + exit rounds thrown away, then kept.
@@ -111,6 +117,7 @@ async fn ipc_calls(report: &mut Report) -> Result<(), String> {
                 "user.call_kernel_service",
                 "user.map_page",
                 "user.unmap_page",
+                "user.map_page_back_to_back",
             ] {
                 report_figure(report, IPC_PROGRAM, &mut figures, figure, figure)?;
             }

@@ -8,10 +8,16 @@ mod map;
 pub use frames::{EarlyFrames, FrameBitmap, FrameStats};
 pub use map::{MemoryMap, Region, RegionKind};
 
+use core::sync::atomic::{AtomicUsize, Ordering};
+
 /// Size of a physical frame.
 pub const FRAME_SIZE: u64 = 4096;
 
 static FRAMES: spin::Once<spin::Mutex<FrameBitmap>> = spin::Once::new();
+
+/// Frames in the CPUs' pools of zeroed frames (`arch::x86_64::zeroed_frames`): taken
+/// from the allocator but free for every other purpose, so counted as free.
+static POOLED: AtomicUsize = AtomicUsize::new(0);
 
 /// Installs the frame allocator (once, on the BSP during boot).
 pub fn install_frame_allocator(bitmap: FrameBitmap) {
@@ -30,6 +36,22 @@ pub fn alloc_frame() -> Option<u64> {
     with_frames(|f| f.alloc(1)).flatten()
 }
 
+/// One free frame for a pool of zeroed frames; it stays counted as free (changed under
+/// the allocator's lock, so [`stats`] never sees it twice or not at all).
+pub fn alloc_frame_for_pool() -> Option<u64> {
+    with_frames(|f| {
+        let frame = f.alloc(1)?;
+        POOLED.fetch_add(1, Ordering::Relaxed);
+        Some(frame)
+    })
+    .flatten()
+}
+
+/// A pooled frame was taken for use.
+pub fn pooled_frame_taken() {
+    POOLED.fetch_sub(1, Ordering::Relaxed);
+}
+
 /// `count` physically contiguous frames.
 pub fn alloc_frames(count: usize) -> Option<u64> {
     with_frames(|f| f.alloc(count)).flatten()
@@ -42,5 +64,10 @@ pub fn free_frames(addr: u64, count: usize) {
 
 /// Frame counts for `mem`.
 pub fn stats() -> FrameStats {
-    with_frames(|f| f.stats()).unwrap_or_default()
+    with_frames(|f| {
+        let mut stats = f.stats();
+        stats.free += POOLED.load(Ordering::Relaxed);
+        stats
+    })
+    .unwrap_or_default()
 }

@@ -48,7 +48,7 @@ pub fn handle(
     ipc: &mut ProcessIpc,
     control: &Control,
 ) -> Step {
-    let regs = &frame.0;
+    let regs = &frame.regs;
     let (a0, a1, a2, a3) = (regs.rdi, regs.rsi, regs.rdx, regs.r10);
     let result = |r: Result<Step, Error>| r.unwrap_or_else(|e| Step::Return(Err(e)));
     match regs.rax {

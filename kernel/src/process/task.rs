@@ -185,14 +185,14 @@ async fn run_until_exit(
                     calls += 1;
                     match syscalls::handle(frame, memory, ipc, control) {
                         Step::Return(result) => {
-                            frame.0.rax = encode(result);
+                            frame.regs.rax = encode(result);
                             if arch::rdtsc() < slice_end && !control.suspend_requested() {
                                 continue;
                             }
                             break Step::Yield;
                         }
                         Step::Yield => {
-                            frame.0.rax = 0;
+                            frame.regs.rax = 0;
                             break Step::Yield;
                         }
                         step => break step,
@@ -208,25 +208,26 @@ async fn run_until_exit(
                 } => {
                     return Exit::Fault {
                         vector,
-                        rip: frame.0.rip,
+                        rip: frame.regs.rip,
                         address,
                         error_code,
                     };
                 }
             }
         };
+        let calls = calls + frame.take_fast_calls();
         control.syscalls.fetch_add(calls, Ordering::Relaxed);
         control.pages.store(memory.pages(), Ordering::Relaxed);
         match step {
             // Not left by the turn above (it resumes those at once).
-            Step::Return(result) => frame.0.rax = encode(result),
+            Step::Return(result) => frame.regs.rax = encode(result),
             // The `yield` call or the turn's end (rax is already set).
             Step::Yield => {
                 control.set_state(RunState::Ready);
                 yield_now().await;
             }
             Step::Sleep(us) => {
-                frame.0.rax = 0;
+                frame.regs.rax = 0;
                 control.set_state(RunState::Blocked);
                 executor().sleep(us_to_ticks(us)).await;
             }
@@ -242,15 +243,15 @@ async fn run_until_exit(
                     Ok(reply) => write_message(memory, reply_to, &reply).map(|()| 0),
                     Err(error) => Err(error),
                 };
-                frame.0.rax = encode(result);
+                frame.regs.rax = encode(result);
             }
             Step::RingSetup(_) if ring.is_some() => {
-                frame.0.rax = encode(Err(Error::AlreadyExists));
+                frame.regs.rax = encode(Err(Error::AlreadyExists));
             }
             Step::RingSetup(entries) => {
                 // Its pages show in `ps` from the end of the next turn.
                 let result = Ring::setup(memory, entries).map(|new| ring.insert(new).base());
-                frame.0.rax = encode(result);
+                frame.regs.rax = encode(result);
             }
             Step::RingEnter {
                 min_complete,
@@ -261,11 +262,11 @@ async fn run_until_exit(
                     Some(ring) => ring.enter(memory, ipc, min_complete, timeout_us).await,
                     None => Err(Error::NotFound),
                 };
-                frame.0.rax = encode(result);
+                frame.regs.rax = encode(result);
             }
             Step::Send { cap, message } => {
                 control.set_state(RunState::Blocked);
-                frame.0.rax = encode(ipc.send(cap, message).await.map(|()| 0));
+                frame.regs.rax = encode(ipc.send(cap, message).await.map(|()| 0));
             }
             Step::Recv { cap, into } => {
                 control.set_state(RunState::Blocked);
@@ -273,7 +274,7 @@ async fn run_until_exit(
                     Ok((message, token)) => write_message(memory, into, &message).map(|()| token),
                     Err(error) => Err(error),
                 };
-                frame.0.rax = encode(result);
+                frame.regs.rax = encode(result);
             }
         }
     }

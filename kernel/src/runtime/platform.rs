@@ -33,7 +33,13 @@ impl Platform for KernelPlatform {
         arch::wake_cpu(core);
     }
 
+    /// Zeroes a frame ahead of time while there is nothing else to do (one per call, so
+    /// work that arrives meanwhile waits at most one frame's zeroing); halts once the
+    /// CPU's pool is full.
     fn idle(&self, deadline: Option<u64>, may_sleep: &dyn Fn() -> bool) {
+        if may_sleep() && arch::zero_frame_ahead() {
+            return;
+        }
         arch::idle(deadline, may_sleep);
     }
 }

@@ -6,7 +6,11 @@
 //!   crossings of the user boundary);
 //! - `user.call_user_service`: `ipc_call` to `user.echo` when that service runs (the
 //!   suite starts `echo-service` on this core or another and names the figure after it);
-//! - `user.map_page` / `user.unmap_page`: `map` of one page, then its `unmap`.
+//! - `user.map_page` / `user.unmap_page`: `map` of one page, then its `unmap`, after a
+//!   pause in which the CPU idles (and so zeroes frames ahead: the steady state of a
+//!   program that maps now and then);
+//! - `user.map_page_back_to_back`: the same without pauses, so that the CPU's few
+//!   zeroed frames run out and most maps zero their frame on the spot.
 //!
 //! On failure one line `error: <what>` and exit code 1.
 
@@ -39,10 +43,17 @@ fn call_figure(cap: u64, name: &str) -> Result<(), &'static str> {
     Ok(())
 }
 
-/// Times `map` of one page and `unmap` of it, alternately.
-fn map_figures() -> Result<(), &'static str> {
+/// How long the paused rounds of [`map_figures`] sleep first.
+const PAUSE_US: u64 = 50;
+
+/// Times `map` of one page and `unmap` of it, alternately, each round after a pause of
+/// [`PAUSE_US`] if `pause`; returns the samples of both.
+fn map_rounds(pause: bool) -> Option<([u64; SAMPLES], [u64; SAMPLES])> {
     let (mut map, mut unmap) = ([0; SAMPLES], [0; SAMPLES]);
-    let mut round = |index: Option<usize>| -> Option<u64> {
+    let mut round = |index: Option<usize>| -> Option<()> {
+        if pause {
+            mohhos_user::sleep_us(PAUSE_US).ok()?;
+        }
         let start = rdtsc();
         // SAFETY: `map` adds a page nothing uses yet.
         let addr = decode(unsafe { syscall2(MAP, 4096, Prot::READ_WRITE.bits()) }).ok()?;
@@ -55,16 +66,24 @@ fn map_figures() -> Result<(), &'static str> {
             map[i] = mapped - start;
             unmap[i] = unmapped - mapped;
         }
-        Some(0)
+        Some(())
     };
     for _ in 0..mohhos_user::bench::WARMUP {
-        round(None).ok_or("map or unmap failed")?;
+        round(None)?;
     }
     for i in 0..SAMPLES {
-        round(Some(i)).ok_or("map or unmap failed")?;
+        round(Some(i))?;
     }
+    Some((map, unmap))
+}
+
+/// Times `map` and `unmap` with and without pauses.
+fn map_figures() -> Result<(), &'static str> {
+    let (back_to_back, _) = map_rounds(false).ok_or("map or unmap failed")?;
+    let (map, unmap) = map_rounds(true).ok_or("map, unmap or sleep failed")?;
     print_figure("user.map_page", &map);
     print_figure("user.unmap_page", &unmap);
+    print_figure("user.map_page_back_to_back", &back_to_back);
     Ok(())
 }
 

@@ -2,7 +2,9 @@
 //!
 //! Each sample is the TSC delta across one `getpid` made with the raw `syscall0` (no
 //! decoding inside the pair), read with `rdtsc` immediately before and after; nothing is
-//! subtracted. The cost of the measurement itself, an empty `rdtsc` pair, is sampled the
+//! subtracted. The kernel answers `getpid` in its entry stub; `user.slow_syscall` times
+//! the path every other call takes (the frame saved, back to the process task, the
+//! dispatch, and in again) with a number no system call has. The cost of the measurement itself, an empty `rdtsc` pair, is sampled the
 //! same way as a figure of its own. Under QEMU's `-icount shift=0` the deltas are guest
 //! instruction counts.
 //!
@@ -18,7 +20,7 @@
 
 use mohhos_user::bench::{SAMPLES, collect, print_figure, rdtsc};
 use mohhos_user::syscall::{GETPID, syscall0};
-use mohhos_user::{decode, entry, println};
+use mohhos_user::{Error, decode, entry, println};
 
 entry!(main);
 
@@ -37,6 +39,19 @@ fn null_syscall() -> Option<u64> {
     let result = unsafe { syscall0(GETPID) };
     let ticks = rdtsc() - start;
     decode(result).ok().map(|_| ticks)
+}
+
+/// A number that is no system call: answered with `NoSuchSyscall` by the dispatch.
+const NO_SUCH_SYSCALL: u64 = 0xffff;
+
+/// One call of [`NO_SUCH_SYSCALL`]; `None` unless it failed as it must.
+#[inline(always)]
+fn slow_syscall() -> Option<u64> {
+    let start = rdtsc();
+    // SAFETY: an unknown system call touches no memory of the program.
+    let result = unsafe { syscall0(NO_SUCH_SYSCALL) };
+    let ticks = rdtsc() - start;
+    (decode(result) == Err(Error::NoSuchSyscall)).then_some(ticks)
 }
 
 /// Whether one `getpid` with a distinct pattern in every register the kernel must keep
@@ -103,12 +118,18 @@ fn main() -> i32 {
     }
     let mut overhead = [0; SAMPLES];
     let mut syscall = [0; SAMPLES];
+    let mut slow = [0; SAMPLES];
     collect(&mut overhead, || Some(rdtsc_pair()));
     if collect(&mut syscall, null_syscall).is_none() {
         println!("error: getpid failed");
         return 1;
     }
+    if collect(&mut slow, slow_syscall).is_none() {
+        println!("error: an unknown system call did not fail with NoSuchSyscall");
+        return 1;
+    }
     print_figure("user.rdtsc_overhead", &overhead);
     print_figure("user.null_syscall", &syscall);
+    print_figure("user.slow_syscall", &slow);
     0
 }

@@ -20,16 +20,13 @@
 //! are not global, so every entry into user mode starts with no stale user entries.
 
 use super::paging::{self, PHYS_OFFSET};
+use super::zeroed_frames;
 use crate::memory;
 use mohhos_abi::Prot;
 use mohhos_abi::layout::{PAGE_SIZE, USER_END};
-use x86_64::structures::paging::mapper::MapToError;
+use x86_64::PhysAddr;
 use x86_64::structures::paging::page_table::PageTableEntry;
-use x86_64::structures::paging::{
-    FrameAllocator, Mapper, OffsetPageTable, Page, PageTable, PageTableFlags as Flags, PhysFrame,
-    Size4KiB,
-};
-use x86_64::{PhysAddr, VirtAddr};
+use x86_64::structures::paging::{PageTable, PageTableFlags as Flags};
 
 /// Why a user mapping could not be changed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -48,24 +45,8 @@ pub struct AddressSpace {
     root: u64,
 }
 
-struct Frames;
-
-// SAFETY: every frame comes from the frame allocator, which hands each out once.
-unsafe impl FrameAllocator<Size4KiB> for Frames {
-    fn allocate_frame(&mut self) -> Option<PhysFrame<Size4KiB>> {
-        let frame = memory::alloc_frame()?;
-        Some(PhysFrame::containing_address(PhysAddr::new(frame)))
-    }
-}
-
 fn table_at(phys: u64) -> *mut PageTable {
     paging::phys_to_virt(phys) as *mut PageTable
-}
-
-fn zero_frame(phys: u64) {
-    // SAFETY: `phys` is a frame just taken from the allocator (owned by the caller and
-    // mapped through the direct map).
-    unsafe { core::ptr::write_bytes(paging::phys_to_virt(phys) as *mut u8, 0, PAGE_SIZE as usize) };
 }
 
 /// Software PTE bit: the frame belongs to a shared region, not to this address space.
@@ -93,8 +74,7 @@ fn leaf_flags(prot: Prot) -> Flags {
 impl AddressSpace {
     /// A new address space: an empty user half and the kernel's half.
     pub fn new() -> Result<Self, SpaceError> {
-        let root = memory::alloc_frame().ok_or(SpaceError::OutOfFrames)?;
-        zero_frame(root);
+        let root = zeroed_frames::take().ok_or(SpaceError::OutOfFrames)?;
         let kernel = table_at(paging::kernel_cr3());
         // SAFETY: both are PML4s mapped through the direct map; the new one is ours alone,
         // and the kernel's upper entries are only read (they never change after boot:
@@ -113,36 +93,14 @@ impl AddressSpace {
         self.root
     }
 
-    fn mapper(&mut self) -> OffsetPageTable<'_> {
-        // SAFETY: the PML4 is this address space's own (borrowed mutably with `self`), and
-        // all physical memory is mapped at PHYS_OFFSET.
-        unsafe { OffsetPageTable::new(&mut *table_at(self.root), VirtAddr::new(PHYS_OFFSET)) }
-    }
-
     /// Maps a fresh zeroed frame at the user page `page` with `prot`; returns the frame.
     pub fn map_zeroed(&mut self, page: u64, prot: Prot) -> Result<u64, SpaceError> {
-        let frame = memory::alloc_frame().ok_or(SpaceError::OutOfFrames)?;
-        zero_frame(frame);
-        let parent = Flags::PRESENT | Flags::WRITABLE | Flags::USER_ACCESSIBLE;
-        let page = Page::<Size4KiB>::containing_address(VirtAddr::new(page));
-        let phys = PhysFrame::containing_address(PhysAddr::new(frame));
-        // SAFETY: the page is in the user half (callers check) and the frame is ours.
-        let result = unsafe {
-            self.mapper()
-                .map_to_with_table_flags(page, phys, leaf_flags(prot), parent, &mut Frames)
-        };
-        match result {
-            // Not the active tables (see the module docs): nothing to flush.
-            Ok(flush) => {
-                flush.ignore();
-                Ok(frame)
-            }
+        let frame = zeroed_frames::take().ok_or(SpaceError::OutOfFrames)?;
+        match self.map_frame(page, frame, leaf_flags(prot)) {
+            Ok(()) => Ok(frame),
             Err(error) => {
                 memory::free_frames(frame, 1);
-                Err(match error {
-                    MapToError::FrameAllocationFailed => SpaceError::OutOfFrames,
-                    _ => SpaceError::AlreadyMapped,
-                })
+                Err(error)
             }
         }
     }
@@ -150,28 +108,36 @@ impl AddressSpace {
     /// Maps the frame `frame` (of a shared region: not owned, see [`BORROWED`]) at the
     /// user page `page` with `prot`.
     pub fn map_borrowed(&mut self, page: u64, frame: u64, prot: Prot) -> Result<(), SpaceError> {
+        self.map_frame(page, frame, leaf_flags(prot) | BORROWED)
+    }
+
+    /// Points the unused entry of the user page `page` at `frame` with `flags`, making
+    /// the tables down to it where missing (they stay, empty, if a later one cannot be
+    /// made: the drop frees them). Not the active tables (see the module docs): nothing
+    /// to flush.
+    fn map_frame(&mut self, page: u64, frame: u64, flags: Flags) -> Result<(), SpaceError> {
+        debug_assert!(page < USER_END, "user addresses only");
         let parent = Flags::PRESENT | Flags::WRITABLE | Flags::USER_ACCESSIBLE;
-        let page = Page::<Size4KiB>::containing_address(VirtAddr::new(page));
-        let phys = PhysFrame::containing_address(PhysAddr::new(frame));
-        // SAFETY: the page is in the user half (callers check); the frame belongs to a
-        // region the caller keeps alive for as long as this address space exists.
-        let result = unsafe {
-            self.mapper().map_to_with_table_flags(
-                page,
-                phys,
-                leaf_flags(prot) | BORROWED,
-                parent,
-                &mut Frames,
-            )
-        };
-        match result {
-            Ok(flush) => {
-                flush.ignore();
-                Ok(())
+        let mut table = self.root;
+        for shift in [39, 30, 21] {
+            let index = ((page >> shift) & 0x1ff) as usize;
+            // SAFETY: `table` is a page table of this address space (the root, or a
+            // present entry's table), reached through the direct map; `&mut self`.
+            let entry = unsafe { &mut (&mut *table_at(table))[index] };
+            if !entry.flags().contains(Flags::PRESENT) {
+                let next = zeroed_frames::take().ok_or(SpaceError::OutOfFrames)?;
+                entry.set_addr(PhysAddr::new(next), parent);
             }
-            Err(MapToError::FrameAllocationFailed) => Err(SpaceError::OutOfFrames),
-            Err(_) => Err(SpaceError::AlreadyMapped),
+            table = entry.addr().as_u64();
         }
+        let index = ((page >> 12) & 0x1ff) as usize;
+        // SAFETY: as above.
+        let entry = unsafe { &mut (&mut *table_at(table))[index] };
+        if !entry.is_unused() {
+            return Err(SpaceError::AlreadyMapped);
+        }
+        entry.set_addr(PhysAddr::new(frame), flags);
+        Ok(())
     }
 
     /// The level-1 entry for user address `addr`, if the tables down to it exist (the

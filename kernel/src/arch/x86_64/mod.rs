@@ -27,6 +27,7 @@ mod timer;
 mod trampoline;
 mod user_entry;
 mod vectors;
+mod zeroed_frames;
 
 pub use address_space::{AddressSpace, SpaceError, direct_map_phys};
 pub use cpu_features::rdtsc;
@@ -41,6 +42,7 @@ pub use stop::{EXIT_SUCCESS, exit_qemu, stop_machine};
 pub use timer::{ticks_to_us, tsc_hz};
 pub use user_entry::{Trap, UserFrame, run as run_user};
 pub use vectors::COM1 as SERIAL_VECTOR;
+pub use zeroed_frames::refill_one as zero_frame_ahead;
 
 use core::sync::atomic::Ordering;
 

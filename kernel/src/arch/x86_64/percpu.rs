@@ -10,6 +10,7 @@
 use super::apic::LocalApicHandle;
 use super::gdt::CpuTables;
 use super::heap_cache::HeapCache;
+use super::zeroed_frames::ZeroedPool;
 use core::cell::UnsafeCell;
 use core::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use x86_64::registers::model_specific::{GsBase, KernelGsBase};
@@ -39,6 +40,7 @@ pub struct PerCpu {
     tables: UnsafeCell<CpuTables>,
     lapic: UnsafeCell<Option<LocalApicHandle>>,
     heap_cache: UnsafeCell<HeapCache>,
+    zeroed_pool: UnsafeCell<ZeroedPool>,
 }
 
 // SAFETY: the `UnsafeCell` fields are only reached through accessors that hand
@@ -60,6 +62,7 @@ impl PerCpu {
             tables: UnsafeCell::new(CpuTables::new()),
             lapic: UnsafeCell::new(None),
             heap_cache: UnsafeCell::new(HeapCache::new()),
+            zeroed_pool: UnsafeCell::new(ZeroedPool::new()),
         }
     }
 
@@ -105,6 +108,13 @@ impl PerCpu {
     #[allow(clippy::mut_from_ref)]
     pub fn heap_cache(&self) -> &mut HeapCache {
         self.owned(&self.heap_cache)
+    }
+
+    /// This CPU's zeroed frames: used only by `zeroed_frames`, in thread context, one
+    /// operation at a time (see that module).
+    #[allow(clippy::mut_from_ref)]
+    pub fn zeroed_pool(&self) -> &mut ZeroedPool {
+        self.owned(&self.zeroed_pool)
     }
 }
 

@@ -1,8 +1,8 @@
 //! Entering and leaving ring 3.
 //!
-//! A user context is a register frame laid out exactly like [`InterruptFrame`], aligned
-//! so that its end is 16-byte aligned. [`run`] points the TSS's `rsp0` at the frame's
-//! end and `PerCpu::user_frame` at its base, saves the kernel's callee-saved registers
+//! A user context is a register frame laid out exactly like [`InterruptFrame`] (at the
+//! start of a [`UserFrame`]), aligned so that its end is 16-byte aligned. [`run`]
+//! points the TSS's `rsp0` at the registers' end and `PerCpu::user_frame` at its base, saves the kernel's callee-saved registers
 //! and stack pointer (`PerCpu::kernel_rsp`) and returns to user mode from the frame:
 //! `sysretq` when the frame came from a `syscall` (after the canonical-address check),
 //! `iretq` otherwise.
@@ -56,17 +56,26 @@ const USER_RFLAGS: u64 = 0x202;
 /// The RFLAGS bits user code may change and keep (arithmetic flags, TF, DF, AC).
 const USER_FLAGS_MASK: u64 = 0x1 | 0x4 | 0x10 | 0x40 | 0x80 | 0x100 | 0x400 | 0x800 | 0x4_0000;
 
-/// The register state of one user context.
+/// The register state of one user context, and what the entry stub's fast path answers
+/// from (`syscall_entry`).
 #[repr(C, align(16))]
-pub struct UserFrame(pub InterruptFrame);
+pub struct UserFrame {
+    /// The registers (the CPU pushes the tail of an interrupt frame into it).
+    pub regs: InterruptFrame,
+    /// What `getpid` returns: the owning process's id.
+    pid: u64,
+    /// System calls answered by the fast path since [`UserFrame::take_fast_calls`].
+    fast_calls: u64,
+}
 
-const _: () = assert!(size_of::<UserFrame>().is_multiple_of(16));
+// `rsp0` points at the end of `regs`, where the CPU pushes with 16-byte alignment.
+const _: () = assert!(size_of::<InterruptFrame>().is_multiple_of(16));
 
 impl UserFrame {
-    /// A context that starts at `entry` with stack pointer `stack_top`, every other
-    /// register zero.
-    pub fn new(entry: u64, stack_top: u64) -> Self {
-        Self(InterruptFrame {
+    /// A context of process `pid` that starts at `entry` with stack pointer
+    /// `stack_top`, every other register zero.
+    pub fn new(pid: u32, entry: u64, stack_top: u64) -> Self {
+        let regs = InterruptFrame {
             r15: 0,
             r14: 0,
             r13: 0,
@@ -89,7 +98,18 @@ impl UserFrame {
             rflags: USER_RFLAGS,
             rsp: stack_top,
             ss: u64::from(USER_DATA),
-        })
+        };
+        Self {
+            regs,
+            pid: u64::from(pid),
+            fast_calls: 0,
+        }
+    }
+
+    /// How many system calls the entry stub answered itself since the last call (they
+    /// never reach [`run`]'s caller).
+    pub fn take_fast_calls(&mut self) -> u64 {
+        core::mem::take(&mut self.fast_calls)
     }
 }
 
@@ -168,7 +188,7 @@ const UNENTERABLE: Trap = Trap::Exception {
 /// pending for an earlier time is kept and may end the run sooner). Returns why it
 /// stopped, with the frame updated; the kernel's own page tables are active again.
 pub fn run(frame: &mut UserFrame, cr3: u64, slice_end: u64) -> Trap {
-    let regs = &mut frame.0;
+    let regs = &mut frame.regs;
     let sysret = regs.vector == SYSCALL_VECTOR && sysret_safe(regs.rip);
     // `iretq` with a non-canonical stack pointer (the process set one) or RIP (a
     // `syscall` at the very end of the lower half) would fault in ring 0; the process
@@ -193,7 +213,7 @@ pub fn run(frame: &mut UserFrame, cr3: u64, slice_end: u64) -> Trap {
     x86_64::instructions::interrupts::disable();
     let cpu = percpu::current();
     if current_user_frame() != base {
-        cpu.set_user_frame(base, base + size_of::<UserFrame>() as u64);
+        cpu.set_user_frame(base, base + size_of::<InterruptFrame>() as u64);
     }
     if let Some(lapic) = cpu.lapic().as_mut()
         && !timer_fires_by(lapic, slice_end)
@@ -208,9 +228,9 @@ pub fn run(frame: &mut UserFrame, cr3: u64, slice_end: u64) -> Trap {
     unsafe { enter_user(base) };
     // SAFETY: back on the kernel's own tables, which map everything the kernel uses.
     unsafe { load_cr3(paging::kernel_cr3()) };
-    let trap = match frame.0.vector {
+    let trap = match frame.regs.vector {
         SYSCALL_VECTOR => Trap::Syscall,
-        _ => other_trap(&mut frame.0),
+        _ => other_trap(&mut frame.regs),
     };
     x86_64::instructions::interrupts::enable();
     trap
@@ -369,8 +389,15 @@ pub(super) unsafe extern "C" fn user_exit() {
     );
 }
 
-/// `syscall` from ring 3 lands here (interrupts off, RCX = user RIP, R11 = user RFLAGS):
-/// stores what a system call leaves in the user frame, then leaves through `user_exit`.
+/// `syscall` from ring 3 lands here (interrupts off, RCX = user RIP, R11 = user RFLAGS).
+///
+/// Fast path: `getpid`, which needs nothing but the frame, is answered right here and
+/// returns with `sysretq` without leaving the user address space or touching any
+/// register but `rax` (the slice timer stays armed, so the process is still preempted on
+/// time). It is taken only when RCX is a lower-half address, for which `sysretq` is safe.
+///
+/// Every other call stores what a system call leaves in the user frame, then leaves
+/// through `user_exit` to the process task.
 ///
 /// Written field by field rather than pushed, it skips what nothing reads after a
 /// `syscall`: `cs` and `ss` (constants, which `run` writes before every entry), the
@@ -383,6 +410,16 @@ unsafe extern "C" fn syscall_entry() {
         "swapgs",
         "mov gs:[{scratch}], rsp",
         "mov rsp, gs:[{user_frame}]",
+        "cmp rax, {getpid}",
+        "jne 2f",
+        "bt rcx, 47",
+        "jc 2f",
+        "mov rax, [rsp + {at_pid}]",
+        "inc qword ptr [rsp + {at_fast_calls}]",
+        "mov rsp, gs:[{scratch}]",
+        "swapgs",
+        "sysretq",
+        "2:",
         "mov [rsp + {at_rax}], rax",
         "mov [rsp + {at_rbx}], rbx",
         "mov [rsp + {at_rdx}], rdx",
@@ -405,6 +442,9 @@ unsafe extern "C" fn syscall_entry() {
         "jmp {exit}",
         scratch = const offsets::USER_RSP_SCRATCH,
         user_frame = const offsets::USER_FRAME,
+        getpid = const mohhos_abi::syscall::GETPID,
+        at_pid = const offset_of!(UserFrame, pid),
+        at_fast_calls = const offset_of!(UserFrame, fast_calls),
         at_rax = const offset_of!(InterruptFrame, rax),
         at_rbx = const offset_of!(InterruptFrame, rbx),
         at_rdx = const offset_of!(InterruptFrame, rdx),
