@@ -1,4 +1,5 @@
-//! The kernel log on the serial console: `[cpuN LEVEL] message`.
+//! The kernel log on the serial console, `[cpuN LEVEL] message`, and in the journal's
+//! `kernel` channel (`dmesg`).
 
 use crate::arch::x86_64 as arch;
 
@@ -17,6 +18,7 @@ impl log::Log for SerialLogger {
                 record.level(),
                 record.args()
             ));
+            crate::service_manager::journal::kernel_record(record.level(), *record.args());
         }
     }
 

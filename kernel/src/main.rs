@@ -18,6 +18,7 @@ mod memory;
 mod panic;
 mod process;
 mod runtime;
+mod service_manager;
 mod shell;
 
 #[cfg(feature = "ktest")]
@@ -34,11 +35,30 @@ fn kernel_main() -> ! {
             .name("shell")
             .priority(Priority::High)
             .spawn(async {
+                start_services().await;
                 #[cfg(feature = "ktest")]
                 ktest::run_all();
                 shell::run().await
             });
     })
+}
+
+/// S-INIT: the services, before the prompt (or the in-kernel tests) comes up.
+async fn start_services() {
+    match service_manager::boot().await {
+        Ok(report) if report.not_serving.is_empty() => log::info!(
+            "s-init: {} services serving ({} groups)",
+            report.serving,
+            report.groups
+        ),
+        Ok(report) => log::warn!(
+            "s-init: {} services serving, not serving: {}",
+            report.serving,
+            report.not_serving.join(", ")
+        ),
+        Err(error) => log::error!("{error}"),
+    }
+    boot_phases::mark("services");
 }
 
 /// Runs on each AP once it is up: its executor worker.

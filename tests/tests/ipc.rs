@@ -13,8 +13,8 @@ fn run_ok(s: &mut Session, command: &str) -> Result<Vec<String>> {
 #[test]
 fn echo_service_is_registered_and_answers_calls() {
     fixture::at_prompt(4, |s| {
-        let lines = run_ok(s, "services")?;
-        has_line("services", &lines, |l| l.contains("kernel.echo"))?;
+        let lines = run_ok(s, "ipc services")?;
+        has_line("ipc services", &lines, |l| l.contains("kernel.echo"))?;
         let lines = run_ok(s, "ipc ping 50")?;
         has_line("ipc ping 50", &lines, |l| {
             l.starts_with("50 replies from kernel.echo")
@@ -47,6 +47,7 @@ fn malformed_ipc_commands_get_one_error_line() {
                 "ipc ping 100001",
                 "ipc stats now",
                 "services please",
+                "ipc services please",
             ],
             T,
         )?;

@@ -100,3 +100,19 @@ pub fn region_map(cap: Cap) -> Result<u64, Error> {
     // SAFETY: the kernel maps new pages at an address this program does not use.
     decode(unsafe { syscall1(REGION_MAP, cap) })
 }
+
+/// Answers every call on the service `cap` with its request, the first data word plus
+/// one, and drops one-way messages; returns only when receiving fails.
+pub fn serve_echo(cap: Cap) -> Error {
+    loop {
+        match recv(cap) {
+            Ok((_, 0)) => {}
+            Ok((mut message, token)) => {
+                message.data[0] = message.data[0].wrapping_add(1);
+                // A caller that gave up (timeout) is its loss, nothing to do here.
+                let _ = reply(token, &message);
+            }
+            Err(error) => return error,
+        }
+    }
+}

@@ -4,7 +4,8 @@
 //! - Safe system calls: [`exit`], [`write`], [`yield_now`], [`getpid`], [`sleep_us`],
 //!   [`map`]; [`protect`] and [`unmap`] are `unsafe` (they can pull memory from under
 //!   Rust references); [`Region`] owns mapped pages and protects or unmaps them safely.
-//! - [`ipc`]: services, connections, calls and replies; [`ring`]: the asynchronous
+//! - [`ipc`]: services, connections, calls and replies; [`log`]: records for the log
+//!   service; [`ring`]: the asynchronous
 //!   IPC rings; [`executor`]: a small async executor that runs tasks over them.
 //! - [`print!`] / [`println!`] on the console.
 //! - A global allocator over `map`, so programs can use `alloc`.
@@ -29,6 +30,7 @@ pub mod console;
 pub mod executor;
 mod heap;
 pub mod ipc;
+pub mod log;
 mod region;
 pub mod ring;
 mod rt;

@@ -9,7 +9,7 @@ use crate::Result;
 use crate::install;
 
 /// The programs packed into the kernel image: binaries of `user/src/bin/`.
-pub const PROGRAMS: [&str; 24] = [
+pub const PROGRAMS: [&str; 26] = [
     "hello",
     "true",
     "spin",
@@ -28,6 +28,8 @@ pub const PROGRAMS: [&str; 24] = [
     "ping",
     "ping-user",
     "echo-service",
+    "svc-echo",
+    "svc-client",
     "ring-echo",
     "ring-client",
     "secret-keeper",

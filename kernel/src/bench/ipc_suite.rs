@@ -118,7 +118,7 @@ async fn call_rtt(
     name: &str,
 ) -> Result<(), String> {
     const SERVICE: &str = "bench.echo";
-    let id = spawn_service(
+    let (id, _) = spawn_service(
         SERVICE,
         SecurityLevel::System,
         Priority::Normal,

@@ -15,7 +15,7 @@ use alloc::boxed::Box;
 use alloc::collections::BTreeMap;
 use alloc::sync::Arc;
 use core::future::Future;
-use executor::{Affinity, Priority, TaskRef};
+use executor::{Affinity, JoinHandle, Priority, TaskRef};
 use ipc::{
     Cap, Connection, HolderId, IpcError, Quotas, Received, Receiver, SecurityLevel, ServiceId,
     System,
@@ -25,6 +25,21 @@ pub use echo::{ECHO_SERVICE, serve as serve_echo};
 
 /// The kernel as a capability holder.
 pub const KERNEL: HolderId = HolderId(0);
+
+/// Set in the holder id of every process (and in the source of its messages), which
+/// no registered service's id reaches.
+const PROCESS_BIT: u32 = 0x8000_0000;
+
+/// The capability holder of process `pid`.
+pub fn process_holder(pid: u32) -> HolderId {
+    HolderId(PROCESS_BIT | pid)
+}
+
+/// The process that sent a message with source `source`, if a process did (the kernel
+/// stamps the source: a process cannot pose as another).
+pub fn sender_pid(source: ServiceId) -> Option<u32> {
+    (source.0 & PROCESS_BIT != 0).then_some(source.0 & !PROCESS_BIT)
+}
 
 static SYSTEM: spin::Once<System> = spin::Once::new();
 
@@ -132,14 +147,14 @@ pub fn register(
 
 /// Registers `name` for the kernel and spawns `serve` as its task at `base` priority
 /// (pinned to `core` if given, else anywhere), with priority inheritance wired to the
-/// endpoint; holders below `level` cannot connect.
+/// endpoint; holders below `level` cannot connect. Returns its id and its task.
 pub fn spawn_service<F>(
     name: &'static str,
     level: SecurityLevel,
     base: Priority,
     core: Option<usize>,
     serve: impl FnOnce(Service) -> F,
-) -> Result<ServiceId, IpcError>
+) -> Result<(ServiceId, JoinHandle<()>), IpcError>
 where
     F: Future<Output = ()> + Send + 'static,
 {
@@ -153,7 +168,7 @@ where
         None => builder.spawn(serve(service)),
     };
     task.call_once(|| join.task().clone());
-    Ok(id)
+    Ok((id, join))
 }
 
 /// A kernel connection to the kernel service registered as `name`.

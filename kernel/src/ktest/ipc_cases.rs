@@ -299,7 +299,7 @@ fn a_service_runs_at_the_priority_of_its_most_urgent_message() {
         return;
     };
     // Replies with the priority its task runs at while handling each request.
-    let id = ipc_runtime::spawn_service(
+    let (id, _) = ipc_runtime::spawn_service(
         "ktest.inherit",
         SecurityLevel::System,
         Priority::Background,

@@ -1,6 +1,7 @@
 //! A process as the rest of the kernel sees it: identity, state, counters, and the
 //! table of live processes (`ps`, `kill`, `suspend`, `resume`).
 
+use crate::service_manager::journal;
 use alloc::collections::BTreeMap;
 use alloc::string::String;
 use alloc::sync::Arc;
@@ -10,6 +11,7 @@ use core::sync::atomic::{AtomicBool, AtomicU8, AtomicU32, AtomicU64, Ordering};
 use core::task::Poll;
 use executor::TaskRef;
 use futures_util::task::AtomicWaker;
+use services::log_book::ChannelId;
 
 /// A process id (never reused while the kernel runs).
 pub type Pid = u32;
@@ -49,6 +51,9 @@ pub struct Control {
     pub announce_exit: bool,
     /// Where `write` goes when not to the console (see [`Options::capture`]).
     captured: Option<spin::Mutex<String>>,
+    /// The journal channel its output and its end go to instead of the console (see
+    /// [`Options::log`]).
+    pub log: Option<ChannelId>,
     state: AtomicU8,
     suspended: AtomicBool,
     resumed: AtomicWaker,
@@ -68,6 +73,7 @@ impl Control {
             name: String::from(name),
             announce_exit: options.announce_exit,
             captured: options.capture.then(|| spin::Mutex::new(String::new())),
+            log: options.log,
             state: AtomicU8::new(RunState::Ready as u8),
             suspended: AtomicBool::new(false),
             resumed: AtomicWaker::new(),
@@ -86,9 +92,15 @@ impl Control {
     }
 
     /// Writes process output: to the capture buffer if there is one (`Full` once it holds
-    /// [`MAX_CAPTURED`] bytes: nothing is dropped silently), else to the console.
+    /// [`MAX_CAPTURED`] bytes: nothing is dropped silently), else to its journal channel
+    /// or the console.
     pub(super) fn output(&self, text: &str) -> Result<(), mohhos_abi::Error> {
         match &self.captured {
+            None if self.log.is_some() => {
+                if let Some(channel) = self.log {
+                    journal::append_output(channel, text);
+                }
+            }
             Some(out) => {
                 let mut out = out.lock();
                 if out.len() + text.len() > MAX_CAPTURED {
@@ -196,6 +208,9 @@ pub struct Options {
     /// Keep what it writes (at most [`MAX_CAPTURED`] bytes until taken) instead of
     /// printing it: benchmarks and tests read it with [`Control::take_output`].
     pub capture: bool,
+    /// Send what it writes, and the report of its end, to this journal channel
+    /// instead of the console (supervised services).
+    pub log: Option<ChannelId>,
 }
 
 /// Most bytes of captured output kept until taken.

@@ -76,7 +76,7 @@ pub enum Lent {
 impl ProcessIpc {
     /// The IPC state of process `pid`, whose task `task` will name, within `limits`.
     pub fn new(pid: u32, limits: Limits, task: Arc<spin::Once<TaskRef>>) -> Self {
-        let holder = HolderId(0x8000_0000 | pid);
+        let holder = ipc_runtime::process_holder(pid);
         ipc_runtime::system().caps().set_quotas(
             holder,
             Quotas {
@@ -114,14 +114,23 @@ impl ProcessIpc {
         Ok(cap.to_word())
     }
 
+    /// The source its messages carry: the process itself, stamped by the kernel, so a
+    /// service knows who calls ([`ipc_runtime::sender_pid`]).
+    fn source(&self) -> ServiceId {
+        ServiceId(self.holder.0)
+    }
+
     /// `ipc_connect`: a send capability on the service `name`, connected.
     pub fn connect(&mut self, name: &str) -> Result<u64, Error> {
+        if self.connections.len() >= MAX_CONNECTIONS {
+            self.forget_dead_connections();
+        }
         if self.connections.len() >= MAX_CONNECTIONS {
             return Err(Error::QuotaExceeded);
         }
         let cap =
             ipc_runtime::grant_send(name, self.holder, SecurityLevel::User).map_err(from_ipc)?;
-        match ipc_runtime::system().connect(self.holder, cap, ServiceId::KERNEL) {
+        match ipc_runtime::system().connect(self.holder, cap, self.source()) {
             Ok(connection) => {
                 self.connections.insert(cap.to_word(), connection);
                 Ok(cap.to_word())
@@ -131,6 +140,17 @@ impl ProcessIpc {
                 Err(from_ipc(error))
             }
         }
+    }
+
+    /// Drops the connections whose capability died with its service (a client of a
+    /// service that restarts reconnects, and must not run out of connections for it).
+    fn forget_dead_connections(&mut self) {
+        let caps = ipc_runtime::system().caps();
+        let holder = self.holder;
+        self.connections.retain(|&cap, _| {
+            caps.check(holder, &Cap::from_word(cap), Rights::SEND)
+                .is_ok()
+        });
     }
 
     /// The open connection `cap` names; a capability the process holds with the send
@@ -145,7 +165,7 @@ impl ProcessIpc {
                 return Err(Error::QuotaExceeded);
             }
             let connection = ipc_runtime::system()
-                .connect(self.holder, Cap::from_word(cap), ServiceId::KERNEL)
+                .connect(self.holder, Cap::from_word(cap), self.source())
                 .map_err(from_ipc)?;
             self.connections.insert(cap, connection);
         }

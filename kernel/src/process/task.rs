@@ -17,6 +17,7 @@ use super::ring::Ring;
 use super::syscalls::{self, Step};
 use crate::arch::x86_64::{self as arch, Trap, UserFrame};
 use crate::runtime::{executor, us_to_ticks};
+use crate::service_manager::journal;
 use crate::{ipc_runtime, println};
 use alloc::boxed::Box;
 use alloc::format;
@@ -29,6 +30,7 @@ use executor::Priority;
 use executor::yield_now;
 use ipc::{Message, ServiceId};
 use mohhos_abi::{Error, encode};
+use services::log_book::Level;
 
 /// Longest stretch a process runs in user mode before other tasks get a turn.
 pub const TIME_SLICE_US: u64 = 1000;
@@ -92,14 +94,14 @@ impl Drop for Reaper {
             Priority::High,
             exit_event(c.pid, self.exit),
         );
-        match self.exit {
-            Some(Exit::Code(code)) if c.announce_exit => {
-                println!(
+        let report = match self.exit {
+            Some(Exit::Code(code)) if c.announce_exit || c.log.is_some() => {
+                format!(
                     "pid {} ({}) exited with code {}",
                     c.pid, c.name, code as i32
                 )
             }
-            Some(Exit::Code(_)) => {}
+            Some(Exit::Code(_)) => return,
             Some(Exit::Fault {
                 vector,
                 rip,
@@ -113,12 +115,16 @@ impl Drop for Reaper {
                 } else {
                     String::new()
                 };
-                println!(
+                format!(
                     "pid {} ({}) killed: {name} ({mnemonic}), vector {vector}, rip {rip:#x}{address}, error {error_code:#x}",
                     c.pid, c.name
-                );
+                )
             }
-            None => println!("pid {} ({}) killed", c.pid, c.name),
+            None => format!("pid {} ({}) killed", c.pid, c.name),
+        };
+        match c.log {
+            Some(channel) => journal::append(channel, Level::Warn, &report),
+            None => println!("{report}"),
         }
     }
 }

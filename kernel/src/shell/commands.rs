@@ -1,7 +1,7 @@
 //! The shell's commands. Each prints its result; a failure is returned as an
 //! error message that the shell prints as one `error: …` line.
 
-use super::{ipc_commands, process_commands};
+use super::{ipc_commands, process_commands, service_commands};
 use crate::arch::x86_64 as arch;
 use crate::{bench, boot_phases, memory, println, runtime};
 use alloc::format;
@@ -24,7 +24,34 @@ pub const COMMANDS: &[(&str, &str, &str)] = &[
     ("uptime", "", "time since the first kernel instruction"),
     ("boot", "", "boot time to the prompt, and each boot phase"),
     ("echo", "TEXT", "print TEXT"),
-    ("services", "", "registered IPC services"),
+    (
+        "services",
+        "",
+        "supervised services: version, kind, state, restarts, uptime, core",
+    ),
+    (
+        "deps",
+        "NAME",
+        "what a service depends on, and who depends on it",
+    ),
+    ("start", "NAME", "start a stopped or failed service"),
+    ("stop", "NAME", "stop a service (no restart)"),
+    (
+        "restart",
+        "NAME",
+        "stop a service if it runs, then start it",
+    ),
+    (
+        "crash",
+        "NAME",
+        "fault injection: kill a service's instance as a crash",
+    ),
+    ("events", "NAME [N]", "a service's last N lifecycle events"),
+    (
+        "dmesg",
+        "[--service NAME] [--level LEVEL]",
+        "the journal: kernel and service log records",
+    ),
     (
         "run",
         process_commands::RUN_USAGE,
@@ -41,7 +68,7 @@ pub const COMMANDS: &[(&str, &str, &str)] = &[
     ("resume", "PID", "let a suspended process run again"),
     (
         "ipc",
-        "stats|trace [N]|ping [N]",
+        "services|stats|trace [N]|ping [N]",
         "IPC endpoint counters, newest messages, echo round trips",
     ),
     (
@@ -76,7 +103,14 @@ pub async fn run(line: &str) -> Outcome {
             Ok(())
         }
         "poweroff" => no_args(poweroff),
-        "services" => no_args(ipc_commands::services),
+        "services" => no_args(service_commands::services),
+        "deps" => service_commands::deps(args),
+        "start" => service_commands::start(args).await,
+        "stop" => service_commands::stop(args).await,
+        "restart" => service_commands::restart(args).await,
+        "crash" => service_commands::crash(args),
+        "events" => service_commands::events(args),
+        "dmesg" => service_commands::dmesg(args),
         "ipc" => ipc_commands::ipc(args).await,
         "run" => process_commands::run(args).await,
         "ps" => process_commands::ps(args),

@@ -18,8 +18,8 @@ const MAX_PINGS: u64 = 100_000;
 /// How long one ping waits for its reply.
 const PING_TIMEOUT_US: u64 = 1_000_000;
 
-/// `services`: the registry.
-pub fn services() -> Outcome {
+/// `ipc services`: the registry of IPC endpoints.
+fn services() -> Outcome {
     let services = ipc_runtime::system().services();
     println!("id    name                          owner  sent      received");
     for s in &services {
@@ -37,15 +37,17 @@ pub async fn ipc(args: &str) -> Outcome {
     let (sub, rest) = args.split_once(char::is_whitespace).unwrap_or((args, ""));
     let rest = rest.trim();
     match sub {
+        "services" if rest.is_empty() => services(),
+        "services" => Err(String::from("ipc services takes no arguments")),
         "stats" if rest.is_empty() => stats(),
         "stats" => Err(String::from("ipc stats takes no arguments")),
         "trace" => trace(count(rest, 10, MAX_TRACE as u64)? as usize),
         "ping" => ping(count(rest, 1, MAX_PINGS)?).await,
         "" => Err(String::from(
-            "usage: ipc stats | ipc trace [N] | ipc ping [N]",
+            "usage: ipc services | ipc stats | ipc trace [N] | ipc ping [N]",
         )),
         _ => Err(format!(
-            "unknown ipc command '{sub}' (ipc stats | ipc trace [N] | ipc ping [N])"
+            "unknown ipc command '{sub}' (ipc services | ipc stats | ipc trace [N] | ipc ping [N])"
         )),
     }
 }

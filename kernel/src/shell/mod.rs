@@ -4,6 +4,7 @@ mod commands;
 pub mod editor;
 mod ipc_commands;
 mod process_commands;
+mod service_commands;
 
 use crate::arch::x86_64 as arch;
 use crate::{print, println, runtime};

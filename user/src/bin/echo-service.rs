@@ -21,18 +21,7 @@ fn main() -> i32 {
         }
     };
     println!("echo-service: serving {NAME}");
-    loop {
-        match ipc::recv(cap) {
-            Ok((_, 0)) => {}
-            Ok((mut message, token)) => {
-                message.data[0] = message.data[0].wrapping_add(1);
-                // A caller that gave up (timeout) is its loss, nothing to do here.
-                let _ = ipc::reply(token, &message);
-            }
-            Err(e) => {
-                println!("echo-service: receive failed: {e}");
-                return 1;
-            }
-        }
-    }
+    let error = ipc::serve_echo(cap);
+    println!("echo-service: receive failed: {error}");
+    1
 }

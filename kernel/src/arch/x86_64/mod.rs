@@ -56,6 +56,12 @@ pub struct CpuInfo {
     pub interrupts: u64,
 }
 
+/// Whether interrupts are enabled on the calling CPU (they are off in interrupt
+/// handlers).
+pub fn interrupts_enabled() -> bool {
+    x86_64::instructions::interrupts::are_enabled()
+}
+
 /// Index of the calling CPU.
 pub fn cpu_index() -> usize {
     percpu::current().index()
