@@ -13,6 +13,7 @@ mod error;
 pub mod layout;
 mod prot;
 pub mod ring;
+pub mod storage;
 pub mod syscall;
 
 pub use error::{Error, SysResult, decode, encode};

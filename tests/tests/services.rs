@@ -69,7 +69,7 @@ fn line_with(s: &mut Session, pattern: &str) -> Result<String> {
 #[test]
 fn services_boot_in_dependency_order_and_serve() {
     fixture::at_prompt(8, |s| {
-        for name in ["log", "echo", "probe"] {
+        for name in ["log", "storage", "echo", "probe"] {
             let fields = service_fields(s, name)?;
             if fields[3] != "serving" || fields[4] != "0" {
                 return Err(Error::Check(format!("{name}: {fields:?}")));
@@ -88,7 +88,9 @@ fn services_boot_in_dependency_order_and_serve() {
         has_line("deps echo", &lines, |l| l == "depends on: log")?;
         has_line("deps echo", &lines, |l| l == "needed by: probe")?;
         let lines = run_ok(s, "deps log")?;
-        has_line("deps log", &lines, |l| l == "needed by: echo, probe")?;
+        has_line("deps log", &lines, |l| {
+            l == "needed by: echo, probe, storage"
+        })?;
         // The user service logged through the log service into its own channel.
         let lines = run_ok(s, "dmesg --service echo")?;
         has_line("dmesg --service echo", &lines, |l| {
@@ -165,6 +167,22 @@ fn crashes_under_load_are_restarted_until_the_limit() {
 }
 
 #[test]
+fn files_round_trip_through_the_storage_service() {
+    fixture::at_prompt(2, |s| {
+        // Twice: the second run finds the first's directory gone and starts afresh.
+        for _ in 0..2 {
+            let lines = run_ok(s, "run fs-test")?;
+            has_line("run fs-test", &lines, |l| l == "fs-test: 36 checks passed")?;
+        }
+        let fields = service_fields(s, "storage")?;
+        if fields[3] != "serving" || fields[4] != "0" {
+            return Err(Error::Check(format!("storage: {fields:?}")));
+        }
+        Ok(())
+    });
+}
+
+#[test]
 fn stop_start_and_restart_follow_the_operator() {
     fixture::at_prompt(2, |s| {
         let lines = run_ok(s, "stop echo")?;
@@ -221,7 +239,7 @@ fn stop_start_and_restart_follow_the_operator() {
         // The journal records the kernel's own log too.
         let lines = run_ok(s, "dmesg --service kernel --level info")?;
         has_line("dmesg", &lines, |l| {
-            l.contains("s-init: 3 services serving")
+            l.contains("s-init: 4 services serving")
         })
     });
 }

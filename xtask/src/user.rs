@@ -9,7 +9,7 @@ use crate::Result;
 use crate::install;
 
 /// The programs packed into the kernel image: binaries of `user/src/bin/`.
-pub const PROGRAMS: [&str; 26] = [
+pub const PROGRAMS: [&str; 28] = [
     "hello",
     "true",
     "spin",
@@ -30,6 +30,8 @@ pub const PROGRAMS: [&str; 26] = [
     "echo-service",
     "svc-echo",
     "svc-client",
+    "fs-test",
+    "bench-fs",
     "ring-echo",
     "ring-client",
     "secret-keeper",

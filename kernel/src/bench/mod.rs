@@ -9,6 +9,7 @@ mod executor_suite;
 mod ipc_suite;
 mod report;
 mod sampling;
+mod services_suite;
 mod user_suite;
 
 use crate::arch::x86_64 as arch;
@@ -17,7 +18,7 @@ use alloc::string::String;
 pub use report::Report;
 
 /// The suites `bench` knows.
-const SUITES: &[&str] = &["executor", "ipc", "user"];
+const SUITES: &[&str] = &["executor", "ipc", "user", "services"];
 
 /// Runs `bench ARGS`.
 pub async fn run(args: &str) -> Result<(), String> {
@@ -52,6 +53,9 @@ pub async fn run(args: &str) -> Result<(), String> {
     }
     if suite == "all" || suite == "user" {
         user_suite::run(&mut report).await?;
+    }
+    if suite == "all" || suite == "services" {
+        services_suite::run(&mut report).await?;
     }
     report.finish();
     Ok(())

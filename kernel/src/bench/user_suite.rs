@@ -56,7 +56,7 @@ pub async fn run(report: &mut Report) -> Result<(), String> {
 
 /// Runs `program` (pinned to `core` if given) with its output captured until it exits
 /// with 0, and returns the figures it printed.
-async fn run_captured(
+pub(super) async fn run_captured(
     program: &str,
     core: Option<usize>,
 ) -> Result<Vec<(String, Vec<u64>)>, String> {
@@ -80,7 +80,7 @@ async fn run_captured(
 }
 
 /// Reports figure `name` of `figures` as `as_name`.
-fn report_figure(
+pub(super) fn report_figure(
     report: &mut Report,
     program: &str,
     figures: &mut Vec<(String, Vec<u64>)>,

@@ -1,6 +1,6 @@
 //! The services MOHHOS boots: their manifests, and how each kernel service starts.
 
-use super::{log_service, probe_service};
+use super::{log_service, probe_service, storage_service};
 use crate::ipc_runtime::{self, Service};
 use alloc::format;
 use alloc::string::String;
@@ -27,6 +27,9 @@ pub fn manifests() -> Vec<Manifest> {
                 policy: RestartPolicy::Always,
                 ..RestartConfig::DEFAULT
             }),
+        Manifest::kernel("storage", v1)
+            .endpoint(storage_service::ENDPOINT)
+            .depends_on(&["log"]),
         // A small user service that comes back at once, up to 100 times a minute.
         Manifest::user("echo", v1, "svc-echo")
             .endpoint(ECHO_ENDPOINT)
@@ -51,6 +54,7 @@ pub fn start_kernel(name: &str, core: usize) -> Result<(ServiceId, JoinHandle<()
     match name {
         "log" => spawn(log_service::ENDPOINT, core, log_service::serve),
         "probe" => spawn(probe_service::ENDPOINT, core, probe_service::serve),
+        "storage" => spawn(storage_service::ENDPOINT, core, storage_service::serve),
         _ => Err(format!("no kernel service '{name}'")),
     }
 }

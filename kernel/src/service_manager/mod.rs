@@ -10,6 +10,7 @@ pub mod journal;
 mod log_service;
 mod probe_service;
 mod sinit;
+mod storage_service;
 mod supervisor;
 mod table;
 

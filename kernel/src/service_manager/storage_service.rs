@@ -1,0 +1,254 @@
+//! `storage`: the storage service. A RAM filesystem (`services::ramfs`) behind the
+//! endpoint `svc.storage`, protocol in `mohhos_abi::storage` and `docs/services.md`.
+//!
+//! Each client (a process, known by the sender the kernel stamps on its messages, or
+//! the kernel) first attaches a shared region as its buffer; paths and file bytes go
+//! through it. File handles are capabilities of the client that opened them: another
+//! client's use of a handle value is `BadHandle`. A client that ends loses its open
+//! files and its buffer at the next sweep (every [`SWEEP_US`], and before each request).
+
+use crate::ipc_runtime::{self, KERNEL, Service};
+use crate::process;
+use crate::runtime::{executor, us_to_ticks};
+use alloc::collections::BTreeMap;
+use alloc::vec;
+use alloc::vec::Vec;
+use ipc::{Cap, Message, Received, RegionMap};
+use mohhos_abi::storage::{self, DIR_ENTRY_HEADER, Status};
+use services::ramfs::{FsError, Handle, NodeKind, OpenFlags, RamFs, SeekFrom, Stat};
+
+/// The storage service's endpoint.
+pub const ENDPOINT: &str = "svc.storage";
+/// File bytes the filesystem holds.
+const CAPACITY_BYTES: u64 = 16 << 20;
+/// Files and directories, the root included.
+const MAX_NODES: usize = 4096;
+/// Open files over all clients.
+const MAX_OPEN: usize = 1024;
+/// Clients with a buffer attached.
+const MAX_CLIENTS: usize = 64;
+/// Smallest and largest buffer a client may attach.
+const MIN_BUFFER: usize = 4096;
+const MAX_BUFFER: usize = 64 << 10;
+/// How often ended clients are swept.
+const SWEEP_US: u64 = 100_000;
+
+/// A client: a process id, or 0 for the kernel.
+type ClientId = u64;
+
+struct Storage {
+    fs: RamFs,
+    buffers: BTreeMap<ClientId, RegionMap>,
+}
+
+/// Serves until the endpoint closes.
+pub async fn serve(mut service: Service) {
+    let mut storage = Storage {
+        fs: RamFs::new(CAPACITY_BYTES, MAX_NODES, MAX_OPEN),
+        buffers: BTreeMap::new(),
+    };
+    loop {
+        storage.sweep();
+        match executor()
+            .timeout(us_to_ticks(SWEEP_US), service.next())
+            .await
+        {
+            Ok(Ok(request)) => {
+                let reply = storage.handle(&request);
+                if let Some(token) = request.reply {
+                    // A caller that gave up is its own loss.
+                    let _ = token.reply(reply);
+                }
+            }
+            Ok(Err(_)) => return,
+            Err(_) => {}
+        }
+    }
+}
+
+fn client_of(request: &Received) -> ClientId {
+    ipc_runtime::sender_pid(request.header.source).map_or(0, u64::from)
+}
+
+fn status_of(error: FsError) -> Status {
+    Status::from_code(u64::from(error.code())).unwrap_or(Status::BadRequest)
+}
+
+/// An answer: `status` and up to three result words.
+fn answer(tag: u64, status: Status, results: [u64; 3]) -> Message {
+    let [a, b, c] = results;
+    Message::with_data(tag, [status as u64, a, b, c, 0, 0])
+}
+
+fn stat_words(stat: Stat) -> [u64; 3] {
+    let kind = match stat.kind {
+        NodeKind::File => 0,
+        NodeKind::Directory => 1,
+    };
+    [kind, stat.size, stat.node]
+}
+
+impl Storage {
+    /// Forgets the clients whose process has ended: their files close, their buffer goes.
+    fn sweep(&mut self) {
+        let ended: Vec<ClientId> = self
+            .buffers
+            .keys()
+            .copied()
+            .filter(|&c| c != 0 && process::find(c as u32).is_none())
+            .collect();
+        for client in ended {
+            self.buffers.remove(&client);
+            self.fs.close_all(client);
+        }
+    }
+
+    fn handle(&mut self, request: &Received) -> Message {
+        let client = client_of(request);
+        let m = &request.message;
+        let result = match m.tag {
+            storage::ATTACH => self.attach(client, m.cap).map(|()| [0; 3]),
+            storage::OPEN => self.open(client, m.data[0], m.data[1]),
+            storage::CLOSE => self
+                .fs_op(|fs| fs.close(client, Handle(m.data[0])))
+                .map(|()| [0; 3]),
+            storage::READ => self.read(client, m.data[0], m.data[1]),
+            storage::WRITE => self.write(client, m.data[0], m.data[1]),
+            storage::SEEK => self.seek(client, m.data[0], m.data[1], m.data[2]),
+            storage::STAT => self
+                .path(client, m.data[1])
+                .and_then(|path| self.fs_op(|fs| fs.stat(&path)))
+                .map(stat_words),
+            storage::FSTAT => self
+                .fs_op(|fs| fs.fstat(client, Handle(m.data[0])))
+                .map(stat_words),
+            storage::MKDIR => self
+                .path(client, m.data[1])
+                .and_then(|path| self.fs_op(|fs| fs.mkdir(&path)))
+                .map(|()| [0; 3]),
+            storage::UNLINK => self
+                .path(client, m.data[1])
+                .and_then(|path| self.fs_op(|fs| fs.unlink(&path)))
+                .map(|()| [0; 3]),
+            storage::READDIR => self.readdir(client, m.data[1], m.data[2]),
+            _ => Err(Status::BadRequest),
+        };
+        match result {
+            Ok(words) => answer(m.tag, Status::Ok, words),
+            Err(status) => answer(m.tag, status, [0; 3]),
+        }
+    }
+
+    fn fs_op<R>(&mut self, f: impl FnOnce(&mut RamFs) -> Result<R, FsError>) -> Result<R, Status> {
+        f(&mut self.fs).map_err(status_of)
+    }
+
+    fn attach(&mut self, client: ClientId, cap: u64) -> Result<(), Status> {
+        if !self.buffers.contains_key(&client) && self.buffers.len() >= MAX_CLIENTS {
+            return Err(Status::TooManyClients);
+        }
+        let map = ipc_runtime::system()
+            .map_region(KERNEL, &Cap::from_word(cap))
+            .map_err(|_| Status::NoBuffer)?;
+        if !(MIN_BUFFER..=MAX_BUFFER).contains(&map.len()) {
+            return Err(Status::NoBuffer);
+        }
+        self.buffers.insert(client, map);
+        Ok(())
+    }
+
+    /// `len` bytes from the start of the client's buffer.
+    fn take(&self, client: ClientId, len: u64) -> Result<Vec<u8>, Status> {
+        let buffer = self.buffers.get(&client).ok_or(Status::NoBuffer)?;
+        let len = usize::try_from(len).map_err(|_| Status::NoBuffer)?;
+        if len > buffer.len() {
+            return Err(Status::NoBuffer);
+        }
+        let mut bytes = vec![0; len];
+        buffer.read(0, &mut bytes).map_err(|_| Status::NoBuffer)?;
+        Ok(bytes)
+    }
+
+    /// Puts `bytes` at the start of the client's buffer.
+    fn give(&self, client: ClientId, bytes: &[u8]) -> Result<(), Status> {
+        let buffer = self.buffers.get(&client).ok_or(Status::NoBuffer)?;
+        buffer.write(0, bytes).map_err(|_| Status::NoBuffer)
+    }
+
+    /// The path of `len` bytes in the client's buffer.
+    fn path(&self, client: ClientId, len: u64) -> Result<alloc::string::String, Status> {
+        let bytes = self.take(client, len)?;
+        alloc::string::String::from_utf8(bytes).map_err(|_| Status::BadPath)
+    }
+
+    fn open(&mut self, client: ClientId, flags: u64, len: u64) -> Result<[u64; 3], Status> {
+        let flags = u32::try_from(flags)
+            .ok()
+            .and_then(OpenFlags::from_bits)
+            .ok_or(Status::InvalidArgument)?;
+        let path = self.path(client, len)?;
+        let handle = self.fs_op(|fs| fs.open(client, &path, flags))?;
+        Ok([handle.0, 0, 0])
+    }
+
+    fn read(&mut self, client: ClientId, handle: u64, len: u64) -> Result<[u64; 3], Status> {
+        let room = self.buffers.get(&client).ok_or(Status::NoBuffer)?.len();
+        let len = usize::try_from(len)
+            .ok()
+            .filter(|&l| l <= room)
+            .ok_or(Status::NoBuffer)?;
+        let mut bytes = vec![0; len];
+        let n = self.fs_op(|fs| fs.read(client, Handle(handle), &mut bytes))?;
+        self.give(client, &bytes[..n])?;
+        Ok([n as u64, 0, 0])
+    }
+
+    fn write(&mut self, client: ClientId, handle: u64, len: u64) -> Result<[u64; 3], Status> {
+        let bytes = self.take(client, len)?;
+        let n = self.fs_op(|fs| fs.write(client, Handle(handle), &bytes))?;
+        Ok([n as u64, 0, 0])
+    }
+
+    fn seek(
+        &mut self,
+        client: ClientId,
+        handle: u64,
+        whence: u64,
+        offset: u64,
+    ) -> Result<[u64; 3], Status> {
+        let from = match whence {
+            0 => SeekFrom::Start(offset),
+            1 => SeekFrom::Current(offset as i64),
+            2 => SeekFrom::End(offset as i64),
+            _ => return Err(Status::InvalidArgument),
+        };
+        let position = self.fs_op(|fs| fs.seek(client, Handle(handle), from))?;
+        Ok([position, 0, 0])
+    }
+
+    /// Writes the entries from index `first` that fit the buffer.
+    fn readdir(&mut self, client: ClientId, len: u64, first: u64) -> Result<[u64; 3], Status> {
+        let path = self.path(client, len)?;
+        let entries = self.fs_op(|fs| fs.readdir(&path))?;
+        let room = self.buffers.get(&client).ok_or(Status::NoBuffer)?.len();
+        let mut out = Vec::new();
+        let mut written = 0u64;
+        for entry in entries
+            .iter()
+            .skip(usize::try_from(first).unwrap_or(usize::MAX))
+        {
+            let name = entry.name.as_bytes();
+            if out.len() + DIR_ENTRY_HEADER + name.len() > room {
+                break;
+            }
+            out.push(u8::from(entry.kind == NodeKind::Directory));
+            out.extend_from_slice(&entry.size.to_le_bytes());
+            // Names are at most 255 bytes (`ramfs::MAX_NAME_LEN`).
+            out.push(name.len() as u8);
+            out.extend_from_slice(name);
+            written += 1;
+        }
+        self.give(client, &out)?;
+        Ok([written, entries.len() as u64, 0])
+    }
+}
