@@ -14,6 +14,14 @@ pub enum RunsAs {
         /// The program's name.
         program: String,
     },
+    /// The kernel's failover router in front of a replicated service: it owns the
+    /// service's endpoint and forwards every request to the first replica that serves,
+    /// replaying what a dying replica left unanswered to the next (see
+    /// [`expand_replicas`]).
+    Failover {
+        /// The replicas' endpoints, in the order they are tried.
+        replicas: Vec<String>,
+    },
 }
 
 /// When the supervisor restarts a service that ended.
@@ -119,6 +127,9 @@ pub struct Manifest {
     pub replicas: u8,
     /// A kernel future or a user process.
     pub runs_as: RunsAs,
+    /// Which replica this is (1, 2, …; 0 for a service that is not a replica): a user
+    /// process gets it as its start argument.
+    pub instance: u8,
 }
 
 impl Manifest {
@@ -134,6 +145,7 @@ impl Manifest {
             restart: RestartConfig::DEFAULT,
             replicas: 1,
             runs_as: RunsAs::Kernel,
+            instance: 0,
         }
     }
 
@@ -191,6 +203,9 @@ impl Manifest {
         if self.replicas > 1 && self.endpoint.is_none() {
             return bad("replicas need an endpoint to fail over");
         }
+        if self.replicas > 1 && self.runs_as == RunsAs::Kernel {
+            return bad("only user services run replicas");
+        }
         if self.restart.window_us == 0 {
             return bad("the restart window must not be empty");
         }
@@ -199,6 +214,58 @@ impl Manifest {
         }
         Ok(())
     }
+}
+
+/// Expands every replicated manifest (replicas > 1, a user service) into its replicas
+/// and the router in front of them: service `NAME` with endpoint `EP` and `n` replicas
+/// becomes `NAME.1` … `NAME.n` (the same program, each with its own endpoint `EP.k`,
+/// its instance number as start argument, the same dependencies and restart policy)
+/// and `NAME` itself, a [`RunsAs::Failover`] router that owns `EP`, depends on every
+/// replica and is always restarted at once. Other manifests stay as they are. Run it on
+/// checked manifests (an unchecked one passes through unchanged for the plan to
+/// refuse).
+pub fn expand_replicas(manifests: Vec<Manifest>) -> Vec<Manifest> {
+    let mut out = Vec::new();
+    for m in manifests {
+        let (Some(endpoint), true) = (m.endpoint.clone(), m.check().is_ok() && m.replicas > 1)
+        else {
+            out.push(m);
+            continue;
+        };
+        let mut replicas = Vec::new();
+        let mut names = Vec::new();
+        for k in 1..=m.replicas {
+            let name = alloc::format!("{}.{k}", m.name);
+            let replica_endpoint = alloc::format!("{endpoint}.{k}");
+            replicas.push(replica_endpoint.clone());
+            out.push(Manifest {
+                name: name.clone(),
+                endpoint: Some(replica_endpoint),
+                replicas: 1,
+                instance: k,
+                ..m.clone()
+            });
+            names.push(name);
+        }
+        out.push(Manifest {
+            name: m.name.clone(),
+            version: m.version,
+            depends_on: names,
+            needs: Vec::new(),
+            endpoint: Some(endpoint),
+            // The router holds no state worth a pause: back at once.
+            restart: RestartConfig {
+                policy: RestartPolicy::Always,
+                max_restarts: 100,
+                window_us: 60_000_000,
+                delay_us: 0,
+            },
+            replicas: 1,
+            runs_as: RunsAs::Failover { replicas },
+            instance: 0,
+        });
+    }
+    out
 }
 
 /// Whether `name` can name a service.
@@ -269,11 +336,49 @@ mod tests {
             assert!(!error.why.is_empty());
         }
         assert!(
-            Manifest::kernel("a", v)
+            Manifest::user("a", v, "prog")
                 .endpoint("svc.a")
                 .replicas(2)
                 .check()
                 .is_ok()
+        );
+        let kernel_replicas = Manifest::kernel("a", v).endpoint("svc.a").replicas(2);
+        assert!(kernel_replicas.check().is_err());
+    }
+
+    #[test]
+    fn replicas_expand_into_instances_and_a_router() {
+        let v = Version::new(1, 0, 0);
+        let manifests = alloc::vec![
+            Manifest::kernel("log", v),
+            Manifest::user("kv", v, "kv-server")
+                .endpoint("svc.kv")
+                .depends_on(&["log"])
+                .replicas(2),
+        ];
+        let out = expand_replicas(manifests);
+        let names: Vec<&str> = out.iter().map(|m| m.name.as_str()).collect();
+        assert_eq!(names, ["log", "kv.1", "kv.2", "kv"]);
+        assert_eq!(out[1].endpoint.as_deref(), Some("svc.kv.1"));
+        assert_eq!(out[2].instance, 2);
+        assert_eq!(out[2].depends_on, ["log"]);
+        assert_eq!(
+            out[2].runs_as,
+            RunsAs::User {
+                program: "kv-server".into()
+            }
+        );
+        assert_eq!(out[3].depends_on, ["kv.1", "kv.2"]);
+        assert_eq!(
+            out[3].runs_as,
+            RunsAs::Failover {
+                replicas: alloc::vec!["svc.kv.1".into(), "svc.kv.2".into()]
+            }
+        );
+        assert!(out.iter().all(|m| m.check().is_ok()));
+        assert!(
+            crate::boot_plan::plan(&out, &[]).is_ok(),
+            "the expansion plans"
         );
     }
 

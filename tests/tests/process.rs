@@ -40,13 +40,14 @@ fn start_background_until(s: &mut Session, program: &str, ready: Option<&str>) -
     Ok(pid)
 }
 
-/// Checks that no process is left but the supervised services' (`svc-echo`).
+/// Checks that no process is left but the supervised services' (`ps` names their
+/// service in its second-to-last column; `-` for the others).
 fn no_processes(s: &mut Session) -> Result<()> {
     let lines = run_ok(s, "ps", T)?;
     let left: Vec<&String> = lines
         .iter()
-        .filter(|l| l.starts_with(|c: char| c.is_ascii_digit()) && !l.ends_with(" svc-echo"))
-        .filter(|l| !l.ends_with(" processes"))
+        .filter(|l| l.starts_with(|c: char| c.is_ascii_digit()) && !l.ends_with(" processes"))
+        .filter(|l| l.split_whitespace().rev().nth(1) == Some("-"))
         .collect();
     match left.as_slice() {
         [] => Ok(()),

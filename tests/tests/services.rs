@@ -89,7 +89,7 @@ fn services_boot_in_dependency_order_and_serve() {
         has_line("deps echo", &lines, |l| l == "needed by: probe")?;
         let lines = run_ok(s, "deps log")?;
         has_line("deps log", &lines, |l| {
-            l == "needed by: echo, probe, storage"
+            l == "needed by: echo, mirror, mirror.1, mirror.2, probe, storage"
         })?;
         // The user service logged through the log service into its own channel.
         let lines = run_ok(s, "dmesg --service echo")?;
@@ -239,7 +239,42 @@ fn stop_start_and_restart_follow_the_operator() {
         // The journal records the kernel's own log too.
         let lines = run_ok(s, "dmesg --service kernel --level info")?;
         has_line("dmesg", &lines, |l| {
-            l.contains("s-init: 4 services serving")
+            l.contains("s-init: 7 services serving")
+        })
+    });
+}
+
+#[test]
+fn failover_replays_to_the_other_replica_and_loses_nothing() {
+    fixture::at_prompt(4, |s| {
+        let lines = run_ok(s, "run mirror-client &")?;
+        has_line("run mirror-client &", &lines, |l| {
+            l.ends_with("(mirror-client) started")
+        })?;
+        // The primary dies again and again under load; the router replays what it
+        // left unanswered to the standby.
+        for _ in 0..10 {
+            crash_when_serving(s, "mirror.1")?;
+        }
+        let summary = line_with(s, "mirror-client: sent")?;
+        let numbers: Vec<u64> = summary
+            .split_whitespace()
+            .filter_map(|w| w.parse().ok())
+            .collect();
+        // sent, answered, failed, wrong, replicas
+        let [sent, answered, failed, wrong, replicas] = numbers[..] else {
+            return Err(Error::Check(format!("summary: {summary}")));
+        };
+        if answered != sent || failed != 0 || wrong != 0 || replicas < 2 {
+            return Err(Error::Check(format!("failover lost or doubled: {summary}")));
+        }
+        line_with(s, "(mirror-client) exited with code 0")?;
+        let lines = run_ok(s, "services")?;
+        has_line("services", &lines, |l| {
+            let words: Vec<&str> = l.split_whitespace().collect();
+            l.starts_with("router mirror: ")
+                && l.ends_with(" failed 0")
+                && words.get(7).is_some_and(|r| *r != "0")
         })
     });
 }

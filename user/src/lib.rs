@@ -42,6 +42,6 @@ pub mod syscall;
 
 pub use mohhos_abi::{Error, Prot, SysResult, decode, encode, layout};
 pub use region::Region;
-pub use rt::EXIT_PANIC;
+pub use rt::{EXIT_PANIC, start_argument};
 pub use shared::SharedRegion;
 pub use sys::{exit, getpid, map, protect, sleep_us, unmap, write, yield_now};

@@ -1,7 +1,7 @@
 //! Entry and exit: `_start`, the [`entry!`](crate::entry) macro and the panic handler.
 //!
 //! The kernel starts a program at the ELF entry `_start` with `rsp` = `STACK_TOP`
-//! (16-byte aligned) and every other register zero. `_start` is naked because no Rust
+//! (16-byte aligned), the start argument in `rdi` and every other register zero. `_start` is naked because no Rust
 //! function may run on that stack as it is: the SysV ABI wants `rsp + 8` 16-byte aligned
 //! at a function's first instruction (a return address pushed on an aligned stack), so
 //! `_start` aligns `rsp` (in case a kernel does not), clears `rbp` (the end of the frame
@@ -11,6 +11,7 @@
 #![allow(unsafe_code)]
 
 use core::panic::PanicInfo;
+use core::sync::atomic::{AtomicU64, Ordering};
 
 use crate::sys::exit;
 
@@ -36,8 +37,18 @@ unsafe extern "Rust" {
     safe fn __mohhos_user_main() -> i32;
 }
 
-/// Runs `main` and exits with its value.
-extern "C" fn start() -> ! {
+/// The start argument the kernel put in `rdi` (0 unless the starter gave one).
+static START_ARGUMENT: AtomicU64 = AtomicU64::new(0);
+
+/// What the process was started with (`docs/abi.md`: a replica's instance number, …).
+pub fn start_argument() -> u64 {
+    START_ARGUMENT.load(Ordering::Relaxed)
+}
+
+/// Keeps the start argument (`rdi`, passed through `_start` untouched), runs `main`
+/// and exits with its value.
+extern "C" fn start(argument: u64) -> ! {
+    START_ARGUMENT.store(argument, Ordering::Relaxed);
     exit(__mohhos_user_main())
 }
 

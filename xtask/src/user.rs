@@ -9,7 +9,7 @@ use crate::Result;
 use crate::install;
 
 /// The programs packed into the kernel image: binaries of `user/src/bin/`.
-pub const PROGRAMS: [&str; 28] = [
+pub const PROGRAMS: [&str; 30] = [
     "hello",
     "true",
     "spin",
@@ -30,6 +30,8 @@ pub const PROGRAMS: [&str; 28] = [
     "echo-service",
     "svc-echo",
     "svc-client",
+    "svc-mirror",
+    "mirror-client",
     "fs-test",
     "bench-fs",
     "ring-echo",

@@ -149,7 +149,7 @@ pub fn register(
 /// (pinned to `core` if given, else anywhere), with priority inheritance wired to the
 /// endpoint; holders below `level` cannot connect. Returns its id and its task.
 pub fn spawn_service<F>(
-    name: &'static str,
+    name: &str,
     level: SecurityLevel,
     base: Priority,
     core: Option<usize>,
@@ -160,7 +160,10 @@ where
 {
     let task: Arc<spin::Once<TaskRef>> = Arc::new(spin::Once::new());
     let (id, _, service) = register(KERNEL, name, level, task.clone(), base)?;
-    let builder = executor().build().name(name).priority(base);
+    let builder = executor()
+        .build()
+        .name(alloc::string::String::from(name))
+        .priority(base);
     let join = match core {
         Some(core) => builder
             .affinity(Affinity::Pinned(core))

@@ -211,6 +211,8 @@ pub struct Options {
     /// Send what it writes, and the report of its end, to this journal channel
     /// instead of the console (supervised services).
     pub log: Option<ChannelId>,
+    /// The start argument: in `rdi` at its first instruction (`docs/abi.md`).
+    pub argument: u64,
 }
 
 /// Most bytes of captured output kept until taken.

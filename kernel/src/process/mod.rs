@@ -48,7 +48,8 @@ pub fn spawn(name: &str, options: Options) -> Result<(Arc<Control>, JoinHandle<E
     let control = control::insert(name, options)
         .ok_or_else(|| format!("{MAX_PROCESSES} processes are running already"))?;
     control.pages.store(memory.pages(), Ordering::Relaxed);
-    let frame = Box::new(UserFrame::new(control.pid, entry, stack));
+    let mut frame = Box::new(UserFrame::new(control.pid, entry, stack));
+    frame.regs.rdi = options.argument;
     let task = Arc::new(spin::Once::new());
     let ipc = ProcessIpc::new(control.pid, options.limits, task.clone());
     let builder = executor()

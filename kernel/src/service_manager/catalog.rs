@@ -17,6 +17,14 @@ pub const KERNEL_ENDPOINTS: &[&str] = &[ipc_runtime::ECHO_SERVICE];
 /// The supervised user echo service's endpoint.
 pub const ECHO_ENDPOINT: &str = "svc.echo";
 
+/// The policy of the small user services: back at once, up to 100 times a minute.
+const QUICK_RESTART: RestartConfig = RestartConfig {
+    policy: RestartPolicy::OnFailure,
+    max_restarts: 100,
+    window_us: 60_000_000,
+    delay_us: 0,
+};
+
 /// The manifests, in no particular order (S-INIT plans the order).
 pub fn manifests() -> Vec<Manifest> {
     let v1 = Version::new(1, 0, 0);
@@ -30,17 +38,19 @@ pub fn manifests() -> Vec<Manifest> {
         Manifest::kernel("storage", v1)
             .endpoint(storage_service::ENDPOINT)
             .depends_on(&["log"]),
-        // A small user service that comes back at once, up to 100 times a minute.
+        // A small user service.
         Manifest::user("echo", v1, "svc-echo")
             .endpoint(ECHO_ENDPOINT)
             .depends_on(&["log"])
             .needs(&[log_service::ENDPOINT])
-            .restart(RestartConfig {
-                policy: RestartPolicy::OnFailure,
-                max_restarts: 100,
-                window_us: 60_000_000,
-                delay_us: 0,
-            }),
+            .restart(QUICK_RESTART),
+        // Two replicas behind a failover router (`manifest::expand_replicas`).
+        Manifest::user("mirror", v1, "svc-mirror")
+            .endpoint("svc.mirror")
+            .depends_on(&["log"])
+            .needs(&[log_service::ENDPOINT])
+            .replicas(2)
+            .restart(QUICK_RESTART),
         Manifest::kernel("probe", v1)
             .endpoint(probe_service::ENDPOINT)
             .depends_on(&["echo"])

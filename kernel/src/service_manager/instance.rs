@@ -2,6 +2,7 @@
 //! until it serves, and awaited until it ends.
 
 use super::catalog;
+use super::failover_router;
 use super::journal;
 use super::table::{Handle, Running};
 use crate::ipc_runtime;
@@ -12,6 +13,8 @@ use alloc::format;
 use alloc::string::String;
 use core::future::Future;
 use core::pin::Pin;
+use executor::JoinHandle;
+use ipc::ServiceId;
 use services::manifest::{Manifest, RunsAs};
 use services::restart::Ending;
 
@@ -49,27 +52,18 @@ pub async fn start(manifest: &Manifest, core: usize) -> Result<Started, String> 
     match &manifest.runs_as {
         RunsAs::Kernel => {
             let (id, join) = catalog::start_kernel(&manifest.name, core)?;
-            let running = Running {
-                handle: Handle::Kernel(join.task().clone()),
-                since_us,
-                core: Some(core),
-                pid: None,
-            };
-            let ended = Box::pin(async move {
-                let result = join.await;
-                // Frees its name for the next instance (it may be gone already).
-                let _ = ipc_runtime::stop_service(id);
-                match result {
-                    Ok(()) => (Ending::Clean, String::from("returned")),
-                    Err(_) => (Ending::Failed, String::from("killed")),
-                }
-            });
-            Ok(Started { running, ended })
+            Ok(kernel_instance(id, join, since_us, core))
+        }
+        RunsAs::Failover { replicas } => {
+            let endpoint = manifest.endpoint.as_deref().unwrap_or_default();
+            let (id, join) = failover_router::start(&manifest.name, endpoint, replicas, core)?;
+            Ok(kernel_instance(id, join, since_us, core))
         }
         RunsAs::User { program } => {
             let options = Options {
                 core: Some(core),
                 log: journal::channel(&manifest.name),
+                argument: u64::from(manifest.instance),
                 ..Options::default()
             };
             let (control, join) = process::spawn(program, options)?;
@@ -95,6 +89,26 @@ pub async fn start(manifest: &Manifest, core: usize) -> Result<Started, String> 
             Ok(Started { running, ended })
         }
     }
+}
+
+/// A started kernel task serving endpoint `id`: its end frees the endpoint's name.
+fn kernel_instance(id: ServiceId, join: JoinHandle<()>, since_us: u64, core: usize) -> Started {
+    let running = Running {
+        handle: Handle::Kernel(join.task().clone()),
+        since_us,
+        core: Some(core),
+        pid: None,
+    };
+    let ended = Box::pin(async move {
+        let result = join.await;
+        // Frees its name for the next instance (it may be gone already).
+        let _ = ipc_runtime::stop_service(id);
+        match result {
+            Ok(()) => (Ending::Clean, String::from("returned")),
+            Err(_) => (Ending::Failed, String::from("killed")),
+        }
+    });
+    Started { running, ended }
 }
 
 /// Waits until the instance `running` of `manifest` serves: its endpoint is

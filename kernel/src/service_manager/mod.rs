@@ -5,6 +5,7 @@
 //! tested `services` crate; this module runs them.
 
 mod catalog;
+mod failover_router;
 mod instance;
 pub mod journal;
 mod log_service;
@@ -15,7 +16,7 @@ mod supervisor;
 mod table;
 
 pub use sinit::BootReport;
-pub use table::State;
+pub use table::{State, service_of_pid};
 
 use crate::runtime::{executor, us_to_ticks};
 use alloc::format;
@@ -23,7 +24,7 @@ use alloc::string::String;
 use alloc::vec::Vec;
 use services::boot_plan;
 use services::events::{Event, EventKind};
-use services::manifest::{Manifest, RunsAs};
+use services::manifest::{self, Manifest, RunsAs};
 
 /// How long `stop`, `start` and `restart` wait for the service to get there.
 const OPERATION_TIMEOUT_US: u64 = 3_000_000;
@@ -31,7 +32,7 @@ const POLL_US: u64 = 100;
 
 /// Boots the catalog's services (S-INIT).
 pub async fn boot() -> Result<BootReport, String> {
-    sinit::boot(catalog::manifests()).await
+    sinit::boot(manifest::expand_replicas(catalog::manifests())).await
 }
 
 /// One service as `services` shows it.
@@ -65,6 +66,39 @@ pub fn list() -> Vec<ServiceView> {
             })
             .collect()
     })
+}
+
+/// A failover router's counters: requests accepted, answered, replayed to another
+/// replica, failed (no replica answered in time).
+pub struct RouterCounts {
+    /// Requests accepted.
+    pub accepted: u64,
+    /// Requests answered.
+    pub answered: u64,
+    /// Forwards replayed.
+    pub replayed: u64,
+    /// Requests failed.
+    pub failed: u64,
+}
+
+/// The counters of every failover router, by service name.
+pub fn routers() -> Vec<(String, RouterCounts)> {
+    list()
+        .into_iter()
+        .filter(|s| matches!(s.manifest.runs_as, RunsAs::Failover { .. }))
+        .map(|s| {
+            let stats = failover_router::stats(&s.manifest.name);
+            let get =
+                |c: &core::sync::atomic::AtomicU64| c.load(core::sync::atomic::Ordering::Relaxed);
+            let counts = RouterCounts {
+                accepted: get(&stats.accepted),
+                answered: get(&stats.answered),
+                replayed: get(&stats.replayed),
+                failed: get(&stats.failed),
+            };
+            (s.manifest.name, counts)
+        })
+        .collect()
 }
 
 /// What `deps NAME` shows.

@@ -112,23 +112,25 @@ async fn wait_in_foreground(control: &Control, mut handle: JoinHandle<process::E
     super::type_ahead(typed);
 }
 
-/// `ps`: the live processes.
+/// `ps`: the live processes (with the service each runs for, if any).
 pub fn ps(args: &str) -> Outcome {
     if !args.is_empty() {
         return Err(String::from("ps takes no arguments"));
     }
     let processes = process::list();
-    println!("pid    state      priority    memory / limit KiB  syscalls  name");
+    println!("pid    state      priority    memory / limit KiB  syscalls  service     name");
     for p in &processes {
         let priority = p.task().map(|t| t.priority());
+        let service = crate::service_manager::service_of_pid(p.pid);
         println!(
-            "{:<6} {:<10} {:<11} {:>6} / {:<9} {:>9}  {}",
+            "{:<6} {:<10} {:<11} {:>6} / {:<9} {:>9}  {:<11} {}",
             p.pid,
             format!("{:?}", p.state()),
             priority.map_or(String::from("-"), |p| format!("{p:?}")),
             p.pages.load(Ordering::Relaxed) * PAGE_SIZE / 1024,
             p.limits.memory_pages * PAGE_SIZE / 1024,
             p.syscalls.load(Ordering::Relaxed),
+            service.as_deref().unwrap_or("-"),
             p.name
         );
     }

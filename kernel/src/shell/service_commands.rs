@@ -24,6 +24,7 @@ pub fn services() -> Outcome {
         let kind = match s.manifest.runs_as {
             RunsAs::Kernel => "kernel",
             RunsAs::User { .. } => "user",
+            RunsAs::Failover { .. } => "router",
         };
         let uptime = s.uptime_us.map_or(String::from("-"), |us| {
             format!("{}.{:03} s", us / 1_000_000, us / 1000 % 1000)
@@ -44,6 +45,12 @@ pub fn services() -> Outcome {
         );
     }
     println!("{} services", list.len());
+    for (name, c) in service_manager::routers() {
+        println!(
+            "router {name}: accepted {} answered {} replayed {} failed {}",
+            c.accepted, c.answered, c.replayed, c.failed
+        );
+    }
     Ok(())
 }
 
