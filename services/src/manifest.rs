@@ -130,6 +130,8 @@ pub struct Manifest {
     /// Which replica this is (1, 2, …; 0 for a service that is not a replica): a user
     /// process gets it as its start argument.
     pub instance: u8,
+    /// Whether S-INIT starts it at boot (else only an operator's `start` does).
+    pub autostart: bool,
 }
 
 impl Manifest {
@@ -146,6 +148,7 @@ impl Manifest {
             replicas: 1,
             runs_as: RunsAs::Kernel,
             instance: 0,
+            autostart: true,
         }
     }
 
@@ -181,6 +184,12 @@ impl Manifest {
     /// The same with restart policy `restart`.
     pub fn restart(mut self, restart: RestartConfig) -> Self {
         self.restart = restart;
+        self
+    }
+
+    /// The same, started only on request (not at boot).
+    pub fn manual(mut self) -> Self {
+        self.autostart = false;
         self
     }
 
@@ -263,6 +272,7 @@ pub fn expand_replicas(manifests: Vec<Manifest>) -> Vec<Manifest> {
             replicas: 1,
             runs_as: RunsAs::Failover { replicas },
             instance: 0,
+            autostart: m.autostart,
         });
     }
     out

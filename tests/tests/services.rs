@@ -278,3 +278,34 @@ fn failover_replays_to_the_other_replica_and_loses_nothing() {
         })
     });
 }
+
+#[test]
+fn a_hung_service_is_found_unhealthy_and_restarted() {
+    fixture::at_prompt(2, |s| {
+        let fields = service_fields(s, "stuck")?;
+        if fields[3] != "stopped" {
+            return Err(Error::Check(format!("stuck is manual, yet: {fields:?}")));
+        }
+        let lines = run_ok(s, "start stuck")?;
+        has_line("start stuck", &lines, |l| l == "stuck serving")?;
+        // It hangs with four messages waiting: Degraded after one period without
+        // progress, Unhealthy after three, then killed and restarted.
+        let lines = run_ok(s, "run hang-client")?;
+        has_line("run hang-client", &lines, |l| l == "hang-client: sent 5")?;
+        let mut events = Vec::new();
+        for _ in 0..50 {
+            run_ok(s, "sleep 100")?;
+            events = run_ok(s, "events stuck 10")?;
+            if events.iter().any(|l| l.contains("Restarted")) {
+                break;
+            }
+        }
+        for kind in ["Degraded", "Unhealthy", "Restarting", "Restarted"] {
+            has_line("events stuck", &events, |l| l.contains(kind))?;
+        }
+        has_line("events stuck", &events, |l| {
+            l.contains("Restarting") && l.contains("unhealthy: 4 waiting")
+        })?;
+        one_error_each(s, &["sleep", "sleep x", "sleep 60001"], T)
+    });
+}

@@ -9,7 +9,7 @@ use crate::Result;
 use crate::install;
 
 /// The programs packed into the kernel image: binaries of `user/src/bin/`.
-pub const PROGRAMS: [&str; 30] = [
+pub const PROGRAMS: [&str; 32] = [
     "hello",
     "true",
     "spin",
@@ -32,6 +32,8 @@ pub const PROGRAMS: [&str; 30] = [
     "svc-client",
     "svc-mirror",
     "mirror-client",
+    "svc-stuck",
+    "hang-client",
     "fs-test",
     "bench-fs",
     "ring-echo",

@@ -167,6 +167,11 @@ impl System {
         Ok(())
     }
 
+    /// How many messages an endpoint queues.
+    pub fn endpoint_capacity(&self) -> usize {
+        self.endpoint_config.capacity
+    }
+
     /// The id registered under `name`.
     pub fn discover(&self, name: &str) -> Result<ServiceId, IpcError> {
         self.registry.discover(name)

@@ -51,6 +51,11 @@ pub fn manifests() -> Vec<Manifest> {
             .needs(&[log_service::ENDPOINT])
             .replicas(2)
             .restart(QUICK_RESTART),
+        // Hangs on request: the health monitor's test case, started by hand.
+        Manifest::user("stuck", v1, "svc-stuck")
+            .endpoint("svc.stuck")
+            .manual()
+            .restart(QUICK_RESTART),
         Manifest::kernel("probe", v1)
             .endpoint(probe_service::ENDPOINT)
             .depends_on(&["echo"])

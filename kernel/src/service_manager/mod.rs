@@ -6,6 +6,7 @@
 
 mod catalog;
 mod failover_router;
+mod health_monitor;
 mod instance;
 pub mod journal;
 mod log_service;
@@ -32,7 +33,11 @@ const POLL_US: u64 = 100;
 
 /// Boots the catalog's services (S-INIT).
 pub async fn boot() -> Result<BootReport, String> {
-    sinit::boot(manifest::expand_replicas(catalog::manifests())).await
+    let report = sinit::boot(manifest::expand_replicas(catalog::manifests())).await;
+    if report.is_ok() {
+        health_monitor::spawn();
+    }
+    report
 }
 
 /// One service as `services` shows it.
@@ -212,7 +217,7 @@ pub fn crash(name: &str) -> Result<String, String> {
             (RunsAs::User { program }, Some(pid)) => format!("{name} (pid {pid}, {program})"),
             _ => format!("{name} (kernel task)"),
         };
-        e.injected_crash = true;
+        e.kill_reason = Some(String::from("crash injected"));
         e.state = State::Ending;
         Ok(what)
     })

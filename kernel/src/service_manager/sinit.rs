@@ -3,7 +3,8 @@
 //! every service of this one serves or has given up. A service whose dependency gave
 //! up is not started. A plan that cannot be made (a cycle, a missing dependency)
 //! stops the boot of services with one message naming the services involved; the
-//! kernel and its shell carry on.
+//! kernel and its shell carry on. A manual service (`Manifest::manual`) waits for an
+//! operator's `start`.
 
 use super::catalog;
 use super::supervisor;
@@ -53,7 +54,7 @@ pub async fn boot(manifests: Vec<Manifest>) -> Result<BootReport, String> {
         let serving = t.iter().filter(|e| e.state == State::Serving).count();
         let others = t
             .iter()
-            .filter(|e| e.state != State::Serving)
+            .filter(|e| e.state != State::Serving && e.manifest.autostart)
             .map(|e| format!("{} ({})", e.manifest.name, e.state.name()))
             .collect();
         (serving, others)
@@ -68,6 +69,17 @@ pub async fn boot(manifests: Vec<Manifest>) -> Result<BootReport, String> {
 async fn run_groups(plan: &BootPlan) {
     for group in &plan.groups {
         for &index in group {
+            if !table::with(|t| t[index].manifest.autostart) {
+                table::with(|t| {
+                    let e = &mut t[index];
+                    e.state = State::Stopped;
+                    e.event(
+                        EventKind::Unregistered,
+                        String::from("not started at boot (manual)"),
+                    );
+                });
+                continue;
+            }
             match failed_dependency(index) {
                 Some(dependency) => table::with(|t| {
                     let e = &mut t[index];

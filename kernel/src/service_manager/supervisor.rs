@@ -7,7 +7,7 @@
 
 use super::instance;
 use super::journal;
-use super::table::{self, State};
+use super::table::{self, HealthWatch, State};
 use crate::arch::x86_64 as arch;
 use crate::ipc_runtime;
 use crate::runtime::{executor, us_to_ticks};
@@ -88,6 +88,7 @@ async fn supervise(index: usize, generation: u64) {
                 let core = started.running.core.unwrap_or(0);
                 owned(index, generation, |e| {
                     e.state = State::Serving;
+                    e.health = HealthWatch::fresh();
                     let kind = if restarted {
                         EventKind::Restarted
                     } else {
@@ -105,11 +106,7 @@ async fn supervise(index: usize, generation: u64) {
         let (ending, detail) = started.ended.await;
         let decision = owned(index, generation, |e| {
             e.running = None;
-            let detail = match e.injected_crash {
-                true => String::from("crash injected"),
-                false => detail,
-            };
-            e.injected_crash = false;
+            let detail = e.kill_reason.take().unwrap_or(detail);
             let decision = e.tracker.decide(journal::now_us(), ending);
             match decision {
                 Decision::Restart { .. } => {

@@ -9,6 +9,7 @@ use alloc::sync::Arc;
 use alloc::vec::Vec;
 use executor::TaskRef;
 use services::events::{EventKind, EventLog};
+use services::health::Health;
 use services::manifest::Manifest;
 use services::restart::RestartTracker;
 
@@ -92,6 +93,17 @@ pub struct Running {
     pub pid: Option<u32>,
 }
 
+impl HealthWatch {
+    /// A new instance: healthy until seen otherwise (its endpoint's counters are new).
+    pub fn fresh() -> Self {
+        Self {
+            health: Health::Healthy,
+            received: 0,
+            progress_us: journal::now_us(),
+        }
+    }
+}
+
 /// One service.
 pub struct Entry {
     /// What it is.
@@ -109,8 +121,22 @@ pub struct Entry {
     pub generation: u64,
     /// Its index in S-INIT's plan (0 = first group).
     pub group: usize,
-    /// `crash` killed the running instance (its end is reported as injected).
-    pub injected_crash: bool,
+    /// Why the kernel killed the running instance (`crash`, the health monitor), to
+    /// report instead of "killed" when it ends.
+    pub kill_reason: Option<String>,
+    /// What the health monitor saw last.
+    pub health: HealthWatch,
+}
+
+/// The health monitor's view of one service (`health_monitor.rs`).
+#[derive(Clone, Copy, Debug)]
+pub struct HealthWatch {
+    /// Its health at the last look.
+    pub health: Health,
+    /// Messages its endpoint had handed to it at the last look.
+    pub received: u64,
+    /// When it last made progress (took a message, or had none waiting), µs.
+    pub progress_us: u64,
 }
 
 impl Entry {
@@ -127,7 +153,8 @@ impl Entry {
             events,
             generation: 0,
             group,
-            injected_crash: false,
+            kill_reason: None,
+            health: HealthWatch::fresh(),
         }
     }
 

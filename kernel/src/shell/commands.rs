@@ -24,6 +24,7 @@ pub const COMMANDS: &[(&str, &str, &str)] = &[
     ("uptime", "", "time since the first kernel instruction"),
     ("boot", "", "boot time to the prompt, and each boot phase"),
     ("echo", "TEXT", "print TEXT"),
+    ("sleep", "MS", "wait MS milliseconds (at most 60 000)"),
     (
         "services",
         "",
@@ -102,6 +103,7 @@ pub async fn run(line: &str) -> Outcome {
             println!("{args}");
             Ok(())
         }
+        "sleep" => sleep(args).await,
         "poweroff" => no_args(poweroff),
         "services" => no_args(service_commands::services),
         "deps" => service_commands::deps(args),
@@ -209,6 +211,21 @@ fn mem() -> Outcome {
         mib(heap.in_use as u64),
         heap.allocations
     );
+    Ok(())
+}
+
+/// Longest `sleep`, milliseconds.
+const MAX_SLEEP_MS: u64 = 60_000;
+
+/// `sleep MS`: lets the rest of the system run for MS milliseconds.
+async fn sleep(args: &str) -> Outcome {
+    let ms = match args.parse::<u64>() {
+        Ok(ms) if ms <= MAX_SLEEP_MS => ms,
+        _ => return Err(format!("usage: sleep MS (0 to {MAX_SLEEP_MS})")),
+    };
+    runtime::executor()
+        .sleep(runtime::us_to_ticks(ms * 1000))
+        .await;
     Ok(())
 }
 
