@@ -1,8 +1,9 @@
 //! A service's health from its heartbeats and the kernel's signals.
 //!
 //! A service reports a heartbeat at least every `interval_us`; the kernel adds what it
-//! sees itself: how full the service's queue is. One missed heartbeat or a queue three
-//! quarters full is `Degraded`; three missed heartbeats are `Unhealthy`.
+//! sees itself: how full the service's queue is, and how long messages waited in it.
+//! One missed heartbeat, a queue three quarters full, or a median wait of
+//! [`SLOW_WAIT_US`] or more is `Degraded`; three missed heartbeats are `Unhealthy`.
 
 /// How healthy a service looks.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -18,6 +19,9 @@ pub enum Health {
 /// Missed heartbeat intervals after which a service is unhealthy.
 pub const MISSED_FOR_UNHEALTHY: u64 = 3;
 
+/// A median wait in the queue (send to receive) this long or longer is `Degraded`.
+pub const SLOW_WAIT_US: u64 = 10_000;
+
 /// What the kernel observed of one service.
 #[derive(Clone, Copy, Debug)]
 pub struct Signals {
@@ -32,6 +36,23 @@ pub struct Signals {
     pub queued: usize,
     /// Its queue's capacity.
     pub capacity: usize,
+    /// The median time the messages it took since the last look had waited in its
+    /// queue, microseconds (0 when it took none).
+    pub median_wait_us: u64,
+}
+
+/// The bucket holding the median of a log2 histogram (`counts[b]` = samples in bucket
+/// `b`); `None` when it is empty.
+pub fn median_bucket(counts: &[u64]) -> Option<usize> {
+    let total: u64 = counts.iter().sum();
+    if total == 0 {
+        return None;
+    }
+    let mut seen = 0;
+    counts.iter().position(|&c| {
+        seen += c;
+        seen * 2 >= total
+    })
 }
 
 /// The health `signals` show.
@@ -44,6 +65,9 @@ pub fn assess(signals: &Signals) -> Health {
         if missed >= 1 {
             return Health::Degraded;
         }
+    }
+    if signals.median_wait_us >= SLOW_WAIT_US {
+        return Health::Degraded;
     }
     if signals.capacity > 0
         && signals.queued.saturating_mul(4) >= signals.capacity.saturating_mul(3)
@@ -64,6 +88,7 @@ mod tests {
             interval_us: 100,
             queued,
             capacity: 64,
+            median_wait_us: 0,
         }
     }
 
@@ -79,5 +104,18 @@ mod tests {
             ..signals(u64::MAX / 2, 0)
         };
         assert_eq!(assess(&quiet), Health::Healthy);
+        let slow = Signals {
+            median_wait_us: SLOW_WAIT_US,
+            ..signals(0, 0)
+        };
+        assert_eq!(assess(&slow), Health::Degraded);
+    }
+
+    #[test]
+    fn the_median_bucket_splits_the_samples() {
+        assert_eq!(median_bucket(&[0, 0, 0]), None);
+        assert_eq!(median_bucket(&[0, 5, 0, 1]), Some(1));
+        assert_eq!(median_bucket(&[1, 1, 1, 1]), Some(1));
+        assert_eq!(median_bucket(&[0, 1, 0, 9]), Some(3));
     }
 }

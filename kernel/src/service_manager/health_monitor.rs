@@ -3,8 +3,9 @@
 //! The kernel sees a service's heartbeat itself: each message the endpoint hands to
 //! the service is one, and a service with nothing waiting is idle, not stuck. A service
 //! that leaves messages waiting without taking any is late: one missed period is
-//! `Degraded`, three are `Unhealthy` (`services::health`), as is a queue three quarters
-//! full. An unhealthy service is killed, and its supervisor applies the restart policy
+//! `Degraded`, three are `Unhealthy` (`services::health`); a queue three quarters full
+//! or a median queue wait (over the messages taken since the last look, from the
+//! endpoint's latency histogram) of 10 ms or more is `Degraded`. An unhealthy service is killed, and its supervisor applies the restart policy
 //! (the `Restarting` event says why). Each change of health is an event.
 
 use super::journal;
@@ -14,6 +15,7 @@ use crate::runtime::{executor, us_to_ticks};
 use alloc::format;
 use alloc::vec::Vec;
 use executor::Priority;
+use ipc::{LATENCY_BUCKETS, ServiceSummary};
 use services::events::EventKind;
 use services::health::{self, Health, Signals};
 
@@ -36,12 +38,7 @@ pub fn spawn() {
 
 /// One look at every serving service.
 fn look() {
-    // (endpoint, messages accepted, messages received, queue capacity)
-    let endpoints: Vec<(alloc::string::String, u64, u64)> = ipc_runtime::system()
-        .services()
-        .into_iter()
-        .map(|s| (s.name, s.stats.sent, s.stats.received))
-        .collect();
+    let endpoints: Vec<ServiceSummary> = ipc_runtime::system().services();
     let capacity = ipc_runtime::system().endpoint_capacity();
     let now = journal::now_us();
     table::with(|t| {
@@ -49,11 +46,27 @@ fn look() {
             let Some(endpoint) = e.manifest.endpoint.as_deref() else {
                 continue;
             };
-            let Some(&(_, sent, received)) = endpoints.iter().find(|(n, ..)| n == endpoint) else {
+            let Some(stats) = endpoints
+                .iter()
+                .find(|s| s.name == endpoint)
+                .map(|s| &s.stats)
+            else {
                 continue;
             };
-            let queued = sent.saturating_sub(received) as usize;
+            let received = stats.received;
+            let queued = stats.sent.saturating_sub(received) as usize;
             let watch = &mut e.health;
+            let mut new_waits = [0; LATENCY_BUCKETS];
+            for (new, (now, before)) in new_waits
+                .iter_mut()
+                .zip(stats.latency_log2.iter().zip(&watch.waits))
+            {
+                *new = now.saturating_sub(*before);
+            }
+            watch.waits = stats.latency_log2;
+            // A bucket b holds waits below 2^b ticks.
+            let median_wait_us = health::median_bucket(&new_waits)
+                .map_or(0, |b| crate::arch::x86_64::ticks_to_us(1u64 << b.min(63)));
             if received != watch.received || queued == 0 {
                 watch.progress_us = now;
             }
@@ -64,6 +77,7 @@ fn look() {
                 interval_us: PERIOD_US,
                 queued,
                 capacity,
+                median_wait_us,
             };
             let health = health::assess(&signals);
             if health == watch.health {
@@ -71,7 +85,9 @@ fn look() {
             }
             watch.health = health;
             let silent_ms = now.saturating_sub(watch.progress_us) / 1000;
-            let why = format!("{queued} waiting, no progress for {silent_ms} ms");
+            let why = format!(
+                "{queued} waiting, no progress for {silent_ms} ms, median wait {median_wait_us} us"
+            );
             let kind = match health {
                 Health::Healthy => EventKind::Healthy,
                 Health::Degraded => EventKind::Degraded,

@@ -8,6 +8,7 @@ use alloc::string::String;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 use executor::TaskRef;
+use ipc::LATENCY_BUCKETS;
 use services::events::{EventKind, EventLog};
 use services::health::Health;
 use services::manifest::Manifest;
@@ -100,6 +101,7 @@ impl HealthWatch {
             health: Health::Healthy,
             received: 0,
             progress_us: journal::now_us(),
+            waits: [0; LATENCY_BUCKETS],
         }
     }
 }
@@ -129,7 +131,7 @@ pub struct Entry {
 }
 
 /// The health monitor's view of one service (`health_monitor.rs`).
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy)]
 pub struct HealthWatch {
     /// Its health at the last look.
     pub health: Health,
@@ -137,6 +139,8 @@ pub struct HealthWatch {
     pub received: u64,
     /// When it last made progress (took a message, or had none waiting), µs.
     pub progress_us: u64,
+    /// Its endpoint's queue-wait histogram at the last look.
+    pub waits: [u64; LATENCY_BUCKETS],
 }
 
 impl Entry {
