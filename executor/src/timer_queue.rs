@@ -1,12 +1,18 @@
 //! Per-core timer queue: deadline-ordered wakers; the earliest deadline is what the core
 //! programs as its one-shot timer before halting.
 //!
-//! Invariants: `next` always equals the smallest deadline in `entries` (`NONE` when empty)
-//! and is updated inside the lock with `SeqCst`, so a core that publishes HALTED and then
-//! reads `next` cannot miss an entry whose inserter did not see HALTED; wakers are woken
-//! by the caller after the lock is released.
+//! Invariants: `entries` is sorted by key; `next` always equals the smallest deadline in
+//! `entries` (`NONE` when empty) and is updated inside the lock with `SeqCst`, so a core
+//! that publishes HALTED and then reads `next` cannot miss an entry whose inserter did
+//! not see HALTED; wakers are woken by the caller after the lock is released.
+//!
+//! A sorted ring, not a tree: most timers are call timeouts, armed with the latest
+//! deadline of all (an insert at the back) and cancelled soon after (a removal at the
+//! back), and expiries leave from the front, all O(1); an entry in the middle moves the
+//! shorter side. A core holds few timers, and the tree's node work was most of the cost
+//! of a timeout armed and cancelled per IPC call.
 
-use alloc::collections::BTreeMap;
+use alloc::collections::VecDeque;
 use core::task::Waker;
 
 use crate::sync::{AtomicU64, Mutex, Ordering};
@@ -17,50 +23,63 @@ pub(crate) type TimerKey = (u64, u64);
 const NONE: u64 = u64::MAX;
 
 pub(crate) struct TimerQueue {
-    entries: Mutex<BTreeMap<TimerKey, Waker>>,
+    entries: Mutex<VecDeque<(TimerKey, Waker)>>,
     next: AtomicU64,
+}
+
+/// Where `key` is in `entries`, or where it would go.
+fn search(entries: &VecDeque<(TimerKey, Waker)>, key: TimerKey) -> Result<usize, usize> {
+    entries.binary_search_by_key(&key, |(k, _)| *k)
 }
 
 impl TimerQueue {
     pub(crate) fn new() -> Self {
         Self {
-            entries: Mutex::new(BTreeMap::new()),
+            entries: Mutex::new(VecDeque::new()),
             next: AtomicU64::new(NONE),
         }
     }
 
-    fn publish_next(&self, entries: &BTreeMap<TimerKey, Waker>) {
-        let next = entries
-            .keys()
-            .next()
-            .map_or(NONE, |&(deadline, _)| deadline);
+    fn publish_next(&self, entries: &VecDeque<(TimerKey, Waker)>) {
+        let next = entries.front().map_or(NONE, |&((deadline, _), _)| deadline);
         self.next.store(next, Ordering::SeqCst);
     }
 
     pub(crate) fn insert(&self, key: TimerKey, waker: Waker) {
         let mut entries = self.entries.lock();
-        entries.insert(key, waker);
-        self.publish_next(&entries);
+        // Keys are unique (the id part), so the search never finds one.
+        let at = search(&entries, key).unwrap_or_else(|at| at);
+        entries.insert(at, (key, waker));
+        if at == 0 {
+            self.publish_next(&entries);
+        }
     }
 
     /// Replaces the waker of a live entry; false when the entry already fired.
     pub(crate) fn update(&self, key: TimerKey, waker: &Waker) -> bool {
         let mut entries = self.entries.lock();
-        match entries.get_mut(&key) {
-            Some(old) => {
+        match search(&entries, key) {
+            Ok(at) => {
+                let old = &mut entries[at].1;
                 if !old.will_wake(waker) {
                     old.clone_from(waker);
                 }
                 true
             }
-            None => false,
+            Err(_) => false,
         }
     }
 
     pub(crate) fn remove(&self, key: TimerKey) {
         let mut entries = self.entries.lock();
-        if entries.remove(&key).is_some() {
-            self.publish_next(&entries);
+        if let Ok(at) = search(&entries, key) {
+            let removed = entries.remove(at);
+            if at == 0 {
+                self.publish_next(&entries);
+            }
+            drop(entries);
+            // The waker is dropped outside the lock.
+            drop(removed);
         }
     }
 
@@ -70,8 +89,13 @@ impl TimerQueue {
             return None;
         }
         let mut entries = self.entries.lock();
-        let entry = entries.first_entry().filter(|e| e.key().0 <= now)?;
-        let waker = entry.remove();
+        if entries
+            .front()
+            .is_none_or(|&((deadline, _), _)| deadline > now)
+        {
+            return None;
+        }
+        let (_, waker) = entries.pop_front()?;
         self.publish_next(&entries);
         Some(waker)
     }
@@ -87,7 +111,7 @@ impl TimerQueue {
     }
 
     /// Removes every entry (shutdown), returning the wakers to drop outside the lock.
-    pub(crate) fn clear(&self) -> BTreeMap<TimerKey, Waker> {
+    pub(crate) fn clear(&self) -> VecDeque<(TimerKey, Waker)> {
         let mut entries = self.entries.lock();
         self.next.store(NONE, Ordering::SeqCst);
         core::mem::take(&mut *entries)
@@ -116,5 +140,38 @@ mod tests {
         assert_eq!(q.next_deadline(), None);
         assert!(!q.update((30, 0), w));
         assert_eq!(q.len(), 0);
+    }
+
+    #[test]
+    fn stays_sorted_whatever_the_order_of_inserts_and_removals() {
+        let q = TimerQueue::new();
+        let w = Waker::noop();
+        // A pseudo-random mix of deadlines, some removed again.
+        let mut x = 0x2545_f491_4f6c_dd1du64;
+        let mut live = alloc::vec::Vec::new();
+        for id in 0..500u64 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let key = (x % 1000, id);
+            q.insert(key, w.clone());
+            live.push(key);
+            if x.is_multiple_of(3) {
+                let gone = live.swap_remove((x % live.len() as u64) as usize);
+                q.remove(gone);
+            }
+        }
+        live.sort();
+        assert_eq!(q.len(), live.len());
+        assert_eq!(q.next_deadline(), live.first().map(|k| k.0));
+        for key in &live {
+            assert!(q.update(*key, w));
+        }
+        let mut popped = 0;
+        while q.pop_expired(u64::MAX - 1).is_some() {
+            popped += 1;
+        }
+        assert_eq!(popped, live.len());
+        assert_eq!(q.next_deadline(), None);
     }
 }

@@ -7,11 +7,12 @@
 //! open connection is checked again. When the process ends, its tokens are dropped (their
 //! callers get `PeerDied`), its services and names go away, and so do its capabilities.
 
+use super::call_deadline::Watchdog;
 use super::control::Limits;
 use super::memory::UserMemory;
 use crate::arch::x86_64 as arch;
 use crate::ipc_runtime::{self, Service};
-use crate::runtime::{executor, us_to_ticks};
+use crate::runtime::us_to_ticks;
 use alloc::collections::{BTreeMap, BTreeSet};
 use alloc::sync::Arc;
 use alloc::vec::Vec;
@@ -321,12 +322,14 @@ impl ProcessIpc {
         }
     }
 
-    /// `ipc_call`: the reply to `request`, waiting at most `timeout_us` (0: for ever).
+    /// `ipc_call`: the reply to `request`, waiting at most `timeout_us` (0: for ever),
+    /// bounded by the process's `watchdog`.
     pub async fn call(
         &mut self,
         cap: u64,
         mut request: Message,
         timeout_us: u64,
+        watchdog: &mut Watchdog,
     ) -> Result<Message, Error> {
         let holder = self.holder;
         let connection = self.connection(cap)?;
@@ -336,10 +339,8 @@ impl ProcessIpc {
         let reply = if timeout_us == 0 {
             call.await
         } else {
-            executor()
-                .timeout(us_to_ticks(timeout_us), call)
-                .await
-                .unwrap_or(Err(IpcError::Timeout))
+            let deadline = arch::rdtsc().saturating_add(us_to_ticks(timeout_us));
+            watchdog.bound(call, deadline).await
         };
         // A timed-out request may have been delivered (the receiver keeps its copy).
         if let Err(error) = &reply

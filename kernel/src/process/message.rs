@@ -7,16 +7,16 @@ use ipc::Message;
 use mohhos_abi::Error;
 use mohhos_abi::syscall::{MAX_NAME, MESSAGE_SIZE};
 
+/// Words in a message as it lies in user memory: tag, six data words, capability word,
+/// each little endian.
+const WORDS: usize = MESSAGE_SIZE as usize / 8;
+
 /// The message at `ptr` (its capability word as the sender wrote it: `ProcessIpc`
 /// turns it into the receiver's).
 pub fn read_message(memory: &mut UserMemory, ptr: u64) -> Result<Message, Error> {
-    let mut bytes = [0u8; MESSAGE_SIZE as usize];
-    UserSlice::new(ptr, MESSAGE_SIZE)?.read(memory, &mut bytes)?;
-    let word = |i: usize| {
-        let mut w = [0u8; 8];
-        w.copy_from_slice(&bytes[i * 8..i * 8 + 8]);
-        u64::from_le_bytes(w)
-    };
+    let mut words = [0u64; WORDS];
+    UserSlice::new(ptr, MESSAGE_SIZE)?.read(memory, bytemuck::bytes_of_mut(&mut words))?;
+    let word = |i: usize| u64::from_le(words[i]);
     let mut message = Message::with_data(
         word(0),
         [word(1), word(2), word(3), word(4), word(5), word(6)],
@@ -46,15 +46,9 @@ pub fn write_message(
     slot: UserSlice,
     message: &Message,
 ) -> Result<(), Error> {
-    let mut bytes = [0u8; MESSAGE_SIZE as usize];
-    let words = [message.tag]
-        .into_iter()
-        .chain(message.data)
-        .chain([message.cap]);
-    for (i, word) in words.enumerate() {
-        bytes[i * 8..i * 8 + 8].copy_from_slice(&word.to_le_bytes());
-    }
-    slot.write(memory, &bytes)
+    let d = message.data;
+    let words = [message.tag, d[0], d[1], d[2], d[3], d[4], d[5], message.cap].map(u64::to_le);
+    slot.write(memory, bytemuck::bytes_of(&words))
 }
 
 /// The service name at `ptr`: 1 to [`MAX_NAME`] bytes of UTF-8.

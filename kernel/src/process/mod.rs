@@ -6,6 +6,7 @@
 //! address space with a memory quota (`memory.rs`, `load.rs`), and its future spawned.
 //! The shell's `run`, `ps`, `kill`, `suspend` and `resume` drive it.
 
+mod call_deadline;
 mod control;
 mod ipc_holder;
 mod load;

@@ -9,6 +9,7 @@
 //! the process with one report. Dropping the future (exit, fault, `kill`, which
 //! aborts the task) frees its address space.
 
+use super::call_deadline::Watchdog;
 use super::control::{self, Control, RunState};
 use super::ipc_holder::ProcessIpc;
 use super::memory::UserMemory;
@@ -171,6 +172,7 @@ async fn run_until_exit(
     frame: &mut UserFrame,
 ) -> Exit {
     let mut ring: Option<Ring> = None;
+    let mut watchdog = Watchdog::default();
     let slice = us_to_ticks(TIME_SLICE_US);
     loop {
         control.wait_while_suspended().await;
@@ -245,7 +247,7 @@ async fn run_until_exit(
                 timeout_us,
             } => {
                 control.set_state(RunState::Blocked);
-                let result = match ipc.call(cap, request, timeout_us).await {
+                let result = match ipc.call(cap, request, timeout_us, &mut watchdog).await {
                     Ok(reply) => write_message(memory, reply_to, &reply).map(|()| 0),
                     Err(error) => Err(error),
                 };

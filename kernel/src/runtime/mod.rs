@@ -11,7 +11,7 @@ pub mod serial;
 
 use crate::arch::x86_64 as arch;
 use executor::{Config, Executor};
-use platform::KernelPlatform;
+pub use platform::KernelPlatform;
 
 static EXECUTOR: spin::Once<Executor<KernelPlatform>> = spin::Once::new();
 

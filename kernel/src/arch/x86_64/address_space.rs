@@ -43,6 +43,11 @@ pub enum SpaceError {
 pub struct AddressSpace {
     /// Physical address of the PML4.
     root: u64,
+    /// The last user page translated: (page address, frame, flags). Copies to and from
+    /// one page (a message, its reply slot) walk the tables once. Entries change only
+    /// through `protect` and `unmap`, which forget it (a `map` never changes a present
+    /// page).
+    last: Option<(u64, u64, Flags)>,
 }
 
 fn table_at(phys: u64) -> *mut PageTable {
@@ -85,7 +90,7 @@ impl AddressSpace {
                 ours[i] = kernel[i].clone();
             }
         }
-        Ok(Self { root })
+        Ok(Self { root, last: None })
     }
 
     /// The value to load into CR3.
@@ -172,6 +177,7 @@ impl AddressSpace {
     /// Changes the protection of the mapped user page `page` (not active tables: no
     /// flush, see the module docs).
     pub fn protect(&mut self, page: u64, prot: Prot) -> Result<(), SpaceError> {
+        self.last = None;
         let entry = self.user_leaf(page).ok_or(SpaceError::NotMapped)?;
         let borrowed = entry.flags() & BORROWED;
         let frame = entry.addr();
@@ -182,6 +188,7 @@ impl AddressSpace {
     /// Unmaps the user page `page` and frees its frame unless it is borrowed; returns
     /// whether the frame was this address space's own.
     pub fn unmap(&mut self, page: u64) -> Result<bool, SpaceError> {
+        self.last = None;
         let entry = self.user_leaf(page).ok_or(SpaceError::NotMapped)?;
         let (frame, borrowed) = (entry.addr().as_u64(), entry.flags().contains(BORROWED));
         entry.set_unused();
@@ -194,8 +201,16 @@ impl AddressSpace {
     /// The physical address behind user address `addr` and its page's flags, if it is in
     /// a present user page.
     fn translate(&mut self, addr: u64) -> Option<(u64, Flags)> {
+        let page = addr & !0xfff;
+        if let Some((last, frame, flags)) = self.last
+            && last == page
+        {
+            return Some((frame + (addr & 0xfff), flags));
+        }
         let entry = self.user_leaf(addr)?;
-        Some((entry.addr().as_u64() + (addr & 0xfff), entry.flags()))
+        let (frame, flags) = (entry.addr().as_u64(), entry.flags());
+        self.last = Some((page, frame, flags));
+        Some((frame + (addr & 0xfff), flags))
     }
 
     /// Whether the user page holding `addr` is mapped.
