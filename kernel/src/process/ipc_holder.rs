@@ -13,6 +13,7 @@ use super::memory::UserMemory;
 use crate::arch::x86_64 as arch;
 use crate::ipc_runtime::{self, Service};
 use crate::runtime::us_to_ticks;
+use alloc::collections::btree_map::Entry;
 use alloc::collections::{BTreeMap, BTreeSet};
 use alloc::sync::Arc;
 use alloc::vec::Vec;
@@ -158,19 +159,24 @@ impl ProcessIpc {
     /// right but never connected (its own service) is connected now. `Full` while an
     /// asynchronous operation has it.
     fn connection(&mut self, cap: u64) -> Result<&mut Connection<'static>, Error> {
-        if self.lent.contains(&cap) {
-            return Err(Error::Full);
-        }
-        if !self.connections.contains_key(&cap) {
-            if self.connections.len() >= MAX_CONNECTIONS {
-                return Err(Error::QuotaExceeded);
+        // A lent connection is out of the map: the usual case is one lookup.
+        let (full, holder, source) = (
+            self.connections.len() >= MAX_CONNECTIONS,
+            self.holder,
+            self.source(),
+        );
+        let lent = !self.lent.is_empty() && self.lent.contains(&cap);
+        match self.connections.entry(cap) {
+            Entry::Occupied(open) => Ok(open.into_mut()),
+            Entry::Vacant(_) if lent => Err(Error::Full),
+            Entry::Vacant(_) if full => Err(Error::QuotaExceeded),
+            Entry::Vacant(slot) => {
+                let connection = ipc_runtime::system()
+                    .connect(holder, Cap::from_word(cap), source)
+                    .map_err(from_ipc)?;
+                Ok(slot.insert(connection))
             }
-            let connection = ipc_runtime::system()
-                .connect(self.holder, Cap::from_word(cap), self.source())
-                .map_err(from_ipc)?;
-            self.connections.insert(cap, connection);
         }
-        self.connections.get_mut(&cap).ok_or(Error::NotFound)
     }
 
     /// Takes the connection `cap` names out for an asynchronous operation (`Full` while
