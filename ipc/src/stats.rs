@@ -29,6 +29,8 @@ pub struct EndpointStats {
     /// Operations that failed because the peer was gone (receiver dropped, reply token
     /// dropped without a reply).
     pub peer_died: u64,
+    /// Calls answered at once by the service's direct handler, never queued.
+    pub direct: u64,
     /// Log2 histogram of send-to-receive latency in clock ticks (see [`LATENCY_BUCKETS`]);
     /// empty unless the endpoint was configured with a clock.
     pub latency_log2: [u64; LATENCY_BUCKETS],
@@ -42,6 +44,7 @@ pub(crate) struct StatsCounters {
     full: AtomicU64,
     late_replies: AtomicU64,
     peer_died: AtomicU64,
+    direct: AtomicU64,
     latency_log2: [AtomicU64; LATENCY_BUCKETS],
 }
 
@@ -68,6 +71,7 @@ impl StatsCounters {
             full: AtomicU64::new(0),
             late_replies: AtomicU64::new(0),
             peer_died: AtomicU64::new(0),
+            direct: AtomicU64::new(0),
             latency_log2: core::array::from_fn(|_| AtomicU64::new(0)),
         }
     }
@@ -103,6 +107,11 @@ impl StatsCounters {
         self.late_replies.fetch_add(1, Ordering::Relaxed);
     }
 
+    /// Any sender: a call answered by the direct handler.
+    pub(crate) fn record_direct(&self) {
+        self.direct.fetch_add(1, Ordering::Relaxed);
+    }
+
     /// Anyone: an operation failed because the peer was gone.
     pub(crate) fn record_peer_died(&self) {
         self.peer_died.fetch_add(1, Ordering::Relaxed);
@@ -119,6 +128,7 @@ impl StatsCounters {
             full: self.full.load(Ordering::Relaxed),
             late_replies: self.late_replies.load(Ordering::Relaxed),
             peer_died: self.peer_died.load(Ordering::Relaxed),
+            direct: self.direct.load(Ordering::Relaxed),
             latency_log2: core::array::from_fn(|i| self.latency_log2[i].load(Ordering::Relaxed)),
         }
     }

@@ -172,3 +172,56 @@ fn loom_parking_clears_lane_bits_without_losing_priority() {
         }
     });
 }
+
+/// A caller's one-way message, then its direct call, racing with the receiver taking
+/// the message and waiting again: the direct handler may only run once the receiver
+/// has handled the message (a caller never overtakes its own queue).
+#[test]
+fn loom_a_direct_call_never_overtakes_the_callers_queued_message() {
+    model(|| {
+        let config = EndpointConfig {
+            capacity: 2,
+            ring_capacity: 2,
+            max_rings: 1,
+            ..EndpointConfig::default()
+        };
+        let (mut tx, mut rx) = channel(ServiceId(1), config);
+        let handled = Arc::new(AtomicBool::new(false));
+        let seen = handled.clone();
+        rx.serve_directly(alloc::boxed::Box::new(move |_, m| {
+            assert!(
+                seen.load(Ordering::SeqCst),
+                "a direct call overtook a queued message"
+            );
+            Some(*m)
+        }))
+        .unwrap();
+        let receiver = thread::spawn(move || {
+            {
+                let mut recv = pin!(rx.recv());
+                loop {
+                    let (polled, flag) = poll_with_flag(recv.as_mut());
+                    match polled {
+                        Poll::Ready(received) => {
+                            received.unwrap();
+                            handled.store(true, Ordering::SeqCst);
+                            break;
+                        }
+                        Poll::Pending => {
+                            while !flag.0.load(Ordering::SeqCst) {
+                                thread::yield_now();
+                            }
+                        }
+                    }
+                }
+            }
+            // Waits again (parked), so the caller's call may now be answered directly.
+            let mut recv = pin!(rx.recv());
+            let _ = poll_with_flag(recv.as_mut());
+        });
+        let (header, message) = one_message();
+        tx.try_send(header, message).unwrap();
+        let _ = tx.try_direct(&header, &message);
+        receiver.join().unwrap();
+    });
+}

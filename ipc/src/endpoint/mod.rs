@@ -46,6 +46,7 @@ pub use caller::ReplyToken;
 pub use config::{EndpointConfig, MAX_ENDPOINT_CAPACITY};
 pub use receiver::{Receiver, Recv};
 pub use sender::{SendFuture, Sender};
+pub use shared::DirectHandler;
 
 use crate::ids::ServiceId;
 use crate::message::{Header, Message};

@@ -17,6 +17,7 @@
 //! - dropping the receiver marks it gone first, then drops everything queued: every
 //!   pending call ends with `PeerDied` and waiting senders wake (see `shared.rs`).
 
+use super::shared::DirectHandler;
 use alloc::boxed::Box;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
@@ -84,13 +85,6 @@ impl Receiver {
         self.pop_lanes()
     }
 
-    /// `try_recv` after parking: a full refill (the direct path trusts lane bits that
-    /// parking has just cleared).
-    fn try_recv_refilled(&mut self) -> Result<Option<Received>, IpcError> {
-        self.refill();
-        self.pop_lanes()
-    }
-
     /// Delivers from the private lanes (after a refill when needed).
     #[inline]
     fn pop_lanes(&mut self) -> Result<Option<Received>, IpcError> {
@@ -131,6 +125,13 @@ impl Receiver {
     /// is refused with `AlreadyExists`.
     pub fn on_priority(&self, hook: Box<dyn Fn(Priority) + Send + Sync>) -> Result<(), IpcError> {
         self.shared.set_priority_hook(hook)
+    }
+
+    /// Lets callers be answered by `handler` on their own stack while this receiver
+    /// waits with nothing pending (see `Shared::try_direct`); the receiver still gets
+    /// every call the handler declines and every one-way message. Once per endpoint.
+    pub fn serve_directly(&self, handler: DirectHandler) -> Result<(), IpcError> {
+        self.shared.set_direct_handler(handler)
     }
 
     /// The endpoint's counters.
@@ -278,13 +279,20 @@ impl Future for Recv<'_> {
         if let Some(outcome) = receiver.try_recv().transpose() {
             return Poll::Ready(outcome);
         }
-        receiver.shared.park_receiver(cx.waker());
-        match receiver.try_recv_refilled().transpose() {
-            Some(outcome) => {
-                receiver.shared.unpark_receiver();
-                Poll::Ready(outcome)
+        loop {
+            receiver.shared.park_receiver(cx.waker());
+            // A full refill: the direct path trusts lane bits that parking just cleared.
+            receiver.refill();
+            if receiver.lanes.nonempty() == 0 && receiver.shared.has_senders() {
+                return Poll::Pending;
             }
-            None => Poll::Pending,
+            // Something to hand out (or the end): stop waiting first, so that no direct
+            // call (`Shared::try_direct`) sees this receiver waiting while a message is
+            // handed out and not yet handled.
+            receiver.shared.unpark_receiver();
+            if let Some(outcome) = receiver.pop_lanes().transpose() {
+                return Poll::Ready(outcome);
+            }
         }
     }
 }

@@ -192,6 +192,13 @@ impl Sender {
         Call::new(self, header, message)
     }
 
+    /// The answer of the service's direct handler, when it can answer this call at once
+    /// (see [`Receiver::serve_directly`](super::Receiver::serve_directly)); `None`: call
+    /// through the queue.
+    pub fn try_direct(&self, header: &Header, message: &Message) -> Option<Message> {
+        self.shared().try_direct(header, message)
+    }
+
     /// The endpoint's counters.
     pub fn stats(&self) -> EndpointStats {
         self.shared().stats()

@@ -50,6 +50,7 @@ use super::lanes::{ALL_LANES, Lanes, lane_bit, lanes_at_or_above};
 use crate::Priority;
 use crate::error::IpcError;
 use crate::ids::ServiceId;
+use crate::message::{Header, Message};
 use crate::spsc::Consumer;
 use crate::stats::{EndpointStats, StatsCounters};
 use crate::sync::{AtomicU32, AtomicUsize, AtomicWaker, Mutex, Ordering, fence};
@@ -69,6 +70,11 @@ pub(super) const RETIRED: u32 = PARKED << 4;
 /// The priority-inheritance hook installed by `Receiver::on_priority`.
 pub(super) type PriorityHook = Box<dyn Fn(Priority) + Send + Sync>;
 
+/// A service's handler that answers a call on the caller's own stack (see
+/// [`Shared::try_direct`]): `Some(answer)`, or `None` to leave the call to the queue
+/// (for instance while the service's state is busy).
+pub type DirectHandler = Box<dyn Fn(&Header, &Message) -> Option<Message> + Send + Sync>;
+
 pub(super) struct Shared {
     pub(super) id: ServiceId,
     pub(super) config: EndpointConfig,
@@ -82,6 +88,7 @@ pub(super) struct Shared {
     fallback: Mutex<Lanes>,
     space_waiters: Mutex<Vec<Arc<Caller>>>,
     priority_hook: spin::Once<PriorityHook>,
+    direct_handler: spin::Once<DirectHandler>,
     receiver_waker: AtomicWaker,
     pub(super) stats: StatsCounters,
     pub(super) trace: Option<TraceLog>,
@@ -100,6 +107,7 @@ impl Shared {
             fallback: Mutex::new(Lanes::new()),
             space_waiters: Mutex::new(Vec::new()),
             priority_hook: spin::Once::new(),
+            direct_handler: spin::Once::new(),
             receiver_waker: AtomicWaker::new(),
             stats: StatsCounters::new(),
             trace: config.trace.then(|| TraceLog::new(config.trace_depth)),
@@ -324,6 +332,43 @@ impl Shared {
         }
         self.signals.fetch_or(HOOK, Ordering::AcqRel);
         Ok(())
+    }
+
+    /// Installs the direct handler once; `AlreadyExists` when one is installed.
+    pub(super) fn set_direct_handler(&self, handler: DirectHandler) -> Result<(), IpcError> {
+        let mut installed = false;
+        self.direct_handler.call_once(|| {
+            installed = true;
+            handler
+        });
+        if installed {
+            Ok(())
+        } else {
+            Err(IpcError::AlreadyExists)
+        }
+    }
+
+    /// Answers a call at once through the direct handler, when there is one and the
+    /// receiver waits with nothing accepted and unanswered: `occupancy` 0 (every message
+    /// handed out, the receiver only hands one out to handle it before it asks again)
+    /// and `PARKED` (it asked again and found nothing). So a caller never overtakes its
+    /// own earlier messages: they are counted in `occupancy` until the receiver takes
+    /// them, and `PARKED` is clear while it handles them. (Another sender's message
+    /// may arrive meanwhile and be handled concurrently: the handler serialises itself,
+    /// and messages of different senders were never ordered.) `None`: use the queue.
+    pub(super) fn try_direct(&self, header: &Header, message: &Message) -> Option<Message> {
+        let handler = self.direct_handler.get()?;
+        if self.occupancy.load(Ordering::Acquire) & COUNT != 0
+            || self.signals.load(Ordering::Acquire) & PARKED == 0
+        {
+            return None;
+        }
+        let answer = handler(header, message)?;
+        self.stats.record_direct();
+        if let Some(log) = &self.trace {
+            log.record(*header);
+        }
+        Some(answer)
     }
 
     fn wake_receiver(&self) {

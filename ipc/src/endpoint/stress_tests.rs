@@ -202,3 +202,73 @@ fn calls_with_timeouts_never_get_someone_elses_reply() {
     assert_eq!(stats.late_replies, late);
     assert!(late <= timed_out, "only cancelled calls get late replies");
 }
+
+/// 4 senders alternate one-way messages with direct calls while the receiver takes the
+/// messages: whichever path each takes, every sender's sequence numbers are seen rising
+/// (a direct call never overtakes its sender's queued messages), and every message and
+/// call is seen exactly once.
+#[test]
+fn direct_calls_keep_each_sender_s_order() {
+    use std::sync::Mutex as StdMutex;
+    const SENDERS: u64 = 4;
+    const PER_SENDER: u64 = 20_000;
+    let last: Arc<StdMutex<Vec<Option<u64>>>> =
+        Arc::new(StdMutex::new(vec![None; SENDERS as usize]));
+    let seen = |last: &StdMutex<Vec<Option<u64>>>, m: &Message| {
+        let (sender, seq) = (m.data[0] as usize, m.data[1]);
+        let mut last = last.lock().unwrap();
+        assert!(
+            last[sender].is_none_or(|l| seq > l),
+            "sender {sender}: {seq} after {:?}",
+            last[sender]
+        );
+        last[sender] = Some(seq);
+    };
+    let (tx, mut rx) = channel(
+        ServiceId(1),
+        EndpointConfig {
+            capacity: 256,
+            ring_capacity: 32,
+            max_rings: 4,
+            ..EndpointConfig::default()
+        },
+    );
+    let by_handler = last.clone();
+    rx.serve_directly(alloc::boxed::Box::new(move |_, m| {
+        seen(&by_handler, m);
+        Some(*m)
+    }))
+    .unwrap();
+    let producers: Vec<_> = (0..SENDERS)
+        .map(|sender| {
+            let mut tx = tx.clone();
+            thread::spawn(move || {
+                let mut direct = 0u64;
+                for seq in 0..PER_SENDER {
+                    let message = Message::with_data(0, [sender, seq, 0, 0, 0, 0]);
+                    if seq % 2 == 1 && tx.try_direct(&Header::default(), &message).is_some() {
+                        direct += 1;
+                        continue;
+                    }
+                    while let Err(error) = tx.try_send(Header::default(), message) {
+                        assert_eq!(error, IpcError::Full);
+                        thread::yield_now();
+                    }
+                }
+                direct
+            })
+        })
+        .collect();
+    drop(tx);
+    let consumer = thread::spawn(move || {
+        let mut received = 0u64;
+        while let Ok(envelope) = block_on(rx.recv()) {
+            seen(&last, &envelope.message);
+            received += 1;
+        }
+        received
+    });
+    let direct: u64 = producers.into_iter().map(|p| join_within(p, LIMIT)).sum();
+    let received = join_within(consumer, LIMIT);
+    assert_eq!(received + direct, SENDERS * PER_SENDER);
+}

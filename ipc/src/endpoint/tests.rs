@@ -678,3 +678,75 @@ fn a_sender_whose_own_ring_is_full_waits_without_waking_itself() {
         assert_eq!(recv_id(&mut rx), Some(i));
     }
 }
+
+/// A receiver that waits in `recv` (parked): polled once with nothing there.
+fn park(rx: &mut Receiver, flag: &Arc<Flag>) {
+    let mut recv = pin!(rx.recv());
+    assert!(poll_once(recv.as_mut(), flag).is_pending());
+}
+
+fn doubling() -> DirectHandler {
+    Box::new(|_, m| Some(message(m.data[0] * 2)))
+}
+
+#[test]
+fn a_waiting_receiver_s_direct_handler_answers_calls_at_once() {
+    let (tx, mut rx) = channel(ID, config(8));
+    rx.serve_directly(doubling()).unwrap();
+    assert_eq!(
+        rx.serve_directly(doubling()).err(),
+        Some(IpcError::AlreadyExists)
+    );
+    // Not waiting yet: the queue takes the call.
+    assert_eq!(
+        tx.try_direct(&header(1, Priority::Normal), &message(3)),
+        None
+    );
+    let flag = Flag::new();
+    park(&mut rx, &flag);
+    let answer = tx.try_direct(&header(2, Priority::Normal), &message(3));
+    assert_eq!(answer.map(|m| m.data[0]), Some(6));
+    assert_eq!(rx.stats().direct, 1);
+    // Nothing reached the receiver, and it was not woken.
+    assert!(!flag.take());
+    assert_eq!(recv_id(&mut rx), None);
+}
+
+#[test]
+fn a_direct_call_never_overtakes_the_caller_s_own_queued_messages() {
+    let (mut tx, mut rx) = channel(ID, config(8));
+    rx.serve_directly(doubling()).unwrap();
+    let flag = Flag::new();
+    park(&mut rx, &flag);
+    tx.try_send(header(1, Priority::Normal), message(1))
+        .unwrap();
+    // A message is accepted and not yet handed out: the call must queue behind it.
+    assert_eq!(
+        tx.try_direct(&header(2, Priority::Normal), &message(2)),
+        None
+    );
+    assert_eq!(recv_id(&mut rx), Some(1));
+    // Handed out, but the receiver has not asked again (it is handling it).
+    assert_eq!(
+        tx.try_direct(&header(3, Priority::Normal), &message(3)),
+        None
+    );
+    park(&mut rx, &flag);
+    assert!(
+        tx.try_direct(&header(4, Priority::Normal), &message(4))
+            .is_some()
+    );
+}
+
+#[test]
+fn a_declining_handler_leaves_the_call_to_the_queue() {
+    let (tx, mut rx) = channel(ID, config(8));
+    rx.serve_directly(Box::new(|_, _| None)).unwrap();
+    let flag = Flag::new();
+    park(&mut rx, &flag);
+    assert_eq!(
+        tx.try_direct(&header(1, Priority::Normal), &message(1)),
+        None
+    );
+    assert_eq!(rx.stats().direct, 0);
+}

@@ -93,6 +93,9 @@ impl<'a> Connection<'a> {
             MessageKind::Request,
             priority,
         );
+        if let Some(answer) = self.sender.try_direct(&header, &message) {
+            return ConnectionCall::Answered(Some(answer));
+        }
         ConnectionCall::Calling(self.sender.call(header, message))
     }
 }
@@ -102,6 +105,8 @@ impl<'a> Connection<'a> {
 pub enum ConnectionCall<'a> {
     /// The capability check failed (the error is taken by the first poll).
     Refused(Option<IpcError>),
+    /// The service's direct handler answered at once (taken by the first poll).
+    Answered(Option<Message>),
     /// The request is on its way, or the reply is awaited.
     Calling(Call<'a>),
 }
@@ -113,6 +118,9 @@ impl Future for ConnectionCall<'_> {
         match self.get_mut() {
             ConnectionCall::Refused(error) => {
                 Poll::Ready(Err(error.take().unwrap_or(IpcError::InvalidArgument)))
+            }
+            ConnectionCall::Answered(answer) => {
+                Poll::Ready(answer.take().ok_or(IpcError::InvalidArgument))
             }
             ConnectionCall::Calling(call) => Pin::new(call).poll(cx),
         }

@@ -8,7 +8,7 @@
 use super::Report;
 use super::sampling::{SAMPLES, WARMUP, run_pinned};
 use crate::arch::x86_64 as arch;
-use crate::ipc_runtime::{self, KERNEL, serve_echo, spawn_service};
+use crate::ipc_runtime::{self, KERNEL, serve_echo, serve_echo_queued, spawn_service};
 use crate::runtime::{executor, us_to_ticks};
 use alloc::format;
 use alloc::string::String;
@@ -37,10 +37,32 @@ pub async fn run(report: &mut Report) -> Result<(), String> {
     let here = arch::cpu_index();
     spsc_message(report);
     batch_message(report);
-    call_rtt(report, here, here, "ipc.call_rtt_same_core").await?;
+    call_rtt(
+        report,
+        here,
+        here,
+        Answered::Directly,
+        "ipc.call_rtt_same_core",
+    )
+    .await?;
+    call_rtt(
+        report,
+        here,
+        here,
+        Answered::Queued,
+        "ipc.call_rtt_queued_same_core",
+    )
+    .await?;
     if arch::online_cpus() > 1 {
         let other = (here + 1) % arch::online_cpus();
-        call_rtt(report, here, other, "ipc.call_rtt_cross_core").await?;
+        call_rtt(
+            report,
+            here,
+            other,
+            Answered::Queued,
+            "ipc.call_rtt_cross_core",
+        )
+        .await?;
         oneway_cross_core(report, here, other).await?;
         pair_throughput(report, here, other).await?;
         all_cores_throughput(report).await?;
@@ -110,22 +132,41 @@ fn batch_message(report: &mut Report) {
     );
 }
 
+/// How the echo service of [`call_rtt`] answers.
+enum Answered {
+    /// By its direct handler on the caller's stack while it waits (the fast path).
+    Directly,
+    /// From its queue, in its own task (the path of everything a direct handler
+    /// declines, and of every call to a service on another core that has none).
+    Queued,
+}
+
 /// Call round trips from a task pinned on `caller` to an echo service pinned on `core`.
 async fn call_rtt(
     report: &mut Report,
     caller: usize,
     core: usize,
+    answered: Answered,
     name: &str,
 ) -> Result<(), String> {
     const SERVICE: &str = "bench.echo";
-    let (id, _) = spawn_service(
-        SERVICE,
-        SecurityLevel::System,
-        Priority::Normal,
-        Some(core),
-        serve_echo,
-    )
-    .map_err(|e| format!("{SERVICE}: {e}"))?;
+    let spawned = match answered {
+        Answered::Directly => spawn_service(
+            SERVICE,
+            SecurityLevel::System,
+            Priority::Normal,
+            Some(core),
+            serve_echo,
+        ),
+        Answered::Queued => spawn_service(
+            SERVICE,
+            SecurityLevel::System,
+            Priority::Normal,
+            Some(core),
+            serve_echo_queued,
+        ),
+    };
+    let (id, _) = spawned.map_err(|e| format!("{SERVICE}: {e}"))?;
     let mut connection = ipc_runtime::connect(SERVICE).map_err(|e| format!("{SERVICE}: {e}"))?;
     let samples = run_pinned(caller, async move {
         let mut samples = Vec::with_capacity(SAMPLES);

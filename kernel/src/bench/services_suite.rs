@@ -6,10 +6,11 @@
 //!   and run until the new instance registers `svc.echo`. Timed here, from the kill to
 //!   the state change (the supervisor notices within its polling period of 100 µs,
 //!   which is part of the figure).
-//! - `services.failover`: `crash mirror.1` (the primary replica of `mirror`), then
-//!   calls through the failover router `svc.mirror`, one after the other, until one is
-//!   answered by `mirror.2`: from the kill to that answer (the router's forward to the
-//!   dying primary fails, it replays to the standby). With it, as counts, the calls
+//! - `services.failover`: `stop mirror.1` (the primary replica of `mirror`: killed, not
+//!   restarted) and, beside it, calls through the failover router `svc.mirror`, one
+//!   after the other, until one is answered by `mirror.2`: from the kill to that answer
+//!   (the router's forward to the dying primary fails, it replays to the standby).
+//!   `mirror.1` is started again between samples. With it, as counts, the calls
 //!   that failed (`services.failover_lost`) and the answers that did not belong to the
 //!   request (`services.failover_answered_twice`): both must be 0.
 //! - `services.file_open_read_close`: timed inside the user program `bench-fs` (open a
@@ -91,7 +92,10 @@ async fn failover(report: &mut Report) -> Result<(), String> {
         serving_pid(PRIMARY).await?;
         let standby = serving_pid(STANDBY).await?;
         let start = arch::rdtsc();
-        service_manager::crash(PRIMARY)?;
+        // Stopped, not crashed: a crashed primary restarts (no delay) and may serve
+        // again before any call reaches the standby, which is no failover. `stop`
+        // kills it at once, and its task runs beside the calls below.
+        let stopping = executor().spawn(service_manager::stop(PRIMARY));
         loop {
             round += 1;
             let request = ipc::Message::with_data(1, [round, 0, 0, 0, 0, 0]);
@@ -108,6 +112,10 @@ async fn failover(report: &mut Report) -> Result<(), String> {
         if i >= WARMUP {
             samples.push(arch::rdtsc() - start);
         }
+        stopping
+            .await
+            .map_err(|_| String::from("the stop was cancelled"))??;
+        service_manager::start(PRIMARY).await?;
     }
     report.ticks("services.failover", &mut samples);
     report.value("services.failover_lost", "count", lost);

@@ -21,7 +21,7 @@ use ipc::{
     System,
 };
 
-pub use echo::{ECHO_SERVICE, serve as serve_echo};
+pub use echo::{ECHO_SERVICE, serve as serve_echo, serve_queued as serve_echo_queued};
 
 /// The kernel as a capability holder.
 pub const KERNEL: HolderId = HolderId(0);
@@ -98,6 +98,14 @@ impl Service {
             task,
             base,
         })
+    }
+
+    /// Answers calls on the caller's stack with `handler` while this service waits with
+    /// nothing pending (see `ipc::Receiver::serve_directly`): the seL4-style fast path,
+    /// no trip through the executor. The service still receives what `handler`
+    /// declines (`None`) and every one-way message, and must handle them the same way.
+    pub fn serve_directly(&self, handler: ipc::DirectHandler) -> Result<(), IpcError> {
+        self.receiver.serve_directly(handler)
     }
 
     /// The service task's executor priority now (after inheritance); the in-kernel

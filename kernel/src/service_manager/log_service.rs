@@ -10,9 +10,10 @@
 use super::journal;
 use super::table;
 use crate::ipc_runtime::{self, Service};
+use alloc::boxed::Box;
 use alloc::format;
 use alloc::string::String;
-use ipc::{Message, Received, ServiceId};
+use ipc::{Header, Message, ServiceId};
 use services::log_book::Level;
 
 /// The log service's endpoint.
@@ -31,22 +32,30 @@ enum Refused {
     NoChannel = 4,
 }
 
-/// Serves writes until the endpoint closes.
+/// Serves writes until the endpoint closes: calls directly on the caller's stack while
+/// it waits, the rest (and every one-way write) from its queue.
 pub async fn serve(mut service: Service) {
+    // A fresh endpoint has no handler yet, so this cannot be refused.
+    let _ = service.serve_directly(Box::new(|header, message| Some(answer(header, message))));
     while let Ok(request) = service.next().await {
-        let code = match write(&request) {
-            Ok(()) => 0,
-            Err(refused) => refused as u64,
-        };
+        let reply = answer(&request.header, &request.message);
         if let Some(token) = request.reply {
             // A caller that gave up is its own loss.
-            let _ = token.reply(Message::with_data(LOG_WRITE, [code, 0, 0, 0, 0, 0]));
+            let _ = token.reply(reply);
         }
     }
 }
 
-fn write(request: &Received) -> Result<(), Refused> {
-    let message = &request.message;
+/// Writes the record of `message` and says how that went.
+fn answer(header: &Header, message: &Message) -> Message {
+    let code = match write(header, message) {
+        Ok(()) => 0,
+        Err(refused) => refused as u64,
+    };
+    Message::with_data(LOG_WRITE, [code, 0, 0, 0, 0, 0])
+}
+
+fn write(header: &Header, message: &Message) -> Result<(), Refused> {
     if message.tag != LOG_WRITE {
         return Err(Refused::UnknownTag);
     }
@@ -62,7 +71,7 @@ fn write(request: &Received) -> Result<(), Refused> {
         chunk.copy_from_slice(&word.to_le_bytes());
     }
     let text = String::from_utf8_lossy(&bytes[..len]);
-    let channel = journal::channel(&channel_of(request.header.source)).ok_or(Refused::NoChannel)?;
+    let channel = journal::channel(&channel_of(header.source)).ok_or(Refused::NoChannel)?;
     journal::append(channel, level, &text);
     Ok(())
 }

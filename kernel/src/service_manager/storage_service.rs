@@ -10,10 +10,12 @@
 use crate::ipc_runtime::{self, KERNEL, Service};
 use crate::process;
 use crate::runtime::{executor, us_to_ticks};
+use alloc::boxed::Box;
 use alloc::collections::BTreeMap;
+use alloc::sync::Arc;
 use alloc::vec;
 use alloc::vec::Vec;
-use ipc::{Cap, Message, Received, RegionMap};
+use ipc::{Cap, Header, Message, RegionMap};
 use mohhos_abi::storage::{self, DIR_ENTRY_HEADER, Status};
 use services::ramfs::{FsError, Handle, NodeKind, OpenFlags, RamFs, SeekFrom, Stat};
 
@@ -41,16 +43,25 @@ struct Storage {
     buffers: BTreeMap<ClientId, RegionMap>,
 }
 
-/// Serves until the endpoint closes.
+/// Serves until the endpoint closes: directly on the caller's stack while it waits and
+/// the filesystem is free (the fast path), else from its queue.
 pub async fn serve(mut service: Service) {
-    let mut storage = Storage {
+    let storage = Arc::new(spin::Mutex::new(Storage {
         fs: RamFs::new(CAPACITY_BYTES, MAX_NODES, MAX_OPEN),
         buffers: BTreeMap::new(),
-    };
+    }));
+    let direct = storage.clone();
+    // A fresh endpoint has no handler yet, so this cannot be refused. Busy (the task
+    // or another caller has it): the call queues.
+    let _ = service.serve_directly(Box::new(move |header, message| {
+        direct
+            .try_lock()
+            .map(|mut storage| storage.handle(client_of(header), message))
+    }));
     let mut next_sweep = 0;
     loop {
         if crate::arch::x86_64::rdtsc() >= next_sweep {
-            storage.sweep();
+            storage.lock().sweep();
             next_sweep = crate::arch::x86_64::rdtsc() + us_to_ticks(SWEEP_US);
         }
         match executor()
@@ -58,7 +69,9 @@ pub async fn serve(mut service: Service) {
             .await
         {
             Ok(Ok(request)) => {
-                let reply = storage.handle(&request);
+                let reply = storage
+                    .lock()
+                    .handle(client_of(&request.header), &request.message);
                 if let Some(token) = request.reply {
                     // A caller that gave up is its own loss.
                     let _ = token.reply(reply);
@@ -70,8 +83,8 @@ pub async fn serve(mut service: Service) {
     }
 }
 
-fn client_of(request: &Received) -> ClientId {
-    ipc_runtime::sender_pid(request.header.source).map_or(0, u64::from)
+fn client_of(header: &Header) -> ClientId {
+    ipc_runtime::sender_pid(header.source).map_or(0, u64::from)
 }
 
 fn status_of(error: FsError) -> Status {
@@ -107,9 +120,7 @@ impl Storage {
         }
     }
 
-    fn handle(&mut self, request: &Received) -> Message {
-        let client = client_of(request);
-        let m = &request.message;
+    fn handle(&mut self, client: ClientId, m: &Message) -> Message {
         let result = match m.tag {
             storage::ATTACH => self.attach(client, m.cap).map(|()| [0; 3]),
             storage::OPEN => self.open(client, m.data[0], m.data[1]),

@@ -83,12 +83,12 @@ fn median_latency(stats: &EndpointStats) -> String {
 fn stats() -> Outcome {
     let system = ipc_runtime::system();
     println!(
-        "id    name                  sent      received  fast      slow      full  late  peer-died  latency-p50"
+        "id    name                  sent      received  fast      slow      full  late  peer-died  latency-p50  direct"
     );
     for s in system.services() {
         let st = &s.stats;
         println!(
-            "{:<5} {:<21} {:<9} {:<9} {:<9} {:<9} {:<5} {:<5} {:<10} {}",
+            "{:<5} {:<21} {:<9} {:<9} {:<9} {:<9} {:<5} {:<5} {:<10} {:<12} {}",
             s.id.0,
             s.name,
             st.sent,
@@ -98,7 +98,8 @@ fn stats() -> Outcome {
             st.full,
             st.late_replies,
             st.peer_died,
-            median_latency(st)
+            median_latency(st),
+            st.direct
         );
     }
     println!("capability denials {}", system.caps().total_denials());
