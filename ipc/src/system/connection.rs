@@ -98,6 +98,26 @@ impl<'a> Connection<'a> {
         }
         ConnectionCall::Calling(self.sender.call(header, message))
     }
+
+    /// The answer to a call when it needs no waiting: the capability check failed, or the
+    /// service's direct handler answered (see `Receiver::serve_directly`). `None`: make
+    /// the call with [`Connection::call`].
+    pub fn try_call_now(
+        &mut self,
+        priority: Priority,
+        message: &Message,
+    ) -> Option<Result<Message, IpcError>> {
+        if let Err(error) = self.authorise() {
+            return Some(Err(error));
+        }
+        let header = self.system.header(
+            self.source,
+            self.destination,
+            MessageKind::Request,
+            priority,
+        );
+        self.sender.try_direct(&header, message).map(Ok)
+    }
 }
 
 /// The future of [`Connection::call`]: the reply, or why there is none.

@@ -296,3 +296,36 @@ fn broadcasts_reach_every_subscriber() {
     }
     assert_eq!(KERNEL, HolderId(0));
 }
+
+#[test]
+fn a_call_is_answered_now_by_a_waiting_direct_handler_and_checked_first() {
+    let system = system();
+    let (mut service, cap) = service_with_client(&system, "svc.direct", Rights::SEND);
+    let cap = cap.unwrap();
+    let mut connection = system.connect(CLIENT, cap, ServiceId::KERNEL).unwrap();
+    service
+        .receiver
+        .serve_directly(Box::new(|_, m| Some(Message::with_data(m.tag + 1, m.data))))
+        .unwrap();
+    let request = Message::new(41);
+    // Not waiting yet: the call must wait.
+    assert!(
+        connection
+            .try_call_now(Priority::Normal, &request)
+            .is_none()
+    );
+    {
+        let mut recv = core::pin::pin!(service.receiver.recv());
+        let waker = futures::task::noop_waker();
+        let mut cx = core::task::Context::from_waker(&waker);
+        assert!(recv.as_mut().poll(&mut cx).is_pending());
+    }
+    let answer = connection.try_call_now(Priority::Normal, &request);
+    assert_eq!(answer.map(|a| a.map(|m| m.tag)), Some(Ok(42)));
+    // A revoked capability is refused at once, even on the fast path.
+    system.revoke(SERVER, &service.cap).unwrap();
+    assert!(matches!(
+        connection.try_call_now(Priority::Normal, &request),
+        Some(Err(_))
+    ));
+}

@@ -328,6 +328,19 @@ impl ProcessIpc {
         }
     }
 
+    /// `ipc_call` answered without waiting: by the service's direct handler, or refused
+    /// by the capability check; `None` when the call must wait ([`ProcessIpc::call`]).
+    /// A request that carries a capability always takes the full path.
+    pub fn try_call_now(&mut self, cap: u64, request: &Message) -> Option<Result<Message, Error>> {
+        if request.cap != 0 {
+            return None;
+        }
+        let connection = self.connection(cap).ok()?;
+        connection
+            .try_call_now(Priority::Normal, request)
+            .map(|answer| answer.map_err(from_ipc))
+    }
+
     /// `ipc_call`: the reply to `request`, waiting at most `timeout_us` (0: for ever),
     /// bounded by the process's `watchdog`.
     pub async fn call(
