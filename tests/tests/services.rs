@@ -183,6 +183,40 @@ fn files_round_trip_through_the_storage_service() {
 }
 
 #[test]
+fn the_log_service_keeps_records_by_sender_and_level() {
+    fixture::at_prompt(2, |s| {
+        let lines = run_ok(s, "run log-test")?;
+        has_line("run log-test", &lines, |l| {
+            l == "log-test: 5 records, 3 refusals"
+        })?;
+        let pid = lines
+            .iter()
+            .find_map(|l| {
+                l.strip_prefix("pid ")?
+                    .split_once(' ')
+                    .map(|(p, _)| p.to_string())
+            })
+            .ok_or_else(|| Error::Check(format!("no exit line: {lines:?}")))?;
+        let channel = format!("pid-{pid}");
+        let all = run_ok(s, &format!("dmesg --service {channel}"))?;
+        if all.iter().filter(|l| l.contains(&channel)).count() != 5 {
+            return Err(Error::Check(format!("not 5 records: {all:?}")));
+        }
+        // The longest record was cut to one message's 40 bytes.
+        has_line("dmesg", &all, |l| {
+            l.trim_end()
+                .ends_with("trace a trace record, longer than one message")
+        })?;
+        let warn = run_ok(s, &format!("dmesg --service {channel} --level warn"))?;
+        let kinds: Vec<&String> = warn.iter().filter(|l| l.contains(&channel)).collect();
+        if kinds.len() != 2 || !kinds[0].contains(" error ") || !kinds[1].contains(" warn ") {
+            return Err(Error::Check(format!("at warn: {warn:?}")));
+        }
+        Ok(())
+    });
+}
+
+#[test]
 fn stop_start_and_restart_follow_the_operator() {
     fixture::at_prompt(2, |s| {
         let lines = run_ok(s, "stop echo")?;

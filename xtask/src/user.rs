@@ -9,7 +9,7 @@ use crate::Result;
 use crate::install;
 
 /// The programs packed into the kernel image: binaries of `user/src/bin/`.
-pub const PROGRAMS: [&str; 32] = [
+pub const PROGRAMS: [&str; 33] = [
     "hello",
     "true",
     "spin",
@@ -34,6 +34,7 @@ pub const PROGRAMS: [&str; 32] = [
     "mirror-client",
     "svc-stuck",
     "hang-client",
+    "log-test",
     "fs-test",
     "bench-fs",
     "ring-echo",

@@ -76,10 +76,10 @@ fn write(header: &Header, message: &Message) -> Result<(), Refused> {
     Ok(())
 }
 
-/// The channel a sender writes to: its service's, else `pid N`, else `kernel`.
+/// The channel a sender writes to: its service's, else `pid-N`, else `kernel`.
 fn channel_of(source: ServiceId) -> String {
     match ipc_runtime::sender_pid(source) {
-        Some(pid) => table::service_of_pid(pid).unwrap_or_else(|| format!("pid {pid}")),
+        Some(pid) => table::service_of_pid(pid).unwrap_or_else(|| format!("pid-{pid}")),
         None => String::from(journal::KERNEL_CHANNEL),
     }
 }

@@ -206,13 +206,23 @@ impl Storage {
         Ok([handle.0, 0, 0])
     }
 
-    /// Reads straight into the client's buffer (one copy).
-    fn read(&mut self, client: ClientId, handle: u64, len: u64) -> Result<[u64; 3], Status> {
-        let buffer = self.buffers.get(&client).ok_or(Status::NoBuffer)?;
+    /// The client's buffer in `buffers` and `len` as a length within it.
+    fn buffer(
+        buffers: &BTreeMap<ClientId, RegionMap>,
+        client: ClientId,
+        len: u64,
+    ) -> Result<(&RegionMap, usize), Status> {
+        let buffer = buffers.get(&client).ok_or(Status::NoBuffer)?;
         let len = usize::try_from(len)
             .ok()
             .filter(|&l| l <= buffer.len())
             .ok_or(Status::NoBuffer)?;
+        Ok((buffer, len))
+    }
+
+    /// Reads straight into the client's buffer (one copy).
+    fn read(&mut self, client: ClientId, handle: u64, len: u64) -> Result<[u64; 3], Status> {
+        let (buffer, len) = Self::buffer(&self.buffers, client, len)?;
         let fs = &mut self.fs;
         let n = buffer
             .with_mut(|bytes| fs.read(client, Handle(handle), &mut bytes[..len]))
@@ -222,11 +232,7 @@ impl Storage {
 
     /// Writes straight from the client's buffer (one copy).
     fn write(&mut self, client: ClientId, handle: u64, len: u64) -> Result<[u64; 3], Status> {
-        let buffer = self.buffers.get(&client).ok_or(Status::NoBuffer)?;
-        let len = usize::try_from(len)
-            .ok()
-            .filter(|&l| l <= buffer.len())
-            .ok_or(Status::NoBuffer)?;
+        let (buffer, len) = Self::buffer(&self.buffers, client, len)?;
         let fs = &mut self.fs;
         let n = buffer
             .with(|bytes| fs.write(client, Handle(handle), &bytes[..len]))

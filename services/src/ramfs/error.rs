@@ -136,3 +136,19 @@ mod tests {
         assert_eq!(FsError::NotFound.to_string(), "no such file or directory");
     }
 }
+
+#[cfg(test)]
+mod wire_tests {
+    use super::*;
+    use mohhos_abi::storage::Status;
+
+    /// The storage protocol's statuses 1 to 12 are these errors, code for code and name
+    /// for name (the kernel converts by code).
+    #[test]
+    fn codes_match_the_storage_protocol() {
+        for error in ALL {
+            let status = Status::from_code(u64::from(error.code())).expect("a status");
+            assert_eq!(alloc::format!("{error:?}"), alloc::format!("{status:?}"));
+        }
+    }
+}

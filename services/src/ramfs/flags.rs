@@ -117,3 +117,24 @@ mod tests {
         );
     }
 }
+
+#[cfg(test)]
+mod wire_tests {
+    use super::OpenFlags;
+    use mohhos_abi::storage::open_flags;
+
+    /// The storage protocol's flag bits are these flags.
+    #[test]
+    fn bits_match_the_storage_protocol() {
+        for (flag, bit) in [
+            (OpenFlags::READ, open_flags::READ),
+            (OpenFlags::WRITE, open_flags::WRITE),
+            (OpenFlags::CREATE, open_flags::CREATE),
+            (OpenFlags::TRUNCATE, open_flags::TRUNCATE),
+            (OpenFlags::APPEND, open_flags::APPEND),
+            (OpenFlags::EXCLUSIVE, open_flags::EXCLUSIVE),
+        ] {
+            assert_eq!(u64::from(flag.bits()), bit);
+        }
+    }
+}
