@@ -8,6 +8,7 @@
 mod cases;
 mod ipc_cases;
 mod process_cases;
+mod service_cases;
 
 use crate::arch::x86_64 as arch;
 use crate::{print, println};

@@ -31,6 +31,12 @@ use services::manifest::{self, Manifest, RunsAs};
 const OPERATION_TIMEOUT_US: u64 = 3_000_000;
 const POLL_US: u64 = 100;
 
+/// What S-INIT would say of `manifests` (the in-kernel tests check its refusals).
+#[cfg(feature = "ktest")]
+pub fn plan_message(manifests: &[Manifest]) -> Result<usize, String> {
+    sinit::plan(&manifest::expand_replicas(manifests.to_vec())).map(|plan| plan.groups.len())
+}
+
 /// Boots the catalog's services (S-INIT).
 pub async fn boot() -> Result<BootReport, String> {
     let report = sinit::boot(manifest::expand_replicas(catalog::manifests())).await;

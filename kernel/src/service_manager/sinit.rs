@@ -32,10 +32,16 @@ pub struct BootReport {
     pub not_serving: Vec<String>,
 }
 
-/// Boots `manifests` (the catalog's, unless a test gives others).
+/// The plan for `manifests` next to the kernel's own endpoints, or the message that
+/// stops the boot (naming the services involved).
+pub fn plan(manifests: &[Manifest]) -> Result<BootPlan, String> {
+    boot_plan::plan(manifests, catalog::KERNEL_ENDPOINTS)
+        .map_err(|e| format!("s-init: boot stopped: {e}"))
+}
+
+/// Boots `manifests` (the catalog's, expanded).
 pub async fn boot(manifests: Vec<Manifest>) -> Result<BootReport, String> {
-    let plan = boot_plan::plan(&manifests, catalog::KERNEL_ENDPOINTS)
-        .map_err(|e| format!("s-init: boot stopped: {e}"))?;
+    let plan = plan(&manifests)?;
     let mut group_of = alloc::vec![0; manifests.len()];
     for (g, group) in plan.groups.iter().enumerate() {
         for &i in group {
