@@ -199,6 +199,12 @@ impl Sender {
         self.shared().try_direct(header, message)
     }
 
+    /// Whether [`Sender::try_direct`] would be answered now (unless the handler
+    /// declines): a cheap look before the work of making a call.
+    pub fn may_answer_directly(&self) -> bool {
+        self.shared().may_answer_directly()
+    }
+
     /// The endpoint's counters.
     pub fn stats(&self) -> EndpointStats {
         self.shared().stats()

@@ -357,18 +357,23 @@ impl Shared {
     /// may arrive meanwhile and be handled concurrently: the handler serialises itself,
     /// and messages of different senders were never ordered.) `None`: use the queue.
     pub(super) fn try_direct(&self, header: &Header, message: &Message) -> Option<Message> {
-        let handler = self.direct_handler.get()?;
-        if self.occupancy.load(Ordering::Acquire) & COUNT != 0
-            || self.signals.load(Ordering::Acquire) & PARKED == 0
-        {
+        if !self.may_answer_directly() {
             return None;
         }
-        let answer = handler(header, message)?;
+        let answer = self.direct_handler.get()?(header, message)?;
         self.stats.record_direct();
         if let Some(log) = &self.trace {
             log.record(*header);
         }
         Some(answer)
+    }
+
+    /// Whether a call now would be answered by the direct handler (it exists, and the
+    /// receiver waits with nothing pending), unless the handler declines.
+    pub(super) fn may_answer_directly(&self) -> bool {
+        self.direct_handler.get().is_some()
+            && self.occupancy.load(Ordering::Acquire) & COUNT == 0
+            && self.signals.load(Ordering::Acquire) & PARKED != 0
     }
 
     fn wake_receiver(&self) {

@@ -99,14 +99,19 @@ impl<'a> Connection<'a> {
         ConnectionCall::Calling(self.sender.call(header, message))
     }
 
-    /// The answer to a call when it needs no waiting: the capability check failed, or the
-    /// service's direct handler answered (see `Receiver::serve_directly`). `None`: make
-    /// the call with [`Connection::call`].
+    /// The answer to a call when it needs no waiting: the service's direct handler
+    /// answered (see `Receiver::serve_directly`), or the capability check failed before
+    /// it could. `None`: make the call with [`Connection::call`] (which checks again).
     pub fn try_call_now(
         &mut self,
         priority: Priority,
         message: &Message,
     ) -> Option<Result<Message, IpcError>> {
+        // The capability check comes first on either path; this look only spares a
+        // call that must queue anyway the cost of a second check.
+        if !self.sender.may_answer_directly() {
+            return None;
+        }
         if let Err(error) = self.authorise() {
             return Some(Err(error));
         }
