@@ -75,7 +75,7 @@ pub const COMMANDS: &[(&str, &str, &str)] = &[
     (
         "bench",
         "SUITE [--json]",
-        "run benchmarks: all, executor, ipc, user",
+        "run benchmarks: all, executor, ipc, user, services",
     ),
     ("poweroff", "", "power the machine off (ACPI S5)"),
 ];
