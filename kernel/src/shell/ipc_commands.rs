@@ -65,19 +65,13 @@ fn count(arg: &str, default: u64, max: u64) -> Result<u64, String> {
 
 /// The bucket holding the median latency, as "< N us" (the histogram is log2 ticks).
 fn median_latency(stats: &EndpointStats) -> String {
-    let total: u64 = stats.latency_log2.iter().sum();
-    if total == 0 {
-        return String::from("-");
-    }
-    let mut seen = 0;
-    for (bucket, n) in stats.latency_log2.iter().enumerate() {
-        seen += n;
-        if seen * 2 >= total {
+    match services::health::median_bucket(&stats.latency_log2) {
+        Some(bucket) => {
             let ticks = 1u64.checked_shl(bucket as u32).unwrap_or(u64::MAX);
-            return format!("<{}us", arch::ticks_to_us(ticks).max(1));
+            format!("<{}us", arch::ticks_to_us(ticks).max(1))
         }
+        None => String::from("-"),
     }
-    String::from("-")
 }
 
 fn stats() -> Outcome {
