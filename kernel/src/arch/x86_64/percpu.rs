@@ -37,6 +37,11 @@ pub struct PerCpu {
     pub timer_interrupts: AtomicU64,
     /// All interrupts taken (exceptions excluded).
     pub interrupts: AtomicU64,
+    /// The slice end the LAPIC timer was last found (or armed) to fire by, and
+    /// `interrupts` then (`user_entry.rs`): while neither changed, it still does.
+    pub slice_timer: AtomicU64,
+    /// `interrupts` when `slice_timer` was set.
+    pub slice_timer_interrupts: AtomicU64,
     tables: UnsafeCell<CpuTables>,
     lapic: UnsafeCell<Option<LocalApicHandle>>,
     heap_cache: UnsafeCell<HeapCache>,
@@ -59,6 +64,8 @@ impl PerCpu {
             online: AtomicBool::new(false),
             timer_interrupts: AtomicU64::new(0),
             interrupts: AtomicU64::new(0),
+            slice_timer: AtomicU64::new(0),
+            slice_timer_interrupts: AtomicU64::new(0),
             tables: UnsafeCell::new(CpuTables::new()),
             lapic: UnsafeCell::new(None),
             heap_cache: UnsafeCell::new(HeapCache::new()),

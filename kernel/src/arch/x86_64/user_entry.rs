@@ -13,7 +13,9 @@
 //!   interrupt or `syscall` from ring 0 never reads either), so entering the same frame
 //!   again skips both writes; `user_frame == base` implies `rsp0 == base + size`, as
 //!   [`run`] is the only writer of both.
-//! - The LAPIC timer is re-armed only if it would not fire by the slice's end: a timer
+//! - The LAPIC timer is looked at only when the slice's end or this CPU's interrupt count
+//!   changed since the last look (nothing else changes it during a turn), and re-armed
+//!   only if it would not fire by the slice's end: a timer
 //!   still pending from the previous slice (or armed by the executor's idle path for an
 //!   earlier deadline) is left alone, so system calls no longer extend a slice, and a
 //!   context entering after another may start with the rest of its slice. Whether and
@@ -215,10 +217,19 @@ pub fn run(frame: &mut UserFrame, cr3: u64, slice_end: u64) -> Trap {
     if current_user_frame() != base {
         cpu.set_user_frame(base, base + size_of::<InterruptFrame>() as u64);
     }
-    if let Some(lapic) = cpu.lapic().as_mut()
-        && !timer_fires_by(lapic, slice_end)
-    {
-        arm_slice(lapic, slice_end);
+    // The timer changes only by firing (an interrupt, counted) or by being armed, here
+    // or in the idle path (never during a turn, and a new turn has a new slice end):
+    // while both are as they were at the last look, it still fires in time.
+    let interrupts = cpu.interrupts.load(Ordering::Relaxed);
+    let known = cpu.slice_timer.load(Ordering::Relaxed) == slice_end
+        && cpu.slice_timer_interrupts.load(Ordering::Relaxed) == interrupts;
+    if !known && let Some(lapic) = cpu.lapic().as_mut() {
+        if !timer_fires_by(lapic, slice_end) {
+            arm_slice(lapic, slice_end);
+        }
+        cpu.slice_timer.store(slice_end, Ordering::Relaxed);
+        cpu.slice_timer_interrupts
+            .store(interrupts, Ordering::Relaxed);
     }
     // SAFETY: `cr3` is the root of an address space whose kernel half is the kernel's
     // (`address_space.rs`), so this code, its stack and the frame stay mapped.
