@@ -1,8 +1,9 @@
 //! A bounded log of the most recent message headers of one endpoint.
 //!
 //! Invariant: at most `depth` headers are kept; recording into a full log overwrites the
-//! oldest. Only the receiver records (one header per delivered message), under the log's
-//! lock; when tracing is off there is no log and recording costs one branch.
+//! oldest. The receiver records one header per delivered message, and a caller one per
+//! call its service answered directly, under the log's lock; when tracing is off there
+//! is no log and recording costs one branch.
 
 use alloc::vec::Vec;
 
