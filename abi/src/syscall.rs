@@ -75,5 +75,12 @@ pub const REGION_CREATE: u64 = 24;
 /// lives while anyone has it mapped.
 pub const REGION_MAP: u64 = 25;
 
+/// `ipc_reply_recv(token, reply_ptr, cap, message_ptr) -> token`: `ipc_reply(token,
+/// reply_ptr)` (skipped for token 0), then `ipc_recv(cap, message_ptr)`, in one call:
+/// a service's loop makes one system call per request. The receive happens even when
+/// the caller of the answered call gave up (`Timeout`); any other reply error is
+/// returned and nothing is received. `message_ptr` is checked before the reply.
+pub const IPC_REPLY_RECV: u64 = 26;
+
 /// The largest shared region: 16 MiB.
 pub const MAX_REGION: u64 = 16 << 20;

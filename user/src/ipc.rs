@@ -6,7 +6,8 @@
 #![allow(unsafe_code)]
 
 use mohhos_abi::syscall::{
-    IPC_CALL, IPC_CONNECT, IPC_RECV, IPC_REGISTER, IPC_REPLY, IPC_SEND, REGION_CREATE, REGION_MAP,
+    IPC_CALL, IPC_CONNECT, IPC_RECV, IPC_REGISTER, IPC_REPLY, IPC_REPLY_RECV, IPC_SEND,
+    REGION_CREATE, REGION_MAP,
 };
 use mohhos_abi::{Error, decode};
 
@@ -101,16 +102,33 @@ pub fn region_map(cap: Cap) -> Result<u64, Error> {
     decode(unsafe { syscall1(REGION_MAP, cap) })
 }
 
+/// Answers `token` with `reply` (nothing for token 0), then waits for the service
+/// `cap`'s next message: one system call per request in a service's loop.
+pub fn reply_recv(token: u64, reply: &Message, cap: Cap) -> Result<(Message, u64), Error> {
+    let mut message = Message::default();
+    // SAFETY: the kernel reads one `Message` at `reply` and writes one into `message`,
+    // both valid and exclusively borrowed here, laid out as the ABI says.
+    let token = decode(unsafe {
+        syscall4(
+            IPC_REPLY_RECV,
+            token,
+            reply as *const Message as u64,
+            cap,
+            &mut message as *mut Message as u64,
+        )
+    })?;
+    Ok((message, token))
+}
+
 /// Answers every call on the service `cap` with its request, the first data word plus
 /// one, and drops one-way messages; returns only when receiving fails.
 pub fn serve_echo(cap: Cap) -> Error {
+    let (mut answer, mut token) = (Message::default(), 0);
     loop {
-        match recv(cap) {
-            Ok((_, 0)) => {}
-            Ok((mut message, token)) => {
+        match reply_recv(token, &answer, cap) {
+            Ok((mut message, next)) => {
                 message.data[0] = message.data[0].wrapping_add(1);
-                // A caller that gave up (timeout) is its loss, nothing to do here.
-                let _ = reply(token, &message);
+                (answer, token) = (message, next);
             }
             Err(error) => return error,
         }

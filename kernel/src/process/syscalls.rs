@@ -80,6 +80,18 @@ pub fn handle(
         syscall::IPC_RECV => {
             result(message_slot(memory, a1).map(|into| Step::Recv { cap: a0, into }))
         }
+        syscall::IPC_REPLY_RECV => result((|| {
+            let into = message_slot(memory, a3)?;
+            if a0 != 0 {
+                let reply = read_message(memory, a1)?;
+                match ipc.reply(a0, reply) {
+                    // The caller gave up: not this service's problem.
+                    Ok(()) | Err(Error::Timeout) => {}
+                    Err(error) => return Err(error),
+                }
+            }
+            Ok(Step::Recv { cap: a2, into })
+        })()),
         syscall::RING_SETUP => Step::RingSetup(a0),
         syscall::REGION_CREATE => Step::Return(ipc.region_create(a0)),
         syscall::REGION_MAP => Step::Return(ipc.region_map(a0, memory)),

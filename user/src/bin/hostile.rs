@@ -16,9 +16,9 @@ use core::fmt;
 use mohhos_user::ipc;
 use mohhos_user::layout::PAGE_SIZE;
 use mohhos_user::syscall::{
-    IPC_CALL, IPC_CONNECT, IPC_RECV, IPC_REGISTER, IPC_REPLY, IPC_SEND, MAP, MAX_NAME, MAX_REGION,
-    MAX_SLEEP_US, MAX_TIMEOUT_US, MAX_WRITE, PROTECT, REGION_CREATE, REGION_MAP, RING_ENTER,
-    RING_SETUP, SLEEP, UNMAP, WRITE, YIELD,
+    IPC_CALL, IPC_CONNECT, IPC_RECV, IPC_REGISTER, IPC_REPLY, IPC_REPLY_RECV, IPC_SEND, MAP,
+    MAX_NAME, MAX_REGION, MAX_SLEEP_US, MAX_TIMEOUT_US, MAX_WRITE, PROTECT, REGION_CREATE,
+    REGION_MAP, RING_ENTER, RING_SETUP, SLEEP, UNMAP, WRITE, YIELD,
 };
 use mohhos_user::{Error, Prot, Region, SysResult, decode, entry, println, syscall::syscall6};
 
@@ -211,6 +211,12 @@ const CHECKS: &[Check] = &[
     check("reply token 0", IPC_REPLY, &[Val(0), Ptr(REQUEST)], NOT_FOUND),
     check("reply forged token", IPC_REPLY, &[Val(0xdead_beef), Ptr(REQUEST)], NOT_FOUND),
     check("reply with null message", IPC_REPLY, &[Val(1), Val(0)], BAD_ADDRESS),
+    // ipc_reply_recv(token, reply, cap, message): each refused before anything waits
+    check("reply_recv into the kernel", IPC_REPLY_RECV, &[Val(0), Ptr(REQUEST), Own, Val(KERNEL_HALF)], BAD_ADDRESS),
+    check("reply_recv forged token", IPC_REPLY_RECV, &[Val(0xdead_beef), Ptr(REQUEST), Own, Page(0)], NOT_FOUND),
+    check("reply_recv with a null reply", IPC_REPLY_RECV, &[Val(1), Val(0), Own, Page(0)], BAD_ADDRESS),
+    check("reply_recv on a connection (no receive right)", IPC_REPLY_RECV, &[Val(0), Ptr(REQUEST), Echo, Page(0)], DENIED),
+    check("reply_recv forged capability", IPC_REPLY_RECV, &[Val(0), Ptr(REQUEST), Val(0x1234_0000_5678), Page(0)], FORGED),
     // ring_setup(entries) / ring_enter(min_complete, timeout_us)
     check("ring_enter before ring_setup", RING_ENTER, &[Val(0), Val(0)], NOT_FOUND),
     check("ring_setup 0 entries", RING_SETUP, &[Val(0)], INVALID),
