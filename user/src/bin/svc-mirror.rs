@@ -26,13 +26,13 @@ fn main() -> i32 {
     };
     let _ = log::write(Level::Info, &format!("serving {name}"));
     let pid = getpid();
+    let (mut answer, mut token) = (ipc::Message::default(), 0);
     loop {
-        match ipc::recv(cap) {
-            Ok((_, 0)) => {}
-            Ok((mut message, token)) => {
+        match ipc::reply_recv(token, &answer, cap) {
+            Ok((mut message, next)) => {
                 message.data[0] = message.data[0].wrapping_add(1);
                 message.data[1] = pid;
-                let _ = ipc::reply(token, &message);
+                (answer, token) = (message, next);
             }
             Err(e) => {
                 println!("svc-mirror: receive failed: {e}");
