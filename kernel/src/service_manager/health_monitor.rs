@@ -1,7 +1,9 @@
 //! The health monitor: every [`PERIOD_US`] it looks at each serving service's endpoint.
 //!
 //! The kernel sees a service's heartbeat itself: each message the endpoint hands to
-//! the service is one, and a service with nothing waiting is idle, not stuck. A service
+//! the service is one, a service with nothing waiting is idle, not stuck, and one whose
+//! task waits in a run queue without having run since the last look is starved by a
+//! busy machine, not stuck either. A service
 //! that leaves messages waiting without taking any is late: one missed period is
 //! `Degraded`, three are `Unhealthy` (`services::health`); a queue three quarters full
 //! or a median queue wait (over the messages taken since the last look, from the
@@ -14,7 +16,7 @@ use crate::ipc_runtime;
 use crate::runtime::{executor, us_to_ticks};
 use alloc::format;
 use alloc::vec::Vec;
-use executor::Priority;
+use executor::{Priority, TaskRef, TaskState};
 use ipc::{LATENCY_BUCKETS, ServiceSummary};
 use services::events::EventKind;
 use services::health::{self, Health, Signals};
@@ -55,6 +57,12 @@ fn look() {
             };
             let received = stats.received;
             let queued = stats.sent.saturating_sub(received) as usize;
+            let task = e.running.as_ref().and_then(|r| r.handle.task());
+            let polls = task.map_or(0, TaskRef::polls);
+            // Runnable but not run since the last look: the CPUs are busy elsewhere,
+            // which is no fault of the service's.
+            let starved =
+                task.is_some_and(|t| t.state() == TaskState::Scheduled) && polls == e.health.polls;
             let watch = &mut e.health;
             let mut new_waits = [0; LATENCY_BUCKETS];
             for (new, (now, before)) in new_waits
@@ -67,10 +75,11 @@ fn look() {
             // A bucket b holds waits below 2^b ticks.
             let median_wait_us = health::median_bucket(&new_waits)
                 .map_or(0, |b| crate::arch::x86_64::ticks_to_us(1u64 << b.min(63)));
-            if received != watch.received || queued == 0 {
+            if received != watch.received || queued == 0 || starved {
                 watch.progress_us = now;
             }
             watch.received = received;
+            watch.polls = polls;
             let signals = Signals {
                 now_us: now,
                 last_heartbeat_us: watch.progress_us,

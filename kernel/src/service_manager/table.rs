@@ -72,6 +72,14 @@ pub enum Handle {
 }
 
 impl Handle {
+    /// The executor task of the instance.
+    pub fn task(&self) -> Option<&TaskRef> {
+        match self {
+            Handle::Kernel(task) => Some(task),
+            Handle::User(control) => control.task(),
+        }
+    }
+
     /// Ends the instance (its supervisor sees it end as a failure).
     pub fn kill(&self) {
         match self {
@@ -102,6 +110,7 @@ impl HealthWatch {
             received: 0,
             progress_us: journal::now_us(),
             waits: [0; LATENCY_BUCKETS],
+            polls: 0,
         }
     }
 }
@@ -141,6 +150,8 @@ pub struct HealthWatch {
     pub progress_us: u64,
     /// Its endpoint's queue-wait histogram at the last look.
     pub waits: [u64; LATENCY_BUCKETS],
+    /// Polls of its task at the last look.
+    pub polls: u64,
 }
 
 impl Entry {
