@@ -11,6 +11,7 @@
 
 mod error;
 pub mod layout;
+pub mod log;
 mod prot;
 pub mod ring;
 pub mod storage;

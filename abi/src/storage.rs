@@ -6,6 +6,9 @@
 //! uses of it (a path or file bytes at offset 0, at most the region's length). Every
 //! answer has [`Status`] in `data[0]`; the other words depend on the request.
 
+/// The storage service's endpoint.
+pub const ENDPOINT: &str = "svc.storage";
+
 /// Attach the shared buffer: the cap word holds a region capability (with grant).
 pub const ATTACH: u64 = 0x0010;
 /// `open`: `data[0]` = [`open_flags`] bits, `data[1]` = path length (path in the

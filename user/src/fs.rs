@@ -9,11 +9,10 @@ use crate::ipc::{self, Cap, Message};
 use crate::shared::SharedRegion;
 use alloc::string::String;
 use alloc::vec::Vec;
+pub use mohhos_abi::storage::ENDPOINT;
 pub use mohhos_abi::storage::Status;
 use mohhos_abi::storage::{self, DIR_ENTRY_HEADER, open_flags};
 
-/// The storage service's endpoint.
-pub const ENDPOINT: &str = "svc.storage";
 /// The shared buffer's size: the most one request moves.
 pub const BUFFER: usize = 8192;
 /// How long a request waits for the service.

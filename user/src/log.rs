@@ -1,20 +1,17 @@
-//! Writing to the log service (`svc.log`, protocol in `docs/services.md`): each record
+//! Writing to the log service (`svc.log`, protocol `mohhos_abi::log`): each record
 //! lands in the journal channel of the service this process runs as (`dmesg`).
 
 use crate::ipc::{self, Cap, Message};
 use core::sync::atomic::{AtomicU64, Ordering};
 use mohhos_abi::Error;
+use mohhos_abi::log as protocol;
 
-/// The log service's endpoint.
-pub const ENDPOINT: &str = "svc.log";
-/// The write operation's tag.
-const LOG_WRITE: u64 = 0x0101;
-/// Text bytes one record carries; longer text is cut.
-pub const MAX_TEXT: usize = 40;
+pub use mohhos_abi::log::{ENDPOINT, MAX_TEXT, WRITE};
+
 /// How long a write waits for the service.
 const TIMEOUT_US: u64 = 1_000_000;
 
-/// How serious a record is.
+/// How serious a record is (its value is the protocol's level code).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Level {
     /// Something failed.
@@ -35,19 +32,8 @@ static CONNECTION: AtomicU64 = AtomicU64::new(0);
 /// Writes one record of at most [`MAX_TEXT`] bytes (cut at a character boundary).
 pub fn write(level: Level, text: &str) -> Result<(), Error> {
     let cap = connection()?;
-    let mut end = text.len().min(MAX_TEXT);
-    while !text.is_char_boundary(end) {
-        end -= 1;
-    }
-    let mut bytes = [0u8; MAX_TEXT];
-    bytes[..end].copy_from_slice(&text.as_bytes()[..end]);
-    let mut data = [level as u64 | (end as u64) << 8, 0, 0, 0, 0, 0];
-    for (word, chunk) in data[1..].iter_mut().zip(bytes.chunks(8)) {
-        let mut le = [0u8; 8];
-        le.copy_from_slice(chunk);
-        *word = u64::from_le_bytes(le);
-    }
-    let answer = ipc::call(cap, &Message::new(LOG_WRITE, data), TIMEOUT_US);
+    let data = protocol::encode(level as u8, text);
+    let answer = ipc::call(cap, &Message::new(WRITE, data), TIMEOUT_US);
     match answer {
         Ok(reply) if reply.data[0] == 0 => Ok(()),
         Ok(_) => Err(Error::InvalidArgument),

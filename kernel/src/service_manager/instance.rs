@@ -4,16 +4,16 @@
 use super::catalog;
 use super::failover_router;
 use super::journal;
+use super::poll_until;
 use super::table::{Handle, Running};
 use crate::ipc_runtime;
 use crate::process::{self, Exit, Options};
-use crate::runtime::{executor, us_to_ticks};
 use alloc::boxed::Box;
 use alloc::format;
 use alloc::string::String;
 use core::future::Future;
 use core::pin::Pin;
-use executor::JoinHandle;
+use executor::{JoinHandle, TaskRef};
 use ipc::ServiceId;
 use services::manifest::{Manifest, RunsAs};
 use services::restart::Ending;
@@ -22,8 +22,6 @@ use services::restart::Ending;
 const SERVING_TIMEOUT_US: u64 = 2_000_000;
 /// How long a previous instance's endpoint name may take to be freed.
 const NAME_FREED_TIMEOUT_US: u64 = 1_000_000;
-/// How often readiness is checked.
-const POLL_US: u64 = 100;
 
 /// The end of an instance: how it ended and a word on why.
 pub type Ended = Pin<Box<dyn Future<Output = (Ending, String)> + Send>>;
@@ -40,7 +38,7 @@ pub struct Started {
 /// previous instance is free.
 pub async fn start(manifest: &Manifest, core: usize) -> Result<Started, String> {
     if let Some(endpoint) = &manifest.endpoint {
-        let freed = wait_for(NAME_FREED_TIMEOUT_US, || {
+        let freed = poll_until(NAME_FREED_TIMEOUT_US, || {
             ipc_runtime::system().discover(endpoint).is_err()
         })
         .await;
@@ -129,27 +127,12 @@ pub async fn wait_serving(manifest: &Manifest, running: &Running) -> Result<(), 
             .and_then(ipc_runtime::owner_of)
             == Some(owner)
     };
-    let ended = || match &running.handle {
-        Handle::Kernel(task) => task.is_finished(),
-        Handle::User(control) => control.task().is_some_and(|t| t.is_finished()),
-    };
-    if wait_for(SERVING_TIMEOUT_US, || serving() || ended()).await && serving() {
+    let ended = || running.handle.task().is_some_and(TaskRef::is_finished);
+    if poll_until(SERVING_TIMEOUT_US, || serving() || ended()).await && serving() {
         Ok(())
     } else if ended() {
         Err(format!("ended before it registered {endpoint}"))
     } else {
         Err(format!("did not register {endpoint} in time"))
     }
-}
-
-/// Polls `done` until it holds (true) or `timeout_us` passed (false).
-async fn wait_for(timeout_us: u64, mut done: impl FnMut() -> bool) -> bool {
-    let deadline = journal::now_us() + timeout_us;
-    while !done() {
-        if journal::now_us() > deadline {
-            return false;
-        }
-        executor().sleep(us_to_ticks(POLL_US)).await;
-    }
-    true
 }

@@ -29,7 +29,9 @@ use services::manifest::{self, Manifest, RunsAs};
 
 /// How long `stop`, `start` and `restart` wait for the service to get there.
 const OPERATION_TIMEOUT_US: u64 = 3_000_000;
-const POLL_US: u64 = 100;
+/// How often the manager looks again while it waits for something (a name freed, a
+/// service serving, a boot group settled).
+const POLL_US: u64 = 50;
 
 /// What S-INIT would say of `manifests` (the in-kernel tests check its refusals).
 #[cfg(feature = "ktest")]
@@ -187,7 +189,10 @@ pub async fn stop(name: &str) -> Result<(), String> {
         running.handle.kill();
         // The instance is gone once its endpoint name is.
         if let Some(endpoint) = table::with(|t| t[index].manifest.endpoint.clone()) {
-            wait_for(|| crate::ipc_runtime::system().discover(&endpoint).is_err()).await;
+            poll_until(OPERATION_TIMEOUT_US, || {
+                crate::ipc_runtime::system().discover(&endpoint).is_err()
+            })
+            .await;
         }
     }
     table::with(|t| {
@@ -231,14 +236,21 @@ pub fn crash(name: &str) -> Result<String, String> {
 
 /// Waits (bounded) until service `index`'s state satisfies `done`; returns the state.
 async fn wait_until(index: usize, done: impl Fn(State) -> bool) -> State {
-    wait_for(|| done(table::with(|t| t[index].state))).await;
+    poll_until(OPERATION_TIMEOUT_US, || {
+        done(table::with(|t| t[index].state))
+    })
+    .await;
     table::with(|t| t[index].state)
 }
 
-/// Polls `done` for at most [`OPERATION_TIMEOUT_US`].
-async fn wait_for(mut done: impl FnMut() -> bool) {
-    let deadline = journal::now_us() + OPERATION_TIMEOUT_US;
-    while !done() && journal::now_us() < deadline {
+/// Polls `done` every [`POLL_US`] until it holds (true) or `timeout_us` passed (false).
+async fn poll_until(timeout_us: u64, mut done: impl FnMut() -> bool) -> bool {
+    let deadline = journal::now_us() + timeout_us;
+    while !done() {
+        if journal::now_us() > deadline {
+            return false;
+        }
         executor().sleep(us_to_ticks(POLL_US)).await;
     }
+    true
 }

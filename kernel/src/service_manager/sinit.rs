@@ -7,9 +7,9 @@
 //! operator's `start`.
 
 use super::catalog;
+use super::poll_until;
 use super::supervisor;
 use super::table::{self, Entry, State};
-use crate::runtime::{executor, us_to_ticks};
 use alloc::format;
 use alloc::string::String;
 use alloc::vec::Vec;
@@ -19,8 +19,6 @@ use services::manifest::Manifest;
 
 /// How long S-INIT waits for one group before it goes on without the laggards.
 const GROUP_TIMEOUT_US: u64 = 3_000_000;
-/// How often it looks.
-const POLL_US: u64 = 50;
 
 /// What S-INIT did.
 pub struct BootReport {
@@ -98,10 +96,7 @@ async fn run_groups(plan: &BootPlan) {
                 None => supervisor::spawn(index, supervisor::take_over(index)),
             }
         }
-        let deadline = crate::arch::x86_64::rdtsc() + us_to_ticks(GROUP_TIMEOUT_US);
-        while !settled(group) && crate::arch::x86_64::rdtsc() < deadline {
-            executor().sleep(us_to_ticks(POLL_US)).await;
-        }
+        poll_until(GROUP_TIMEOUT_US, || settled(group)).await;
     }
 }
 

@@ -20,7 +20,7 @@ use mohhos_abi::storage::{self, DIR_ENTRY_HEADER, Status};
 use services::ramfs::{FsError, Handle, NodeKind, OpenFlags, RamFs, SeekFrom, Stat};
 
 /// The storage service's endpoint.
-pub const ENDPOINT: &str = "svc.storage";
+pub const ENDPOINT: &str = storage::ENDPOINT;
 /// File bytes the filesystem holds.
 const CAPACITY_BYTES: u64 = 16 << 20;
 /// Files and directories, the root included.

@@ -7,13 +7,10 @@
 #![no_main]
 
 use mohhos_user::ipc::{self, Message};
-use mohhos_user::log::{self, Level};
+use mohhos_user::log::{self, Level, WRITE};
 use mohhos_user::{entry, println};
 
 entry!(main);
-
-/// The write operation's tag (`docs/services.md`).
-const LOG_WRITE: u64 = 0x0101;
 
 fn main() -> i32 {
     match run() {
@@ -44,8 +41,8 @@ fn run() -> Result<(), &'static str> {
     let cap = ipc::connect(log::ENDPOINT).map_err(|_| "cannot connect to svc.log")?;
     for (message, code) in [
         (Message::new(0x9999, [2, 0, 0, 0, 0, 0]), 1),
-        (Message::new(LOG_WRITE, [7, 0, 0, 0, 0, 0]), 2),
-        (Message::new(LOG_WRITE, [2 | 41 << 8, 0, 0, 0, 0, 0]), 3),
+        (Message::new(WRITE, [7, 0, 0, 0, 0, 0]), 2),
+        (Message::new(WRITE, [2 | 41 << 8, 0, 0, 0, 0, 0]), 3),
     ] {
         let reply = ipc::call(cap, &message, 1_000_000).map_err(|_| "a call failed")?;
         if reply.data[0] != code {

@@ -40,7 +40,13 @@ impl ZeroedPool {
 pub(super) fn zero(phys: u64) {
     // SAFETY: the caller owns the frame (just taken from the allocator or a pool, and
     // not mapped anywhere else), and the direct map covers all of physical memory.
-    unsafe { core::ptr::write_bytes(paging::phys_to_virt(phys) as *mut u8, 0, 4096) };
+    unsafe {
+        core::ptr::write_bytes(
+            paging::phys_to_virt(phys) as *mut u8,
+            0,
+            memory::FRAME_SIZE as usize,
+        )
+    };
 }
 
 /// A zeroed frame owned by the caller: from this CPU's pool, else allocated and zeroed
