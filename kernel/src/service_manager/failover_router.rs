@@ -20,7 +20,7 @@ use alloc::sync::Arc;
 use alloc::vec::Vec;
 use core::sync::atomic::{AtomicU64, Ordering};
 use executor::{JoinHandle, Priority};
-use ipc::{IpcError, Received, SecurityLevel, ServiceId};
+use ipc::{Cap, IpcError, Received, SecurityLevel, ServiceId};
 
 /// How long a request may wait for some replica to answer it.
 pub const FAILOVER_TIMEOUT_US: u64 = 2_000_000;
@@ -56,7 +56,10 @@ pub fn start(
     replicas: &[String],
     core: usize,
 ) -> Result<(ServiceId, JoinHandle<()>), String> {
-    let replicas: Arc<Vec<String>> = Arc::new(replicas.to_vec());
+    let replicas = Arc::new(Replicas {
+        caps: spin::Mutex::new(alloc::vec![None; replicas.len()]),
+        endpoints: replicas.to_vec(),
+    });
     let stats = stats(name);
     ipc_runtime::spawn_service(
         endpoint,
@@ -68,7 +71,38 @@ pub fn start(
     .map_err(|e| format!("{endpoint}: {e}"))
 }
 
-async fn serve(mut service: Service, replicas: Arc<Vec<String>>, stats: Arc<RouterStats>) {
+/// The replicas, and the router's send capability on each: granted on first use and
+/// kept, forgotten once it stops working (a dying replica takes the capabilities
+/// derived from its own with it), so a request costs no capability work.
+struct Replicas {
+    endpoints: Vec<String>,
+    caps: spin::Mutex<Vec<Option<Cap>>>,
+}
+
+impl Replicas {
+    /// The capability on replica `i`, granted now if there is none.
+    fn cap(&self, i: usize) -> Result<Cap, IpcError> {
+        if let Some(cap) = self.caps.lock()[i] {
+            return Ok(cap);
+        }
+        let cap = ipc_runtime::grant_send(&self.endpoints[i], KERNEL, SecurityLevel::System)?;
+        self.caps.lock()[i] = Some(cap);
+        Ok(cap)
+    }
+
+    /// Replica `i` failed with `cap`: forgets (and deletes) it, unless another forward
+    /// replaced it already.
+    fn forget(&self, i: usize, cap: Cap) {
+        let mut caps = self.caps.lock();
+        if caps[i] == Some(cap) {
+            caps[i] = None;
+            drop(caps);
+            let _ = ipc_runtime::system().caps().delete(KERNEL, &cap);
+        }
+    }
+}
+
+async fn serve(mut service: Service, replicas: Arc<Replicas>, stats: Arc<RouterStats>) {
     while let Ok(request) = service.next().await {
         stats.accepted.fetch_add(1, Ordering::Relaxed);
         let (replicas, stats) = (replicas.clone(), stats.clone());
@@ -81,13 +115,13 @@ async fn serve(mut service: Service, replicas: Arc<Vec<String>>, stats: Arc<Rout
 }
 
 /// Delivers `request` to the first replica that answers and passes the answer on.
-async fn forward(request: Received, replicas: Arc<Vec<String>>, stats: Arc<RouterStats>) {
+async fn forward(request: Received, replicas: Arc<Replicas>, stats: Arc<RouterStats>) {
     let deadline = crate::arch::x86_64::rdtsc() + us_to_ticks(FAILOVER_TIMEOUT_US);
     let mut tries = 0u64;
     loop {
-        for endpoint in replicas.iter() {
+        for i in 0..replicas.endpoints.len() {
             tries += 1;
-            match call(endpoint, &request).await {
+            match call(&replicas, i, &request).await {
                 Ok(answer) => {
                     if tries > 1 {
                         stats.replayed.fetch_add(tries - 1, Ordering::Relaxed);
@@ -111,19 +145,25 @@ async fn forward(request: Received, replicas: Arc<Vec<String>>, stats: Arc<Route
     }
 }
 
-/// One call of the replica at `endpoint` with `request`'s message (a one-way message
-/// is sent, and counts as answered once queued).
-async fn call(endpoint: &str, request: &Received) -> Result<ipc::Message, IpcError> {
-    let cap = ipc_runtime::grant_send(endpoint, KERNEL, SecurityLevel::System)?;
-    let mut connection = ipc_runtime::system().connect(KERNEL, cap, request.header.source)?;
-    let priority = request.header.priority;
-    let result = match request.reply {
-        Some(_) => connection.call(priority, request.message).await,
-        None => connection
-            .send(priority, request.message)
-            .await
-            .map(|()| request.message),
+/// One call of replica `i` with `request`'s message (a one-way message is sent, and
+/// counts as answered once queued).
+async fn call(replicas: &Replicas, i: usize, request: &Received) -> Result<ipc::Message, IpcError> {
+    let cap = replicas.cap(i)?;
+    let result = match ipc_runtime::system().connect(KERNEL, cap, request.header.source) {
+        Ok(mut connection) => {
+            let priority = request.header.priority;
+            match request.reply {
+                Some(_) => connection.call(priority, request.message).await,
+                None => connection
+                    .send(priority, request.message)
+                    .await
+                    .map(|()| request.message),
+            }
+        }
+        Err(error) => Err(error),
     };
-    let _ = ipc_runtime::system().caps().delete(KERNEL, &cap);
+    if result.is_err() {
+        replicas.forget(i, cap);
+    }
     result
 }
