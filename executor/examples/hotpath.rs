@@ -6,7 +6,7 @@
 //! (`executor/hotpath.sh` does that). The operations mirror `bench executor` in the kernel:
 //! - `spawn`: a running task does `spawn(async {}).await` (spawn, poll to completion, wake
 //!   and re-poll the awaiting task);
-//! - `wake`: a running task wakes itself (`wake_by_ref`) and returns Pending once;
+//! - `wake`: a bare `poll_fn` task wakes itself (`wake_by_ref`) and returns Pending, N times;
 //! - `remote`: `waker.wake()` from core 0 on a task pinned to (busy) core 1; core 1 then
 //!   polls it again so it parks a fresh waker. The whole loop is counted; callgrind's
 //!   `--toggle-collect='*remote_wake_op*'` counts the wake alone (what the kernel measures).
@@ -18,7 +18,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::{Poll, Waker};
 
-use executor::{Affinity, Config, Executor, Platform, yield_now};
+use executor::{Affinity, Config, Executor, Platform};
 
 static CURRENT: AtomicUsize = AtomicUsize::new(0);
 
@@ -77,12 +77,16 @@ fn wake(n: u64) {
     let exec = exec(1);
     let done = Arc::new(AtomicBool::new(false));
     let d = done.clone();
-    exec.spawn(async move {
-        for _ in 0..n {
-            yield_now().await;
+    let mut left = n;
+    exec.spawn(poll_fn(move |cx| {
+        if left == 0 {
+            d.store(true, Ordering::Release);
+            return Poll::Ready(());
         }
-        d.store(true, Ordering::Release);
-    });
+        left -= 1;
+        cx.waker().wake_by_ref();
+        Poll::Pending
+    }));
     drive(&exec, &done);
 }
 

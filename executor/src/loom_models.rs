@@ -287,7 +287,8 @@ fn local_mask_clear_means_empty_ring() {
 }
 
 /// The lock-free stage (`raw.rs`): runners on different threads (handing the task over by
-/// the state word: a wake during a poll, a wake after it, a re-queue) and a joiner that
+/// the state word: a wake during a poll, consumed by an in-place re-poll or turned into a
+/// re-queue, a wake after it) and a joiner that
 /// takes the output once it sees `COMPLETE`. The stage is a loom `UnsafeCell`, so loom
 /// fails the model if two of these accesses are not ordered by happens-before.
 #[test]
@@ -310,9 +311,11 @@ fn stage_handoff() {
         }
         fn release(&self, _: &TaskCell) {}
     }
-    fn run(queue: &Queue, task: &Task) {
+    /// One turn; `repoll`: the worker has nothing else to do, so a wake that arrived
+    /// during the poll is consumed by a poll right away (the yield fast path).
+    fn run(queue: &Queue, task: &Task, repoll: bool) {
         let mut clock = 0;
-        if task.run(0, &mut clock, || 0) == RunResult::Requeue {
+        if task.run(0, &mut clock, || 0, |_| repoll) == RunResult::Requeue {
             queue.schedule(task.clone(), Origin::Requeue);
         }
     }
@@ -350,7 +353,7 @@ fn stage_handoff() {
             let queue = queue.clone();
             thread::spawn(move || {
                 if let Some(task) = pop(&queue) {
-                    run(&queue, &task);
+                    run(&queue, &task, false);
                 }
             })
         };
@@ -362,14 +365,14 @@ fn stage_handoff() {
                     .flatten()
             })
         };
-        run(&queue, &task);
+        run(&queue, &task, true);
         waker.join().unwrap();
         runner.join().unwrap();
         let joined = joiner.join().unwrap();
         // Whatever is left (a wake before the first poll changes nothing: wake once more).
         for _ in 0..3 {
             while let Some(task) = pop(&queue) {
-                run(&queue, &task);
+                run(&queue, &task, false);
             }
             if task.state.load() & COMPLETE != 0 {
                 break;
@@ -425,7 +428,7 @@ fn join_handle_never_misses_completion() {
         let flag = Arc::new(Flag(AtomicBool::new(false)));
         let runner = thread::spawn(move || {
             let mut clock = 0;
-            task.run(0, &mut clock, || 0);
+            task.run(0, &mut clock, || 0, |_| false);
         });
         let waker = waker(flag.clone());
         let mut cx = Context::from_waker(&waker);

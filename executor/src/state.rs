@@ -14,6 +14,7 @@
 //! | `SCHEDULED`                  | dequeued: `fetch_xor`  | `RUNNING`                   | poll             |
 //! | `RUNNING`                    | Pending: `fetch_and`   | idle                        | nothing          |
 //! | `RUNNING \| SCHEDULED`       | Pending: `fetch_and`   | `SCHEDULED`                 | re-enqueue       |
+//! | `RUNNING \| SCHEDULED`       | re-poll: `fetch_and`   | `RUNNING`                   | poll again now   |
 //! | `RUNNING`                    | Ready, or cancelled    | `COMPLETE` (`fetch_xor`)    | wake the joiner  |
 //! | anything but `COMPLETE`      | abort                  | `+CANCELLED`, then wake     | as for wake      |
 //! | `COMPLETE`                   | anything               | nothing to do               | nothing          |
@@ -88,6 +89,27 @@ impl State {
         let old = self.0.fetch_and(!RUNNING, Ordering::AcqRel);
         debug_assert!(old & RUNNING != 0, "end_run without start_run");
         old & SCHEDULED != 0
+    }
+
+    /// `RUNNING` owner, after a `Pending` poll: whether a wake has arrived since the poll
+    /// began (a plain load: only the owner clears `SCHEDULED` while `RUNNING`, so a set bit
+    /// stays set until [`State::consume_wake`] or [`State::end_run`]).
+    #[inline]
+    pub(crate) fn woken_while_running(&self) -> bool {
+        self.0.load(Ordering::Relaxed) & SCHEDULED != 0
+    }
+
+    /// `RUNNING` owner, after [`State::woken_while_running`]: takes the wake for a poll
+    /// that follows at once (`RUNNING | SCHEDULED` → `RUNNING`, acquire: the poll sees
+    /// what every waker wrote before waking). Returns the new state.
+    #[inline]
+    pub(crate) fn consume_wake(&self) -> u32 {
+        // The result is not used, so this is a single `lock and`; the load after it sees
+        // at least the value the RMW wrote (and any later `CANCELLED`).
+        self.0.fetch_and(!SCHEDULED, Ordering::AcqRel);
+        let state = self.0.load(Ordering::Relaxed);
+        debug_assert!(state & RUNNING != 0, "consume_wake outside RUNNING");
+        state
     }
 
     /// The future completed or was dropped by the `RUNNING` owner (a release RMW after its

@@ -274,43 +274,59 @@ impl TaskCell {
 
     /// Gives the task one turn on `core`. `clock` holds the reading taken at (or, on the
     /// worker's hot path, just before) the start of the turn; `now` reads the clock once
-    /// more at its end, and that reading is left in `clock` (unchanged when nothing ran).
+    /// more at the end of each poll, and the last reading is left in `clock` (unchanged
+    /// when nothing ran).
+    ///
+    /// Yield fast path: when a poll ends `Pending` with a wake already received (the task
+    /// woke itself, or was woken while it ran) and its hints keep it on `core`, the turn
+    /// asks `again(now)` whether this core has anything else to do; if not, the wake is
+    /// consumed (`RUNNING | SCHEDULED` → `RUNNING`, one RMW) and the task is polled once
+    /// more right here: it would have been the next task dequeued anyway, and this skips
+    /// the re-queue, the scheduling step and two state transitions.
     #[inline]
     pub(crate) fn run(
         self: &Arc<Self>,
         core: usize,
         clock: &mut u64,
         now: impl Fn() -> u64,
+        mut again: impl FnMut(u64) -> bool,
     ) -> RunResult {
-        let Some(state) = self.state.start_run() else {
+        let Some(mut state) = self.state.start_run() else {
             return RunResult::Stale;
         };
-        if state & CANCELLED != 0 {
-            self.finish();
-            return RunResult::Complete;
-        }
         self.home.store(core, Ordering::Relaxed);
         let waker = waker_ref(self);
         let mut cx = Context::from_waker(&waker);
-        let poll = self.poll_stage(&mut cx);
-        let end = now();
-        // Only the RUNNING owner writes these: load + store, no read-modify-write.
-        let run_ticks = self.run_ticks.load(Ordering::Relaxed);
-        self.run_ticks.store(
-            run_ticks.wrapping_add(end.saturating_sub(*clock)),
-            Ordering::Relaxed,
-        );
-        *clock = end;
-        let polls = self.polls.load(Ordering::Relaxed);
-        self.polls.store(polls + 1, Ordering::Relaxed);
-        match poll {
-            Poll::Ready(()) => {
+        loop {
+            if state & CANCELLED != 0 {
+                self.finish();
+                return RunResult::Complete;
+            }
+            let poll = self.poll_stage(&mut cx);
+            let end = now();
+            // Only the RUNNING owner writes these: load + store, no read-modify-write.
+            let run_ticks = self.run_ticks.load(Ordering::Relaxed);
+            self.run_ticks.store(
+                run_ticks.wrapping_add(end.saturating_sub(*clock)),
+                Ordering::Relaxed,
+            );
+            *clock = end;
+            let polls = self.polls.load(Ordering::Relaxed);
+            self.polls.store(polls + 1, Ordering::Relaxed);
+            if poll.is_ready() {
                 // The poll already replaced the future by its output.
                 self.complete();
-                RunResult::Complete
+                return RunResult::Complete;
             }
-            Poll::Pending if self.state.end_run() => RunResult::Requeue,
-            Poll::Pending => RunResult::Idle,
+            if self.state.woken_while_running() && self.stays_on(core) && again(end) {
+                state = self.state.consume_wake();
+                continue;
+            }
+            return if self.state.end_run() {
+                RunResult::Requeue
+            } else {
+                RunResult::Idle
+            };
         }
     }
 
@@ -349,6 +365,7 @@ impl ArcWake for TaskCell {
         }
     }
 
+    #[inline]
     fn wake_by_ref(arc_self: &Arc<Self>) {
         if arc_self.state.wake() {
             arc_self.scheduler.schedule(arc_self.clone(), Origin::Wake);

@@ -100,7 +100,14 @@ impl TimerQueue {
         Some(waker)
     }
 
+    /// Whether a timer is due at `now` (one load and a compare).
+    #[inline]
+    pub(crate) fn is_due(&self, now: u64) -> bool {
+        self.next.load(Ordering::SeqCst) <= now
+    }
+
     /// The earliest deadline, if any.
+    #[inline]
     pub(crate) fn next_deadline(&self) -> Option<u64> {
         let next = self.next.load(Ordering::SeqCst);
         (next != NONE).then_some(next)

@@ -7,20 +7,18 @@
 //! SPINNING), then runs the halt handshake of `idle.rs` and calls `Platform::idle` with the
 //! earliest timer deadline.
 //!
-//! Yield fast path: a task that woke itself during its poll (`RUNNING | SCHEDULED` →
-//! `SCHEDULED`) and whose hints keep it on this core is held in the worker's `yielded` field
-//! instead of going through `Shared::schedule`. The next `find_task` (after `maintain`, so
-//! IRQs and timers are served between the two polls) runs it again at once when every other
-//! queue this core serves is empty (the LIFO slot, the rings by `local_mask`, inbox, pinned,
-//! injector): it would have been the next task dequeued anyway. Otherwise it is re-queued
-//! exactly as before (back of its ring, plus the work-conservation wake), then the normal
-//! order applies. It is never stealable while held, but it is held only between the end
-//! of its poll and the next `find_task` on the same core, and only when nothing else is
-//! queued here (so no idle core would gain by stealing it).
+//! Yield fast path: a task whose poll ended `Pending` with a wake already received (it woke
+//! itself, as `yield_now` does) and whose hints keep it on this core is polled again inside
+//! the same turn (`TaskCell::run`) when this core has nothing else to do: no IRQ pending, no
+//! timer due, nothing in the LIFO slots, the rings (by `local_mask`), the inbox, the pinned
+//! queue or the injector, no shutdown. It would have been the next task dequeued in any
+//! order. A LIFO-slot occupant found by that check is taken into the worker's `next` and
+//! runs next (as `find_task` would have picked it); otherwise the yielding task is
+//! re-queued at the back of its ring as any other wake during a poll.
 //!
 //! Invariants: one `Worker` per core (claimed flag), so the local rings have one producer;
 //! no lock is held while a task is polled; the core is published RUNNING before it polls;
-//! `yielded` is `Some` only between a `run_task` and the next `find_task` (or the drop).
+//! `next` is `Some` only between a `run_task` and the next `find_task` (or the drop).
 
 use crate::core_queues::CoreQueues;
 use crate::lane_queue::bit;
@@ -53,8 +51,8 @@ pub struct Worker<'a, P: Platform> {
     /// Lane dequeues left until the next remote-first one (`remote_interval`).
     remote_countdown: u32,
     rng: u64,
-    /// A task that woke itself on this core during its last poll (module docs).
-    yielded: Option<Task>,
+    /// A LIFO-slot task taken by the yield fast path's check (module docs): runs next.
+    next: Option<Task>,
     /// The clock at the end of the last poll, when this core has been polling back to back
     /// since (`None` after a `find_task` came back empty): the start of the next poll.
     last_end: Option<u64>,
@@ -74,7 +72,7 @@ impl<'a, P: Platform> Worker<'a, P> {
             lifo_streak: 0,
             remote_countdown: shared.config.remote_interval.max(1),
             rng: 0x9E37_79B9_7F4A_7C15 ^ (core as u64 + 1).wrapping_mul(0xD1B5_4A32_D192_ED03),
-            yielded: None,
+            next: None,
             last_end: None,
         })
     }
@@ -129,47 +127,54 @@ impl<'a, P: Platform> Worker<'a, P> {
     }
 
     fn run_task(&mut self, task: Task) {
-        CoreQueues::count_owned(&self.queues().polls);
-        let platform = &self.shared.platform;
+        let (shared, queues) = (self.shared, self.queues);
+        CoreQueues::count_owned(&queues.polls);
+        let platform = &shared.platform;
         // One clock read per poll while polling back to back: the end of the previous poll
         // starts this one (so this task is also charged the scheduling step in between).
         let mut clock = self.last_end.unwrap_or_else(|| platform.now());
-        let result = task.run(self.core, &mut clock, || platform.now());
+        let next = &mut self.next;
+        let again = |now: u64| {
+            let idle_here = !shared.irq.is_pending()
+                && !queues.timers.is_due(now)
+                && queues.refresh_local() | queues.remote_mask() | shared.injector.mask() == 0
+                && !shared.is_shutdown();
+            if !idle_here {
+                return false;
+            }
+            // Only this core fills its LIFO slots, so an occupant taken here is the task
+            // `find_task` would pick next: it runs next instead of the yielding task.
+            let lifo = match queues.lifo.take() {
+                None => queues.pinned_lifo.take(),
+                taken => taken,
+            };
+            if lifo.is_some() {
+                *next = lifo;
+                return false;
+            }
+            CoreQueues::count_owned(&queues.polls);
+            true
+        };
+        let result = task.run(self.core, &mut clock, || platform.now(), again);
         self.last_end = Some(clock);
         if result == RunResult::Requeue {
-            if task.stays_on(self.core) {
-                self.yielded = Some(task);
-            } else {
-                self.shared.schedule(task, Origin::Requeue);
-            }
+            shared.schedule(task, Origin::Requeue);
         }
-    }
-
-    /// The slow path of a held yielded task: what `schedule(Requeue)` would have done.
-    #[inline(never)]
-    fn requeue(&self, task: Task) {
-        self.shared.schedule(task, Origin::Requeue);
     }
 
     fn find_task(&mut self) -> Option<Task> {
         let queues = self.queues();
+        if let Some(task) = self.next.take() {
+            self.lifo_streak += 1;
+            return Some(task);
+        }
         if self.lifo_streak < self.shared.config.lifo_limit
             && let Some(task) = queues.lifo.take().or_else(|| queues.pinned_lifo.take())
         {
             self.lifo_streak += 1;
-            if let Some(yielded) = self.yielded.take() {
-                self.requeue(yielded);
-            }
             return Some(task);
         }
         self.lifo_streak = 0;
-        if let Some(yielded) = self.yielded.take() {
-            // Nothing else queued here: it is the next task in any order (module docs).
-            if queues.refresh_local() | queues.remote_mask() | self.shared.injector.mask() == 0 {
-                return Some(yielded);
-            }
-            self.requeue(yielded);
-        }
         self.pop_lanes()
             .or_else(|| queues.lifo.take())
             .or_else(|| queues.pinned_lifo.take())
@@ -301,8 +306,8 @@ impl<P: Platform> Drop for Worker<'_, P> {
     /// Releases the core; after shutdown also drops what is left in its local rings.
     fn drop(&mut self) {
         let queues = self.queues();
-        if let Some(task) = self.yielded.take() {
-            self.requeue(task);
+        if let Some(task) = self.next.take() {
+            self.shared.schedule(task, Origin::Wake);
         }
         if self.shared.is_shutdown() {
             for lane in Priority::ALL {

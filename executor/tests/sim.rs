@@ -25,13 +25,15 @@ fn poll_handle<T>(handle: &mut JoinHandle<T>) -> Option<Result<T, JoinError>> {
 }
 
 /// Runs `worker` as its core until it finds nothing; returns the number of polls.
+/// Runs `worker` until it finds nothing to do; returns its turns (a turn polls one task,
+/// more than once when the task yields with nothing else to run: the yield fast path).
 fn drain(exec: &Exec, worker: &mut Worker<'_, SimPlatform>) -> usize {
     exec.platform().act_as(worker.core());
-    let mut polls = 0;
+    let mut turns = 0;
     while worker.run_once() {
-        polls += 1;
+        turns += 1;
     }
-    polls
+    turns
 }
 
 /// A waker the test can fire by hand, and a future waiting for it.
@@ -135,7 +137,8 @@ fn wake_during_poll_requeues_the_task() {
         "done"
     });
     let mut w = exec.worker(0).unwrap();
-    assert_eq!(drain(&exec, &mut w), 4);
+    // Nothing else to run: every re-poll happens inside the first turn.
+    assert_eq!(drain(&exec, &mut w), 1);
     assert_eq!(handle.task().polls(), 4);
     assert_eq!(poll_handle(&mut handle), Some(Ok("done")));
 }
@@ -224,6 +227,50 @@ fn idle_core_steals_half_of_a_victims_ring() {
     );
 }
 
+/// The yield fast path re-polls in place only when nothing else is runnable: two
+/// yielding tasks on one core still alternate, and a task woken into the LIFO slot by a
+/// yielding task runs before the yielder's next poll.
+#[test]
+fn yielding_tasks_take_turns() {
+    let exec = simulated(1);
+    exec.platform().act_as(0);
+    let order = Arc::new(Mutex::new(Vec::new()));
+    for name in ["a", "b"] {
+        let order = order.clone();
+        exec.spawn(async move {
+            for _ in 0..3 {
+                order.lock().unwrap().push(name);
+                yield_now().await;
+            }
+        });
+    }
+    let mut w = exec.worker(0).unwrap();
+    drain(&exec, &mut w);
+    assert_eq!(*order.lock().unwrap(), ["a", "b", "a", "b", "a", "b"]);
+
+    let gate = Arc::new(Gate::default());
+    let woken_first = Arc::new(AtomicBool::new(false));
+    let (g, seen) = (gate.clone(), woken_first.clone());
+    let mut waiter = exec.spawn(async move {
+        g.wait().await;
+        seen.store(true, Ordering::SeqCst);
+    });
+    drain(&exec, &mut w);
+    let (g, seen) = (gate.clone(), woken_first.clone());
+    let mut yielder = exec.spawn(async move {
+        g.open();
+        yield_now().await;
+        seen.load(Ordering::SeqCst)
+    });
+    drain(&exec, &mut w);
+    assert_eq!(poll_handle(&mut waiter), Some(Ok(())));
+    assert_eq!(
+        poll_handle(&mut yielder),
+        Some(Ok(true)),
+        "the woken task ran first"
+    );
+}
+
 #[test]
 fn pinned_task_runs_only_on_its_core() {
     let exec = simulated(2);
@@ -245,7 +292,11 @@ fn pinned_task_runs_only_on_its_core() {
         0,
         "core 0 must not steal a pinned task"
     );
-    assert_eq!(drain(&exec, &mut w1), 4);
+    assert_eq!(
+        drain(&exec, &mut w1),
+        1,
+        "one turn: the yields re-poll in place"
+    );
     assert_eq!(*seen.lock().unwrap(), vec![Some(1); 3]);
     assert!(handle.is_finished());
 }

@@ -7,7 +7,7 @@
 //! the instructions the waking core spends are exact.
 
 use super::Report;
-use super::sampling::{WARMUP, sample_in_task};
+use super::sampling::{SAMPLES, WARMUP, sample_in_task};
 use crate::arch::x86_64 as arch;
 use crate::runtime::{executor, us_to_ticks};
 use alloc::string::String;
@@ -29,6 +29,7 @@ const STEAL_TASK_WORK: u64 = 10_000;
 pub async fn run(report: &mut Report) -> Result<(), String> {
     spawn_complete(report).await;
     wake_same_core(report).await;
+    yield_now_in_async(report).await;
     if arch::online_cpus() > 1 {
         remote_wake(report, false).await;
         remote_wake(report, true).await;
@@ -51,14 +52,42 @@ async fn spawn_complete(report: &mut Report) {
     report.ticks("executor.spawn_complete", &mut samples);
 }
 
+/// Same-core wake → poll, in a bare task (its future is the `poll_fn` itself, nothing
+/// nested): each poll reads the TSC, keeps the ticks since it woke itself in the
+/// previous poll, and wakes itself again just before returning `Pending`. The window
+/// is the wake, the end of that poll, the executor's step and the start of the next.
 async fn wake_same_core(report: &mut Report) {
+    let mut samples = Vec::with_capacity(WARMUP + SAMPLES);
+    let mut woken_at = None;
+    let task = poll_fn(move |cx| {
+        let now = arch::rdtsc();
+        if let Some(at) = woken_at {
+            samples.push(now - at);
+        }
+        if samples.len() == WARMUP + SAMPLES {
+            return Poll::Ready(core::mem::take(&mut samples));
+        }
+        woken_at = Some(arch::rdtsc());
+        cx.waker().wake_by_ref();
+        Poll::Pending
+    });
+    let mut samples = executor().spawn(task).await.unwrap_or_default();
+    report.ticks(
+        "executor.wake_same_core",
+        samples.get_mut(WARMUP..).unwrap_or(&mut []),
+    );
+}
+
+/// What `yield_now().await` costs an `async fn` (the sampling task's nested futures
+/// resume around the same wake → poll).
+async fn yield_now_in_async(report: &mut Report) {
     let mut samples = sample_in_task(|| async {
         let start = arch::rdtsc();
         yield_now().await;
         arch::rdtsc() - start
     })
     .await;
-    report.ticks("executor.wake_same_core", &mut samples);
+    report.ticks("executor.yield_now", &mut samples);
 }
 
 /// State shared with a task parked on another core.
