@@ -133,6 +133,7 @@ impl IdleState {
     /// Waker, after publishing work: true when the caller must send the IPI.
     /// A plain load first: a running core (the common case) costs no locked RMW; a load
     /// after the fence gives the same Dekker guarantee as the compare-exchange would.
+    #[inline]
     pub(crate) fn claim_wake(&self) -> bool {
         fence(Ordering::SeqCst);
         self.state.load(Ordering::SeqCst) == HALTED

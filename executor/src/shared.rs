@@ -80,15 +80,21 @@ impl<P: Platform> Shared<P> {
     }
 
     /// Sends `core` an IPI if (and only if) it published HALTED. Call after publishing work.
+    #[inline]
     pub(crate) fn wake_core(&self, core: usize) -> bool {
         if !self.cores[core].idle.claim_wake() {
             return false;
         }
+        self.send_wake(core);
+        true
+    }
+
+    #[inline(never)]
+    fn send_wake(&self, core: usize) {
         if let Some(here) = self.here() {
             CoreQueues::count(&self.cores[here].ipis_sent);
         }
         self.platform.notify(core);
-        true
     }
 
     /// Work conservation: new stealable work exists; make sure some other core looks at it.
@@ -162,7 +168,7 @@ impl<P: Platform> Shared<P> {
     }
 
     /// `here`: the calling core (`Shared::here`), already known by every caller.
-    #[inline]
+    #[inline(always)]
     fn push_remote(
         &self,
         here: Option<usize>,

@@ -63,6 +63,7 @@ pub fn interrupts_enabled() -> bool {
 }
 
 /// Index of the calling CPU.
+#[inline]
 pub fn cpu_index() -> usize {
     percpu::current().index()
 }
