@@ -309,6 +309,7 @@ fn stage_handoff() {
         fn schedule(&self, task: Task, _: Origin) {
             self.0.lock().unwrap().push(task);
         }
+        fn register(&self, _: &Task, _: usize) {}
         fn release(&self, _: &TaskCell) {}
     }
     /// One turn; `repoll`: the worker has nothing else to do, so a wake that arrived
@@ -403,6 +404,7 @@ fn join_handle_never_misses_completion() {
     struct NoQueue;
     impl Schedule for NoQueue {
         fn schedule(&self, _: Task, _: Origin) {}
+        fn register(&self, _: &Task, _: usize) {}
         fn release(&self, _: &TaskCell) {}
     }
     struct Flag(AtomicBool);

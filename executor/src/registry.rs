@@ -1,10 +1,12 @@
 //! Registry of live tasks, for statistics and for cancelling everything at shutdown.
 //!
 //! Invariants: holds only `Weak` references (never keeps a task alive); a task is inserted
-//! (right after its `Arc` is built, before its first enqueue) and removed when it
-//! completes, each a short critical section of one slab (a `Vec` slot plus a free list:
-//! no tree, no allocation once the slab has grown). Sharded by the spawning core, so spawns
-//! on different cores do not share a lock; the task keeps its `(shard, slot)` key.
+//! by its `RUNNING` owner when its first poll returns `Pending` (a task that completes in its
+//! first poll, the common short task, never costs a listing; one waiting for its first poll
+//! is counted in its core's queue length instead) and removed when it completes, each a
+//! short critical section of one slab (a `Vec` slot plus a free list: no tree, no
+//! allocation once the slab has grown). Sharded by the core that ran that first poll, so
+//! cores do not share a lock; the task keeps its `(shard, slot)` key.
 
 use alloc::sync::{Arc, Weak};
 use alloc::vec::Vec;
@@ -31,8 +33,8 @@ impl Registry {
         }
     }
 
-    /// Registers `task` (just allocated, not yet enqueued) in spawning core `core`'s shard;
-    /// returns its key.
+    /// Registers `task` (its first poll, on `core`, just returned `Pending`) in `core`'s
+    /// shard; returns its key.
     #[inline]
     pub(crate) fn insert(&self, core: usize, task: &Task) -> (u32, u32) {
         let shard_index = core % SHARDS;
@@ -51,8 +53,11 @@ impl Registry {
         (shard_index as u32, slot)
     }
 
+    /// Unlists `task` (completing) if it was listed.
     pub(crate) fn remove(&self, task: &TaskCell) {
-        let (shard, slot) = task.registry_key();
+        let Some((shard, slot)) = task.registry_key() else {
+            return;
+        };
         let weak = {
             let mut shard = self.shards[shard as usize].lock();
             let weak = shard.slots[slot as usize].take();

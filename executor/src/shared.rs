@@ -261,6 +261,15 @@ impl<P: Platform> Schedule for Shared<P> {
         }
     }
 
+    fn register(&self, task: &Task, core: usize) {
+        task.set_registry_key(self.registry.insert(core, task));
+        // A shutdown that listed the registry before this insertion did not abort the
+        // task; the lock of the shard orders the two, so one of them sees the other.
+        if self.is_shutdown() {
+            task.abort();
+        }
+    }
+
     fn release(&self, task: &TaskCell) {
         self.registry.remove(task);
     }

@@ -3,8 +3,8 @@
 //! Placement of a new task: `spawn` uses the current core's local queue (the injector when
 //! called from outside the executor), `spawn_on(core)` that core's inbox (stealable unless
 //! pinned), `spawn_anywhere` the global injector. A `Pinned`/`Prefer`/`run_near` hint set on
-//! the builder wins over the placement. Invariants: a task is registered before it is first
-//! enqueued, and enqueued exactly once here; a spawn allocates once (`raw::new_task`: the
+//! the builder wins over the placement. Invariants: a task is enqueued exactly once here
+//! (the registry lists it only after a first poll that returns `Pending`, `registry.rs`); a spawn allocates once (`raw::new_task`: the
 //! task cell with the future, later its output, inline; a future over `raw::INLINE_STAGE`
 //! bytes is boxed, a second allocation).
 
@@ -117,12 +117,16 @@ impl<'a, P: Platform> Builder<'a, P> {
         let (name, priority, affinity) = (self.name, self.priority, self.affinity);
         let header = || Header::new(id, name, priority, affinity, home, scheduler);
         let task = new_task(header, Core::Running(future));
-        task.set_registry_key(shared.registry.insert(here.unwrap_or(home), &task));
         if let Some(peer) = &self.near {
             task.set_near(&peer.0);
         }
         let handle = JoinHandle::new(TaskRef(task.clone()), take_output::<F::Output>);
         match (place, task.placement()) {
+            (Place::Current, Placement::Any) if here.is_some() && !shared.is_shutdown() => {
+                // The common spawn: the back of this core's ring (what `schedule` would do).
+                shared.push_ring(home, task);
+                shared.wake_idle_core();
+            }
             (Place::Core(core), _) => shared.push_to_core(core, task),
             (Place::Anywhere, Placement::Any) if !shared.is_shutdown() => {
                 shared.push_injector(task)

@@ -108,8 +108,13 @@ pub(crate) enum RunResult {
 /// The executor side a task needs: where to go when woken, and whom to tell when it ends.
 pub(crate) trait Schedule: Send + Sync {
     fn schedule(&self, task: Task, origin: Origin);
+    /// Lists `task` (first poll on `core` just returned `Pending`) in the registry.
+    fn register(&self, task: &Task, core: usize);
     fn release(&self, task: &TaskCell);
 }
+
+/// `registry_key` of a task not (yet) in the registry.
+const UNREGISTERED: u64 = u64::MAX;
 
 const AFFINITY_ANY: u64 = 0;
 const AFFINITY_PREFER: u64 = 1 << 32;
@@ -155,8 +160,9 @@ pub(crate) struct Header {
     /// Written only by the `RUNNING` owner (plain load + store, no RMW).
     run_ticks: AtomicU64,
     scheduler: Arc<dyn Schedule>,
-    /// Where the registry keeps this task (`registry.rs`, packed shard and slot). Set by
-    /// the spawner right after the allocation, before the first enqueue (which publishes it).
+    /// Where the registry keeps this task (`registry.rs`, packed shard and slot), or
+    /// `UNREGISTERED`. Written only by the `RUNNING` owner: at the end of the first poll that
+    /// returns `Pending` (a task that completes in its first poll is never listed).
     registry_key: AtomicU64,
 }
 
@@ -182,18 +188,18 @@ impl Header {
             polls: AtomicU64::new(0),
             run_ticks: AtomicU64::new(0),
             scheduler,
-            registry_key: AtomicU64::new(0),
+            registry_key: AtomicU64::new(UNREGISTERED),
         }
     }
 
-    /// Where the registry keeps this task (shard, slot).
+    /// Where the registry keeps this task (shard, slot), if it is listed.
     #[inline]
-    pub(crate) fn registry_key(&self) -> (u32, u32) {
+    pub(crate) fn registry_key(&self) -> Option<(u32, u32)> {
         let key = self.registry_key.load(Ordering::Relaxed);
-        ((key >> 32) as u32, key as u32)
+        (key != UNREGISTERED).then_some(((key >> 32) as u32, key as u32))
     }
 
-    /// The spawner, once, before the first enqueue.
+    /// The `RUNNING` owner, once, when the registry lists the task.
     #[inline]
     pub(crate) fn set_registry_key(&self, (shard, slot): (u32, u32)) {
         self.registry_key
@@ -321,6 +327,11 @@ impl TaskCell {
             if self.state.woken_while_running() && self.stays_on(core) && again(end) {
                 state = self.state.consume_wake();
                 continue;
+            }
+            if self.registry_key.load(Ordering::Relaxed) == UNREGISTERED {
+                // Still RUNNING: an abort from a shutdown that missed the listing is
+                // seen by `end_run` as a wake, and the re-queue discards the task.
+                self.scheduler.register(self, core);
             }
             return if self.state.end_run() {
                 RunResult::Requeue

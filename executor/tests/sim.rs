@@ -524,6 +524,12 @@ fn snapshot_lists_named_tasks_with_counters() {
         .name("net-rx")
         .priority(Priority::High)
         .spawn(gate.wait());
+    let snap = exec.snapshot();
+    assert!(
+        snap.tasks.is_empty(),
+        "listed only once its first poll returned Pending"
+    );
+    assert_eq!(snap.cores[0].queue_len, 1);
     let mut w = exec.worker(0).unwrap();
     drain(&exec, &mut w);
     let snap = exec.snapshot();
@@ -554,6 +560,33 @@ fn shutdown_cancels_everything_and_later_spawns() {
     assert_eq!(poll_handle(&mut queued), Some(Err(JoinError::Cancelled)));
     let mut late = exec.spawn(async {});
     assert_eq!(poll_handle(&mut late), Some(Err(JoinError::Cancelled)));
+    assert!(exec.snapshot().tasks.is_empty());
+}
+
+/// A shutdown that lists the registry while a task's first poll runs (so before the task
+/// is listed) still cancels it: the listing sees the shutdown and aborts it.
+#[test]
+fn shutdown_during_a_first_poll_cancels_the_task() {
+    let exec = simulated(1);
+    exec.platform().act_as(0);
+    let e = exec.clone();
+    let dropped = Arc::new(AtomicBool::new(false));
+    struct SetOnDrop(Arc<AtomicBool>);
+    impl Drop for SetOnDrop {
+        fn drop(&mut self) {
+            self.0.store(true, Ordering::SeqCst);
+        }
+    }
+    let guard = SetOnDrop(dropped.clone());
+    let mut handle = exec.spawn(async move {
+        let _guard = guard;
+        e.shutdown();
+        pending::<()>().await;
+    });
+    let mut w = exec.worker(0).unwrap();
+    drain(&exec, &mut w);
+    assert!(dropped.load(Ordering::SeqCst), "the future was dropped");
+    assert_eq!(poll_handle(&mut handle), Some(Err(JoinError::Cancelled)));
     assert!(exec.snapshot().tasks.is_empty());
 }
 

@@ -26,6 +26,19 @@ fn heap_grows_past_first_arena() {
 }
 kernel_test!(heap_grows_past_first_arena);
 
+fn heap_size_classes_are_the_smallest_that_fit() {
+    use core::alloc::Layout;
+    let classes = [16usize, 32, 64, 128, 256, 512];
+    for size in 0..=600 {
+        let layout = Layout::from_size_align(size, 8).unwrap();
+        let expected = classes.iter().position(|&c| size <= c);
+        assert_eq!(arch::heap_class_of(layout), expected, "size {size}");
+    }
+    let aligned = Layout::from_size_align(64, 32).unwrap();
+    assert_eq!(arch::heap_class_of(aligned), None, "over-aligned");
+}
+kernel_test!(heap_size_classes_are_the_smallest_that_fit);
+
 fn every_firmware_cpu_is_online() {
     assert_eq!(arch::cpus().count(), arch::firmware_cpu_count());
 }

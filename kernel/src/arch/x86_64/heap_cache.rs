@@ -43,12 +43,16 @@ impl HeapCache {
     }
 }
 
-/// The class index serving `layout`, if any.
+/// The class index serving `layout`, if any: the smallest power of two from 16 that
+/// holds its size (a few instructions, no search: classes are 16 << index).
+#[inline]
 pub fn class_of(layout: Layout) -> Option<usize> {
-    if layout.align() > CLASS_ALIGN {
+    let size = layout.size();
+    if layout.align() > CLASS_ALIGN || size > CLASSES[CLASSES.len() - 1] {
         return None;
     }
-    CLASSES.iter().position(|&size| layout.size() <= size)
+    let bits = usize::BITS - (size.max(CLASSES[0]) - 1).leading_zeros();
+    Some(bits as usize - CLASSES[0].trailing_zeros() as usize)
 }
 
 /// The layout of a class's blocks as talc sees them.
