@@ -120,8 +120,11 @@ impl<'a, P: Platform> Worker<'a, P> {
         let timers = &self.queues().timers;
         if timers.next_deadline().is_some() {
             let now = self.shared.platform.now();
-            while let Some(waker) = timers.pop_expired(now) {
-                waker.wake();
+            // Checked inline first: the common case (nothing due) takes no call.
+            if timers.is_due(now) {
+                while let Some(waker) = timers.pop_expired(now) {
+                    waker.wake();
+                }
             }
         }
     }
