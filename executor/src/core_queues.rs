@@ -8,6 +8,12 @@
 //! anyone; `inbox` receives work sent from elsewhere and may be stolen from; `pinned` holds
 //! tasks pinned to this core and is never stolen from.
 //!
+//! `spawned` holds the task spawned last by the task this core is polling (`polling`), until
+//! that poll ends (or the next spawn): if the spawner awaits it first, its `JoinHandle`
+//! polls it right there (`Shared::run_inline`), otherwise the worker moves it to the back
+//! of its ring. Only this core's worker and the task it polls touch `spawned`, `polling`
+//! and `inline_depth`.
+//!
 //! `local_mask` has a bit per lane whose ring *may* be non-empty. Only the owner writes it
 //! (set on every push into its rings, cleared when its own pop finds the lane empty), and a
 //! ring becomes non-empty only through its owner, so a clear bit means an empty ring; a set
@@ -18,7 +24,7 @@ use crate::lane_queue::LaneQueue;
 use crate::lane_queue::bit;
 use crate::priority::{Lanes, Priority};
 use crate::ring::{LOCAL_CAPACITY, Ring};
-use crate::sync::{AtomicBool, AtomicU8, AtomicU64, Ordering, Slot};
+use crate::sync::{AtomicBool, AtomicU8, AtomicU32, AtomicU64, Ordering, Slot};
 use crate::task::Task;
 use crate::timer_queue::TimerQueue;
 
@@ -26,6 +32,12 @@ pub(crate) struct CoreQueues {
     pub(crate) lifo: Slot<Task>,
     /// A task pinned here and woken here; only this core's worker takes it (module docs).
     pub(crate) pinned_lifo: Slot<Task>,
+    /// The task spawned last by the poll running here, not yet queued (module docs).
+    pub(crate) spawned: Slot<Task>,
+    /// This core's worker is polling a task (owner only).
+    pub(crate) polling: AtomicBool,
+    /// Joins being polled inline on this core, nested (owner only).
+    pub(crate) inline_depth: AtomicU32,
     pub(crate) rings: Lanes<Ring<Task, LOCAL_CAPACITY>>,
     /// Lanes whose ring may be non-empty (module docs). Written by this core's worker only.
     local_mask: AtomicU8,
@@ -47,6 +59,9 @@ impl CoreQueues {
         Self {
             lifo: Slot::empty(),
             pinned_lifo: Slot::empty(),
+            spawned: Slot::empty(),
+            polling: AtomicBool::new(false),
+            inline_depth: AtomicU32::new(0),
             rings: Lanes::new(|_| Ring::new()),
             local_mask: AtomicU8::new(0),
             inbox: LaneQueue::new(),

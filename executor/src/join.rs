@@ -80,8 +80,11 @@ impl<T> Future for JoinHandle<T> {
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let cell = &self.task.0;
         // Already complete (the usual case when the joiner was woken): no registration.
+        // Spawned by the poll running here and not queued yet: polled right here, once.
         // Otherwise register, then check again, so a completion in between is not missed.
-        if cell.state.load() & COMPLETE == 0 {
+        if cell.state.load() & COMPLETE == 0
+            && !(cell.scheduler().run_inline(cell) && cell.state.load() & COMPLETE != 0)
+        {
             cell.join_waker.register(cx.waker());
             if cell.state.load() & COMPLETE == 0 {
                 return Poll::Pending;

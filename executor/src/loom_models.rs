@@ -309,6 +309,9 @@ fn stage_handoff() {
         fn schedule(&self, task: Task, _: Origin) {
             self.0.lock().unwrap().push(task);
         }
+        fn run_inline(&self, _: &Task) -> bool {
+            false
+        }
         fn register(&self, _: &Task, _: usize) {}
         fn release(&self, _: &TaskCell) {}
     }
@@ -404,6 +407,9 @@ fn join_handle_never_misses_completion() {
     struct NoQueue;
     impl Schedule for NoQueue {
         fn schedule(&self, _: Task, _: Origin) {}
+        fn run_inline(&self, _: &Task) -> bool {
+            false
+        }
         fn register(&self, _: &Task, _: usize) {}
         fn release(&self, _: &TaskCell) {}
     }

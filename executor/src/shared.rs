@@ -13,6 +13,7 @@
 //! spinning, so idle cores get to steal (work conservation).
 
 use alloc::boxed::Box;
+use alloc::sync::Arc;
 use core::iter;
 
 use crate::core_queues::CoreQueues;
@@ -23,10 +24,14 @@ use crate::platform::{Config, Platform};
 use crate::priority::Priority;
 use crate::registry::Registry;
 use crate::sync::{AtomicBool, AtomicU64, AtomicUsize, Ordering, fence};
-use crate::task::{Origin, Placement, Schedule, Task, TaskCell};
+use crate::task::{Origin, Placement, RunResult, Schedule, Task, TaskCell};
 
 /// Number of interrupt sources in the executor's [`IrqWakers`] table (x86 vectors).
 pub const IRQ_SLOTS: usize = 256;
+
+/// Joins polled inline inside each other at most (bounds the stack a chain of
+/// spawn-and-await tasks can take; deeper joins wait the ordinary way).
+const MAX_INLINE_DEPTH: u32 = 2;
 
 pub(crate) struct Shared<P> {
     pub(crate) platform: P,
@@ -157,6 +162,38 @@ impl<P: Platform> Shared<P> {
         }
     }
 
+    /// A task spawned by the poll running on `core` (the caller is that poll): kept in
+    /// the core's `spawned` slot until the poll ends (`flush_spawned`), so that a spawner
+    /// that awaits it at once polls it inline (`run_inline`). An earlier occupant goes to
+    /// the back of the ring first, so spawns keep their order.
+    #[inline]
+    pub(crate) fn push_spawned(&self, core: usize, task: Task) {
+        if let Some(previous) = self.cores[core].spawned.swap(Some(task)) {
+            self.queue_spawned(core, previous);
+        }
+    }
+
+    /// Owner of `core` (whose queues are `queues`), after a poll: a task still in the
+    /// `spawned` slot goes to the back of the ring (where a spawn without the slot would
+    /// have put it). The common case, an empty slot, is one swap.
+    #[inline(always)]
+    pub(crate) fn flush_spawned(&self, queues: &CoreQueues, core: usize) {
+        if let Some(task) = queues.spawned.take() {
+            self.queue_spawned(core, task);
+        }
+    }
+
+    /// The deferred first enqueue of a spawned task, under the hints it has now.
+    #[inline(never)]
+    fn queue_spawned(&self, core: usize, task: Task) {
+        if task.placement() == Placement::Any {
+            self.push_ring(core, task);
+            self.wake_idle_core();
+        } else {
+            self.schedule(task, Origin::Spawn);
+        }
+    }
+
     /// A pinned task woken on its own core: its pinned LIFO slot (the previous occupant
     /// moves to the pinned queue). No IPI and no work-conservation wake: the task may run
     /// nowhere else, and this core is running.
@@ -222,6 +259,7 @@ impl<P: Platform> Shared<P> {
             queued.extend(core.pinned.drain_all());
             queued.extend(core.lifo.take());
             queued.extend(core.pinned_lifo.take());
+            queued.extend(core.spawned.take());
             drop(core.timers.clear());
         }
         for task in queued {
@@ -259,6 +297,36 @@ impl<P: Platform> Schedule for Shared<P> {
                 None => self.push_injector(task),
             },
         }
+    }
+
+    fn run_inline(&self, task: &Task) -> bool {
+        let Some(core) = self.here() else {
+            return false;
+        };
+        let queues = &self.cores[core];
+        let depth = queues.inline_depth.load(Ordering::Relaxed);
+        if !queues.polling.load(Ordering::Relaxed) || depth >= MAX_INLINE_DEPTH {
+            return false;
+        }
+        let Some(spawned) = queues.spawned.take() else {
+            return false;
+        };
+        if !Arc::ptr_eq(&spawned, task) || !spawned.stays_on(core) {
+            // Someone else's spawn, or hints that send it elsewhere: back in its slot
+            // (only this core fills it, and this core is here).
+            self.push_spawned(core, spawned);
+            return false;
+        }
+        // Taken from the slot, it is in no queue: this is its dequeue.
+        queues.inline_depth.store(depth + 1, Ordering::Relaxed);
+        CoreQueues::count_owned(&queues.polls);
+        let mut clock = self.platform.now();
+        let result = spawned.run(core, &mut clock, || self.platform.now(), |_| false);
+        queues.inline_depth.store(depth, Ordering::Relaxed);
+        if result == RunResult::Requeue {
+            self.schedule(spawned, Origin::Requeue);
+        }
+        true
     }
 
     fn register(&self, task: &Task, core: usize) {

@@ -122,10 +122,14 @@ impl<'a, P: Platform> Builder<'a, P> {
         }
         let handle = JoinHandle::new(TaskRef(task.clone()), take_output::<F::Output>);
         match (place, task.placement()) {
-            (Place::Current, Placement::Any) if here.is_some() && !shared.is_shutdown() => {
-                // The common spawn: the back of this core's ring (what `schedule` would do).
-                shared.push_ring(home, task);
-                shared.wake_idle_core();
+            (Place::Current, Placement::Any)
+                if here.is_some()
+                    && shared.cores[home].polling.load(Ordering::Relaxed)
+                    && !shared.is_shutdown() =>
+            {
+                // The common spawn, from a task: the back of this core's ring once the
+                // spawner's poll ends, unless the spawner awaits it first (`run_inline`).
+                shared.push_spawned(home, task);
             }
             (Place::Core(core), _) => shared.push_to_core(core, task),
             (Place::Anywhere, Placement::Any) if !shared.is_shutdown() => {

@@ -108,6 +108,10 @@ pub(crate) enum RunResult {
 /// The executor side a task needs: where to go when woken, and whom to tell when it ends.
 pub(crate) trait Schedule: Send + Sync {
     fn schedule(&self, task: Task, origin: Origin);
+    /// A `JoinHandle` of `task` is polled: polls `task` right here if the poll running on
+    /// this core spawned it and it has not been queued yet (`shared.rs`). Returns whether
+    /// it did.
+    fn run_inline(&self, task: &Task) -> bool;
     /// Lists `task` (first poll on `core` just returned `Pending`) in the registry.
     fn register(&self, task: &Task, core: usize);
     fn release(&self, task: &TaskCell);
@@ -262,6 +266,12 @@ impl TaskCell {
         let word = self.affinity.load(Ordering::Acquire);
         word == AFFINITY_ANY
             || (word & !CORE_MASK != AFFINITY_NEAR && (word & CORE_MASK) as usize == core)
+    }
+
+    /// The executor this task belongs to.
+    #[inline]
+    pub(crate) fn scheduler(&self) -> &dyn Schedule {
+        &*self.scheduler
     }
 
     /// The core this task last ran on (or was spawned for).

@@ -130,7 +130,7 @@ impl<'a, P: Platform> Worker<'a, P> {
     }
 
     fn run_task(&mut self, task: Task) {
-        let (shared, queues) = (self.shared, self.queues);
+        let (shared, queues, core) = (self.shared, self.queues, self.core);
         CoreQueues::count_owned(&queues.polls);
         let platform = &shared.platform;
         // One clock read per poll while polling back to back: the end of the previous poll
@@ -138,6 +138,7 @@ impl<'a, P: Platform> Worker<'a, P> {
         let mut clock = self.last_end.unwrap_or_else(|| platform.now());
         let next = &mut self.next;
         let again = |now: u64| {
+            shared.flush_spawned(queues, core);
             let idle_here = !shared.irq.is_pending()
                 && !queues.timers.is_due(now)
                 && queues.refresh_local() | queues.remote_mask() | shared.injector.mask() == 0
@@ -158,7 +159,10 @@ impl<'a, P: Platform> Worker<'a, P> {
             CoreQueues::count_owned(&queues.polls);
             true
         };
-        let result = task.run(self.core, &mut clock, || platform.now(), again);
+        queues.polling.store(true, Ordering::Relaxed);
+        let result = task.run(core, &mut clock, || platform.now(), again);
+        queues.polling.store(false, Ordering::Relaxed);
+        shared.flush_spawned(queues, core);
         self.last_end = Some(clock);
         if result == RunResult::Requeue {
             shared.schedule(task, Origin::Requeue);

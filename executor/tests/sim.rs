@@ -662,3 +662,129 @@ fn big_and_over_aligned_futures_and_outputs() {
     drop(out_handle);
     assert_eq!(drops.load(Ordering::SeqCst), 3);
 }
+
+/// A task that spawns and awaits at once has its child polled inside its own poll (the
+/// child was never queued): one turn, one poll each, and nothing left in the queues.
+#[test]
+fn spawn_and_await_polls_the_child_inline() {
+    let exec = simulated(1);
+    exec.platform().act_as(0);
+    let e = exec.clone();
+    let child_polls = Arc::new(AtomicUsize::new(0));
+    let c = child_polls.clone();
+    let mut parent = exec.spawn(async move {
+        let child = e.spawn(async move {
+            c.fetch_add(1, Ordering::SeqCst);
+            6 * 7
+        });
+        let id = child.id();
+        (child.await, id)
+    });
+    let mut w = exec.worker(0).unwrap();
+    assert_eq!(
+        drain(&exec, &mut w),
+        1,
+        "the parent's single turn ran the child"
+    );
+    assert_eq!(parent.task().polls(), 1);
+    assert_eq!(child_polls.load(Ordering::SeqCst), 1);
+    let (output, _) = poll_handle(&mut parent).unwrap().unwrap();
+    assert_eq!(output, Ok(42));
+    assert_eq!(exec.snapshot().cores[0].queue_len, 0);
+}
+
+/// Tasks a poll spawns and does not await run after it, in the order they were spawned;
+/// awaiting one spawned earlier than the last one waits the ordinary way.
+#[test]
+fn spawned_tasks_keep_their_order_and_earlier_ones_are_not_inlined() {
+    let exec = simulated(1);
+    exec.platform().act_as(0);
+    let e = exec.clone();
+    let order = Arc::new(Mutex::new(Vec::new()));
+    let o = order.clone();
+    let mut parent = exec.spawn(async move {
+        let handles: Vec<_> = ["a", "b", "c"]
+            .into_iter()
+            .map(|name| {
+                let o = o.clone();
+                e.spawn(async move { o.lock().unwrap().push(name) })
+            })
+            .collect();
+        let mut handles = handles.into_iter();
+        // "a" is not the latest spawn: not polled inline; the parent waits for it.
+        let first = handles.next().unwrap().await;
+        o.lock().unwrap().push("parent");
+        first
+    });
+    let mut w = exec.worker(0).unwrap();
+    drain(&exec, &mut w);
+    assert_eq!(poll_handle(&mut parent), Some(Ok(Ok(()))));
+    assert_eq!(parent.task().polls(), 2, "the parent waited for \"a\"");
+    let order = order.lock().unwrap();
+    let children: Vec<_> = order.iter().filter(|&&n| n != "parent").collect();
+    assert_eq!(children, [&"a", &"b", &"c"]);
+}
+
+/// A child polled inline that is not done goes on as an ordinary task (its own wakes
+/// queue it) and its parent is woken when it completes; a chain of spawn-and-await
+/// deeper than the inline bound still completes.
+#[test]
+fn inline_child_that_waits_and_deep_chains_complete() {
+    fn chain(e: Exec, depth: u32) -> Pin<Box<dyn std::future::Future<Output = u32> + Send>> {
+        Box::pin(async move {
+            if depth == 0 {
+                yield_now().await;
+                return 0;
+            }
+            let inner = e.clone();
+            e.spawn(chain(inner, depth - 1)).await.unwrap() + 1
+        })
+    }
+    let exec = simulated(1);
+    exec.platform().act_as(0);
+    let gate = Arc::new(Gate::default());
+    let (e, g) = (exec.clone(), gate.clone());
+    let mut waiting = exec.spawn(async move { e.spawn(g.wait()).await });
+    let mut deep = exec.spawn(chain(exec.clone(), 6));
+    let mut w = exec.worker(0).unwrap();
+    drain(&exec, &mut w);
+    assert_eq!(poll_handle(&mut deep), Some(Ok(6)));
+    assert_eq!(
+        poll_handle(&mut waiting),
+        None,
+        "the child waits on the gate"
+    );
+    exec.platform().act_as(OUTSIDE);
+    gate.open();
+    drain(&exec, &mut w);
+    assert_eq!(poll_handle(&mut waiting), Some(Ok(Ok(()))));
+}
+
+/// A child whose hints send it elsewhere, or that was aborted, is never polled inline;
+/// hints set between the spawn and the end of the spawner's poll apply to its first
+/// enqueue.
+#[test]
+fn pinned_or_aborted_children_are_not_polled_inline() {
+    let exec = simulated(2);
+    exec.platform().act_as(0);
+    let e = exec.clone();
+    let ran_on: Arc<Mutex<Option<usize>>> = Arc::new(Mutex::new(None));
+    let r = ran_on.clone();
+    let mut parent = exec.spawn(async move {
+        let here = e.clone();
+        let child = e.spawn(async move { *r.lock().unwrap() = here.platform().current_core() });
+        child.task().set_affinity(Affinity::Pinned(1));
+        let aborted = e.spawn(async { unreachable!("an aborted task is never polled") });
+        aborted.abort();
+        (aborted.await, child.await)
+    });
+    let (mut w0, mut w1) = (exec.worker(0).unwrap(), exec.worker(1).unwrap());
+    drain(&exec, &mut w0);
+    drain(&exec, &mut w1);
+    drain(&exec, &mut w0);
+    assert_eq!(
+        poll_handle(&mut parent),
+        Some(Ok((Err(JoinError::Cancelled), Ok(()))))
+    );
+    assert_eq!(*ran_on.lock().unwrap(), Some(1));
+}
