@@ -367,7 +367,10 @@ impl TaskCell {
     /// `RUNNING` owner only, the future gone: mark `COMPLETE`, tell the joiner.
     fn complete(&self) {
         // Deregister first: whoever sees COMPLETE must not find the task still listed.
-        self.scheduler.release(self);
+        // (A task that completed in its first poll was never listed.)
+        if self.registry_key().is_some() {
+            self.scheduler.release(self);
+        }
         self.state.complete();
         self.join_waker.wake();
     }

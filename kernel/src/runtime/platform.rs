@@ -17,14 +17,17 @@ impl KernelPlatform {
 }
 
 impl Platform for KernelPlatform {
+    #[inline]
     fn current_core(&self) -> Option<usize> {
         Some(arch::cpu_index())
     }
 
+    #[inline]
     fn core_count(&self) -> usize {
         self.cores
     }
 
+    #[inline]
     fn now(&self) -> u64 {
         arch::rdtsc()
     }

@@ -43,16 +43,33 @@ impl HeapCache {
     }
 }
 
-/// The class index serving `layout`, if any: the smallest power of two from 16 that
-/// holds its size (a few instructions, no search: classes are 16 << index).
+/// `CLASS_BY_SIXTEENTHS[(size - 1) / 16]`: the class serving `size` (1..=512 bytes).
+const CLASS_BY_SIXTEENTHS: [u8; 32] = {
+    let mut table = [0u8; 32];
+    let mut i = 0;
+    while i < 32 {
+        let size = (i + 1) * 16;
+        let mut class = 0;
+        while CLASSES[class] < size {
+            class += 1;
+        }
+        table[i] = class as u8;
+        i += 1;
+    }
+    table
+};
+
+/// The class index serving `layout`, if any: the smallest class that holds its size
+/// (one table load, no search).
 #[inline]
 pub fn class_of(layout: Layout) -> Option<usize> {
     let size = layout.size();
     if layout.align() > CLASS_ALIGN || size > CLASSES[CLASSES.len() - 1] {
         return None;
     }
-    let bits = usize::BITS - (size.max(CLASSES[0]) - 1).leading_zeros();
-    Some(bits as usize - CLASSES[0].trailing_zeros() as usize)
+    Some(usize::from(
+        CLASS_BY_SIXTEENTHS[size.saturating_sub(1) / 16],
+    ))
 }
 
 /// The layout of a class's blocks as talc sees them.
