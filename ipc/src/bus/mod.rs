@@ -112,7 +112,7 @@ impl EventBus {
         };
         let (reached, waiters) = {
             let mut state = topic.state.lock();
-            (state.push((header, message)), state.take_waiters())
+            (state.push(header, message), state.take_waiters())
         };
         waiters.into_iter().for_each(|waker| waker.wake());
         reached

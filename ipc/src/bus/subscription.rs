@@ -55,13 +55,12 @@ impl Subscription {
     }
 
     /// The next event if one is there: `Ok(None)` when up to date, `Closed` as for `next`.
+    #[inline]
     pub fn try_next(&mut self) -> Result<Option<Event>, IpcError> {
-        let state = self.topic.state.lock();
-        match state.read(&mut self.cursor, self.capacity) {
-            Some(event) => Ok(Some(event)),
-            None if state.is_closed() => Err(IpcError::Closed),
-            None => Ok(None),
-        }
+        self.topic
+            .state
+            .lock()
+            .next(&mut self.cursor, self.capacity)
     }
 
     /// Polls for the next event; when there is none, parks `cx`'s waker until the next
@@ -69,13 +68,11 @@ impl Subscription {
     pub fn poll_next(&mut self, cx: &mut Context<'_>) -> Poll<Result<Event, IpcError>> {
         let replaced = {
             let mut state = self.topic.state.lock();
-            if let Some(event) = state.read(&mut self.cursor, self.capacity) {
-                return Poll::Ready(Ok(event));
+            match state.next(&mut self.cursor, self.capacity) {
+                Ok(Some(event)) => return Poll::Ready(Ok(event)),
+                Err(error) => return Poll::Ready(Err(error)),
+                Ok(None) => state.park(self.slot, cx.waker()),
             }
-            if state.is_closed() {
-                return Poll::Ready(Err(IpcError::Closed));
-            }
-            state.park(self.slot, cx.waker())
         };
         drop(replaced);
         Poll::Pending

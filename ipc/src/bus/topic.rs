@@ -14,11 +14,15 @@ use alloc::vec::Vec;
 use core::task::Waker;
 
 use super::Event;
+use crate::error::IpcError;
 use crate::message::{Header, Message};
 use crate::sync::Mutex;
 
-/// One event as stored in the ring.
-pub(super) type Stored = (Header, Message);
+/// One event as stored in the ring: already the `Event::Message` a reader gets, so that
+/// a read is a single copy of the whole value into the reader's result (a ring of
+/// `(Header, Message)` pairs made every read rebuild the enum field by field and copy it
+/// twice).
+pub(super) type Stored = Event;
 
 /// An event type with at least one subscriber.
 pub(super) struct Topic {
@@ -83,28 +87,34 @@ impl TopicState {
     }
 
     /// Stores an event, overwriting the oldest; returns how many subscribers it reached.
-    pub(super) fn push(&mut self, event: Stored) -> usize {
+    pub(super) fn push(&mut self, header: Header, message: Message) -> usize {
         let mask = self.ring.len() as u64 - 1;
-        self.ring[(self.tail & mask) as usize] = event;
+        self.ring[(self.tail & mask) as usize] = Event::Message { header, message };
         self.tail += 1;
         self.subscribers
     }
 
     /// The next event for a subscriber at `cursor` with window `capacity`, advancing the
     /// cursor: a message, or `Missed` when it lagged past its window (the cursor then jumps
-    /// to the window's start). `None` when it is up to date.
-    pub(super) fn read(&self, cursor: &mut u64, capacity: u64) -> Option<Event> {
+    /// to the window's start). `Ok(None)` when it is up to date, `Closed` when it is and the
+    /// bus is gone. (Built as the caller's result type, so a message is copied once.)
+    #[inline]
+    pub(super) fn next(&self, cursor: &mut u64, capacity: u64) -> Result<Option<Event>, IpcError> {
         let lag = self.tail - *cursor;
         if lag == 0 {
-            None
+            if self.closed {
+                Err(IpcError::Closed)
+            } else {
+                Ok(None)
+            }
         } else if lag > capacity {
             *cursor = self.tail - capacity;
-            Some(Event::Missed(lag - capacity))
+            Ok(Some(Event::Missed(lag - capacity)))
         } else {
             let mask = self.ring.len() as u64 - 1;
-            let (header, message) = self.ring[(*cursor & mask) as usize];
+            let slot = (*cursor & mask) as usize;
             *cursor += 1;
-            Some(Event::Message { header, message })
+            Ok(Some(self.ring[slot]))
         }
     }
 
@@ -136,17 +146,14 @@ impl TopicState {
         self.closed = true;
     }
 
-    pub(super) fn is_closed(&self) -> bool {
-        self.closed
-    }
-
     pub(super) fn subscribers(&self) -> usize {
         self.subscribers
     }
 
     /// Reallocates the ring with `len` slots, keeping the newest events in place.
     fn grow(&mut self, len: usize) {
-        let mut ring = alloc::vec![Stored::default(); len];
+        // Slots outside every window are never read; `Missed(0)` only fills them.
+        let mut ring = alloc::vec![Event::Missed(0); len];
         let kept = self.tail.saturating_sub(self.ring.len() as u64)..self.tail;
         let old_mask = (self.ring.len() as u64).wrapping_sub(1);
         let new_mask = len as u64 - 1;
