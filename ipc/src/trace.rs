@@ -5,6 +5,7 @@
 //! call its service answered directly, under the log's lock; when tracing is off there
 //! is no log and recording costs one branch.
 
+use alloc::boxed::Box;
 use alloc::vec::Vec;
 
 use crate::message::Header;
@@ -15,22 +16,24 @@ pub(crate) struct TraceLog {
     ring: Mutex<HeaderRing>,
 }
 
+/// A ring allocated whole at creation, so recording is a store and an index step (no
+/// growth branch, no division).
 struct HeaderRing {
-    headers: Vec<Header>,
-    depth: usize,
-    /// Where the next header goes once `headers` is full.
+    headers: Box<[Header]>,
+    /// Where the next header goes.
     next: usize,
+    /// Every slot holds a recorded header (the oldest sits at `next`).
+    full: bool,
 }
 
 impl TraceLog {
     /// A log of `depth` headers (at least one).
     pub(crate) fn new(depth: usize) -> Self {
-        let depth = depth.max(1);
         Self {
             ring: Mutex::new(HeaderRing {
-                headers: Vec::with_capacity(depth),
-                depth,
+                headers: alloc::vec![Header::default(); depth.max(1)].into_boxed_slice(),
                 next: 0,
+                full: false,
             }),
         }
     }
@@ -41,23 +44,29 @@ impl TraceLog {
     #[inline(never)]
     pub(crate) fn record(&self, header: Header) {
         let mut ring = self.ring.lock();
-        if ring.headers.len() < ring.depth {
-            ring.headers.push(header);
+        let next = ring.next;
+        if let Some(slot) = ring.headers.get_mut(next) {
+            *slot = header;
+        }
+        if next + 1 >= ring.headers.len() {
+            ring.next = 0;
+            ring.full = true;
         } else {
-            let next = ring.next;
-            ring.headers[next] = header;
-            ring.next = (next + 1) % ring.depth;
+            ring.next = next + 1;
         }
     }
 
     /// The newest `n` headers (fewer if fewer were recorded), oldest first.
     pub(crate) fn newest(&self, n: usize) -> Vec<Header> {
         let ring = self.ring.lock();
-        let len = ring.headers.len();
+        let capacity = ring.headers.len();
+        let (len, oldest) = match ring.full {
+            true => (capacity, ring.next),
+            false => (ring.next, 0),
+        };
         let n = n.min(len);
-        // Once full, the oldest header sits at `next`; before that, at 0 (and `next` is 0).
         (len - n..len)
-            .map(|age| ring.headers[(ring.next + age) % len])
+            .map(|age| ring.headers[(oldest + age) % capacity])
             .collect()
     }
 }

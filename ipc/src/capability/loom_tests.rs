@@ -41,6 +41,36 @@ fn loom_check_vs_delete_and_reuse() {
     });
 }
 
+/// The connection fast path racing with delete + re-mint into the same slot never
+/// confirms the old handle for the new object, nor the new object's handle for the old.
+#[test]
+fn loom_confirms_vs_delete_and_reuse() {
+    model(|| {
+        let old_object = ObjectRef::Endpoint(ServiceId(1));
+        let new_object = ObjectRef::Endpoint(ServiceId(2));
+        let table = Arc::new(CapTable::new(1, Quotas::default()));
+        let old = table.mint(ALICE, old_object, Rights::SEND, USER).unwrap();
+        let checker = {
+            let table = table.clone();
+            thread::spawn(move || {
+                (
+                    table.confirms(ALICE, &old, Rights::SEND, old_object),
+                    table.confirms(ALICE, &old, Rights::SEND, new_object),
+                )
+            })
+        };
+        table.delete(ALICE, &old).unwrap();
+        let new = table.mint(ALICE, new_object, Rights::SEND, USER).unwrap();
+        assert_eq!(new.index, old.index);
+        let (_old_seen, new_seen) = checker.join().unwrap();
+        assert!(
+            !new_seen,
+            "an old handle confirmed for the slot's new object"
+        );
+        assert!(!table.confirms(ALICE, &old, Rights::SEND, old_object));
+    });
+}
+
 /// A grant from a child racing with a revoke of that child's parent leaves no live
 /// grandchild once both are done.
 #[test]

@@ -89,6 +89,31 @@ impl Slot {
         }
     }
 
+    /// Whether the slot is live at `generation`, issued to `holder` with at least `needed`,
+    /// naming the object whose word is `object` (`ObjectRef::to_word`): one consistent
+    /// read, as in [`Slot::snapshot`], without decoding anything.
+    #[inline]
+    pub(super) fn confirms(
+        &self,
+        holder: HolderId,
+        generation: u32,
+        needed: Rights,
+        object: u64,
+    ) -> bool {
+        loop {
+            let before = self.word.load(Ordering::Acquire);
+            let same = self.holder.load(Ordering::Acquire) == holder.0
+                && self.object.load(Ordering::Acquire) == object;
+            if self.word.load(Ordering::Relaxed) == before {
+                let word = SlotWord(before);
+                return same
+                    && word.generation() == generation
+                    && word.is_live()
+                    && word.rights().contains(needed);
+            }
+        }
+    }
+
     /// Makes a dead slot live for `holder` at its current generation; returns that
     /// generation. Table lock held.
     pub(super) fn occupy(&self, holder: HolderId, object: ObjectRef, rights: Rights) -> u32 {

@@ -110,6 +110,17 @@ impl CapTable {
         self.settle(holder, cap, needed, verdict)
     }
 
+    /// The fast path of a check whose answer is known in advance (an open connection's):
+    /// true exactly when `check(holder, cap, needed)` would return `Ok(object)`. Lock-free,
+    /// counts and logs nothing; on `false` ask [`CapTable::check`] for the reason (which
+    /// also counts a denial).
+    #[inline]
+    pub fn confirms(&self, holder: HolderId, cap: &Cap, needed: Rights, object: ObjectRef) -> bool {
+        self.slots
+            .get(cap.index as usize)
+            .is_some_and(|slot| slot.confirms(holder, cap.generation, needed, object.to_word()))
+    }
+
     /// Creates a root capability (kernel use): `holder` gets `rights` on `object`, which
     /// only holders at `min_level` or above may ever receive. Charged to `holder`.
     pub fn mint(

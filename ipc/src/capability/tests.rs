@@ -488,3 +488,29 @@ fn concurrent_checks_never_see_a_wrong_object_while_caps_are_revoked_and_regrant
     join_within(handles, Duration::from_secs(60));
     assert_eq!(table.usage(BOB).caps, 0);
 }
+
+/// The connection fast path agrees with `check` on every kind of capability: live with
+/// the right and the object, missing the right, another holder's, another object, stale,
+/// out of range.
+#[test]
+fn confirms_agrees_with_check() {
+    let table = table();
+    let other = ObjectRef::Endpoint(ServiceId(8));
+    let send = table.mint(ALICE, ENDPOINT, Rights::SEND, USER).unwrap();
+    let recv = table.mint(ALICE, ENDPOINT, Rights::RECEIVE, USER).unwrap();
+    let bobs = table.mint(BOB, ENDPOINT, Rights::SEND, USER).unwrap();
+    let stale = table.mint(ALICE, ENDPOINT, Rights::SEND, USER).unwrap();
+    table.delete(ALICE, &stale).unwrap();
+    let out_of_range = Cap::from_word(u64::from(u32::MAX));
+    for cap in [send, recv, bobs, stale, out_of_range] {
+        for object in [ENDPOINT, other] {
+            let by_check = table.check(ALICE, &cap, Rights::SEND) == Ok(object);
+            assert_eq!(
+                table.confirms(ALICE, &cap, Rights::SEND, object),
+                by_check,
+                "{cap:?} {object:?}"
+            );
+        }
+    }
+    assert!(table.confirms(ALICE, &send, Rights::SEND, ENDPOINT));
+}

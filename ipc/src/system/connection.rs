@@ -51,7 +51,23 @@ impl<'a> Connection<'a> {
         self.destination
     }
 
+    #[inline]
     fn authorise(&self) -> Result<(), IpcError> {
+        let endpoint = ObjectRef::Endpoint(self.destination);
+        if self
+            .system
+            .caps
+            .confirms(self.holder, &self.cap, Rights::SEND, endpoint)
+        {
+            return Ok(());
+        }
+        self.authorise_slowly()
+    }
+
+    /// `authorise` when the fast look failed: the full check, with its reason (and its
+    /// denial count) for the error.
+    #[cold]
+    fn authorise_slowly(&self) -> Result<(), IpcError> {
         match self
             .system
             .caps
