@@ -79,20 +79,11 @@ pub fn class_layout(class: usize) -> Layout {
 
 impl HeapCache {
     /// Takes a block of `class`, refilling from `refill` (talc) when empty.
-    pub fn pop(&mut self, class: usize, mut refill: impl FnMut() -> *mut u8) -> *mut u8 {
+    #[inline]
+    pub fn pop(&mut self, class: usize, refill: impl FnMut() -> *mut u8) -> *mut u8 {
         let list = &mut self.lists[class];
         if list.head.is_null() {
-            for _ in 0..BATCH {
-                let block = refill();
-                if block.is_null() {
-                    break;
-                }
-                // SAFETY: `block` is a fresh talc block of at least 16 bytes,
-                // aligned to 16, owned by this list from now on.
-                unsafe { (block as *mut *mut u8).write(list.head) };
-                list.head = block;
-                list.len += 1;
-            }
+            Self::refill(list, refill);
             if list.head.is_null() {
                 return null_mut();
             }
@@ -104,22 +95,45 @@ impl HeapCache {
         block
     }
 
+    /// Moves up to `BATCH` fresh blocks from `refill` onto the empty `list`.
+    #[cold]
+    fn refill(list: &mut FreeList, mut refill: impl FnMut() -> *mut u8) {
+        for _ in 0..BATCH {
+            let block = refill();
+            if block.is_null() {
+                break;
+            }
+            // SAFETY: `block` is a fresh talc block of at least 16 bytes,
+            // aligned to 16, owned by this list from now on.
+            unsafe { (block as *mut *mut u8).write(list.head) };
+            list.head = block;
+            list.len += 1;
+        }
+    }
+
     /// Puts a block of `class` back; hands `BATCH` blocks to `release` (talc)
     /// when the list grows past its high-water mark.
-    pub fn push(&mut self, class: usize, block: *mut u8, mut release: impl FnMut(*mut u8)) {
+    #[inline]
+    pub fn push(&mut self, class: usize, block: *mut u8, release: impl FnMut(*mut u8)) {
         let list = &mut self.lists[class];
         // SAFETY: the caller owns `block` (a freed block of this class).
         unsafe { (block as *mut *mut u8).write(list.head) };
         list.head = block;
         list.len += 1;
         if list.len > HIGH_WATER {
-            for _ in 0..BATCH {
-                let victim = list.head;
-                // SAFETY: as in `pop`.
-                list.head = unsafe { (victim as *mut *mut u8).read() };
-                list.len -= 1;
-                release(victim);
-            }
+            Self::drain(list, release);
+        }
+    }
+
+    /// Hands `BATCH` blocks of the over-full `list` to `release`.
+    #[cold]
+    fn drain(list: &mut FreeList, mut release: impl FnMut(*mut u8)) {
+        for _ in 0..BATCH {
+            let victim = list.head;
+            // SAFETY: as in `pop`.
+            list.head = unsafe { (victim as *mut *mut u8).read() };
+            list.len -= 1;
+            release(victim);
         }
     }
 }

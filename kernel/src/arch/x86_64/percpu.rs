@@ -79,6 +79,7 @@ impl PerCpu {
     }
 
     #[allow(clippy::mut_from_ref)]
+    #[inline]
     fn owned<T>(&self, cell: &UnsafeCell<T>) -> &mut T {
         assert!(
             core::ptr::eq(self, current()),
@@ -113,6 +114,7 @@ impl PerCpu {
     /// This CPU's heap caches: used only inside the allocator, with interrupts
     /// disabled, and the allocator does not re-enter itself.
     #[allow(clippy::mut_from_ref)]
+    #[inline]
     pub fn heap_cache(&self) -> &mut HeapCache {
         self.owned(&self.heap_cache)
     }
