@@ -162,19 +162,18 @@ impl<T> Producer<T> {
         unsafe { self.write_free_slot(value) };
     }
 
-    /// Writes as many items of `items` as fit (taking none it cannot write), publishes them
-    /// once, and returns how many it wrote.
-    pub(crate) fn push_batch(&mut self, items: &mut impl Iterator<Item = T>) -> usize {
-        let room = self.free_slots();
-        let mut written = 0;
-        for item in items.by_ref().take(room) {
+    /// Writes `make(item)` for as many items of `items` as fit, each built straight into
+    /// its slot, publishes them once, and returns how many it wrote.
+    #[inline]
+    pub(crate) fn push_slice<S>(&mut self, items: &[S], mut make: impl FnMut(&S) -> T) -> usize {
+        let room = self.free_slots().min(items.len());
+        for item in &items[..room] {
             // SAFETY: `room` slots were free when counted, the consumer only frees more,
-            // and `take(room)` stops after `room` writes.
-            unsafe { self.write_free_slot(item) };
-            written += 1;
+            // and exactly `room` items are written.
+            unsafe { self.write_free_slot(make(item)) };
         }
         self.flush();
-        written
+        room
     }
 
     /// Writes slot `tail` and advances the local (unpublished) tail.
@@ -312,6 +311,37 @@ impl<T> Consumer<T> {
             self.ring.head.0.store(self.head, Ordering::Release);
         }
         count
+    }
+
+    /// Moves items out (oldest first) while `take` accepts the oldest one, at most `max`,
+    /// into `deliver`, then publishes the freed slots once. Returns how many it moved.
+    #[inline]
+    pub(crate) fn drain_while(
+        &mut self,
+        max: usize,
+        mut take: impl FnMut(&T) -> bool,
+        mut deliver: impl FnMut(T),
+    ) -> usize {
+        let count = self.available().min(max);
+        let mut moved = 0;
+        while moved < count {
+            let slot = self.ring.slot(self.head);
+            // SAFETY: as in `drain`: `head < cached_tail <= tail`, so the slot holds an
+            // initialised item published to this consumer; the shared reference does not
+            // outlive `take`.
+            if !slot.with(|slot| take(unsafe { (*slot).assume_init_ref() })) {
+                break;
+            }
+            self.head = self.head.wrapping_add(1);
+            moved += 1;
+            // SAFETY: the same item, moved out once (straight into `deliver`'s argument); its
+            // position (already counted in `head`) is published after the loop.
+            slot.with(|slot| deliver(unsafe { (*slot).assume_init_read() }));
+        }
+        if moved > 0 {
+            self.ring.head.0.store(self.head, Ordering::Release);
+        }
+        moved
     }
 
     /// Whether the producer is gone and everything it wrote has been taken: the ring will

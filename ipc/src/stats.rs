@@ -87,6 +87,12 @@ impl StatsCounters {
         add_single_writer(&self.slow_path, n);
     }
 
+    /// Receiver only: `n` messages delivered, with no latency to record.
+    #[inline]
+    pub(crate) fn record_received_many(&self, n: u64) {
+        add_single_writer(&self.received, n);
+    }
+
     /// Receiver only: one message delivered, `latency` ticks after it was stamped (when the
     /// endpoint has a clock).
     #[inline]

@@ -67,6 +67,7 @@ impl Receiver {
             None => match self.direct_ring() {
                 Direct::Front(index) => {
                     let envelope = self.rings[index].take_front();
+                    self.shared.stats.record_fast_path(1);
                     self.delivered(&envelope.header);
                     return Ok(Some(envelope));
                 }
@@ -83,6 +84,61 @@ impl Receiver {
             }
         }
         self.pop_lanes()
+    }
+
+    /// Delivers up to `max` waiting messages to `deliver`, in the order that as many
+    /// [`Receiver::try_recv`] calls would, without waiting; returns how many. A run of
+    /// messages at the front of one sender's ring goes out in one pass (the signal word is
+    /// read before each, so a higher lane still goes first; the run's room is released and
+    /// the ring's head published once). `Err(Closed)` as for `try_recv` when nothing was
+    /// delivered.
+    pub fn try_recv_batch(
+        &mut self,
+        max: usize,
+        mut deliver: impl FnMut(Received),
+    ) -> Result<usize, IpcError> {
+        let mut delivered = 0;
+        while delivered < max {
+            if self.lanes.highest().is_none()
+                && let Direct::Front(index) = self.direct_ring()
+            {
+                let shared = &*self.shared;
+                let may_take = |envelope: &Received| {
+                    shared.signals() & lanes_above(envelope.header.priority) == 0
+                };
+                // Without a clock or a trace, counting the run at its end is all there is.
+                let per_message = shared.config.clock.is_some() || shared.trace.is_some();
+                let ring = &mut self.rings[index];
+                let moved = if per_message {
+                    ring.drain_while(max - delivered, may_take, |envelope| {
+                        count_delivered(shared, &envelope.header);
+                        deliver(envelope);
+                    })
+                } else {
+                    ring.drain_while(max - delivered, may_take, &mut deliver)
+                };
+                if moved > 0 {
+                    if !per_message {
+                        shared.stats.record_received_many(moved as u64);
+                    }
+                    shared.release(moved);
+                    shared.stats.record_fast_path(moved as u64);
+                    delivered += moved;
+                    continue;
+                }
+                // A higher lane was announced since the look: the ordinary path sorts it out.
+            }
+            match self.try_recv() {
+                Ok(Some(envelope)) => {
+                    deliver(envelope);
+                    delivered += 1;
+                }
+                Ok(None) => break,
+                Err(error) if delivered == 0 => return Err(error),
+                Err(_) => break,
+            }
+        }
+        Ok(delivered)
     }
 
     /// Delivers from the private lanes (after a refill when needed).
@@ -173,7 +229,6 @@ impl Receiver {
                     return Direct::Refill;
                 }
                 self.next_ring = index + 1;
-                self.shared.stats.record_fast_path(1);
                 return Direct::Front(index);
             }
             index += 1;
@@ -218,16 +273,22 @@ impl Receiver {
     /// Bookkeeping of one delivered message: releases its room, counts it, logs it.
     #[inline]
     fn delivered(&self, header: &Header) {
-        let shared = &*self.shared;
-        shared.release(1);
-        let latency = shared
-            .config
-            .clock
-            .map(|now| now().saturating_sub(header.timestamp));
-        shared.stats.record_received(latency);
-        if let Some(log) = &shared.trace {
-            log.record(*header);
-        }
+        self.shared.release(1);
+        count_delivered(&self.shared, header);
+    }
+}
+
+/// Counts one delivered message (and its latency) and logs its header; its room is
+/// released by the caller (once per batch).
+#[inline]
+fn count_delivered(shared: &Shared, header: &Header) {
+    let latency = shared
+        .config
+        .clock
+        .map(|now| now().saturating_sub(header.timestamp));
+    shared.stats.record_received(latency);
+    if let Some(log) = &shared.trace {
+        log.record(*header);
     }
 }
 

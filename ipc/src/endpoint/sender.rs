@@ -143,7 +143,8 @@ impl Sender {
             Err(error) => return self.refuse(error),
         };
         let mut lanes = 0;
-        let mut envelopes = messages[..reserved].iter().map(|&(header, message)| {
+        // `free_slots` only grows, so all `reserved` fit; each envelope is built in its slot.
+        let queued = producer.push_slice(&messages[..reserved], |&(header, message)| {
             lanes |= lane_bit(header.priority);
             Received {
                 header,
@@ -151,8 +152,6 @@ impl Sender {
                 reply: None,
             }
         });
-        // `free_slots` only grows, so all `reserved` fit.
-        let queued = producer.push_batch(&mut envelopes);
         if queued < reserved {
             shared.release(reserved - queued);
         }

@@ -750,3 +750,92 @@ fn a_declining_handler_leaves_the_call_to_the_queue() {
     );
     assert_eq!(rx.stats().direct, 0);
 }
+
+/// Sends the same mixed-priority traffic from two senders (one of them through a batch)
+/// into a fresh endpoint; returns the receiver.
+fn mixed_traffic() -> (Sender, Sender, Receiver) {
+    let (mut a, mut receiver) = channel(ID, config(64));
+    let mut b = a.clone();
+    let lanes = [
+        Priority::Low,
+        Priority::High,
+        Priority::Normal,
+        Priority::Low,
+    ];
+    for (i, &lane) in lanes.iter().enumerate() {
+        a.try_send(header(i as u64, lane), message(0)).unwrap();
+    }
+    let batch: Vec<_> = (10..16)
+        .map(|i| {
+            (
+                header(
+                    i,
+                    if i % 3 == 0 {
+                        Priority::Critical
+                    } else {
+                        Priority::Normal
+                    },
+                ),
+                message(0),
+            )
+        })
+        .collect();
+    assert_eq!(b.try_send_batch(&batch), Ok(6));
+    assert_eq!(receiver.try_recv_batch(0, |_| unreachable!()), Ok(0));
+    (a, b, receiver)
+}
+
+/// A batched drain delivers exactly what repeated `try_recv` calls would, in the same
+/// order (highest lane first, each sender's order within a lane), `max` at a time, and
+/// gives the room back.
+#[test]
+fn batched_drain_matches_repeated_receives() {
+    let (_a1, _b1, mut one_by_one) = mixed_traffic();
+    let mut expected = Vec::new();
+    while let Some(id) = recv_id(&mut one_by_one) {
+        expected.push(id);
+    }
+    let (mut a, _b, mut batched) = mixed_traffic();
+    let mut got = Vec::new();
+    assert_eq!(
+        batched.try_recv_batch(3, |r| got.push(r.header.id.0)),
+        Ok(3)
+    );
+    while batched
+        .try_recv_batch(4, |r| got.push(r.header.id.0))
+        .unwrap()
+        > 0
+    {}
+    assert_eq!(got, expected);
+    assert_eq!(batched.stats().received, expected.len() as u64);
+    // Every delivered message's room is back: the endpoint takes its capacity again.
+    for i in 0..64 {
+        a.try_send(header(100 + i, Priority::Normal), message(0))
+            .unwrap();
+    }
+    assert_eq!(
+        a.try_send(header(200, Priority::Normal), message(0)),
+        Err(IpcError::Full)
+    );
+}
+
+/// Once every sender is gone the batch drains what is left, then reports `Closed`.
+#[test]
+fn batched_drain_reports_closed_after_the_last_message() {
+    let (mut tx, mut rx) = channel(ID, config(8));
+    tx.try_send(header(1, Priority::Normal), message(7))
+        .unwrap();
+    tx.try_send(header(2, Priority::Normal), message(8))
+        .unwrap();
+    drop(tx);
+    let mut data = Vec::new();
+    assert_eq!(
+        rx.try_recv_batch(8, |r| data.push(r.message.data[0])),
+        Ok(2)
+    );
+    assert_eq!(data, [7, 8]);
+    assert_eq!(
+        rx.try_recv_batch(8, |_| unreachable!()),
+        Err(IpcError::Closed)
+    );
+}

@@ -45,8 +45,7 @@ fn unflushed_items_are_invisible_until_flush() {
 #[test]
 fn consumer_publishes_once_per_drain() {
     let (mut producer, mut consumer) = ring(4);
-    let mut items = 0..4;
-    assert_eq!(producer.push_batch(&mut items), 4);
+    assert_eq!(producer.push_slice(&[0, 1, 2, 3], |&v| v), 4);
     assert_eq!(producer.free_slots(), 0);
     let mut got = Vec::new();
     assert_eq!(consumer.drain(3, |v| got.push(v)), 3);
@@ -55,18 +54,40 @@ fn consumer_publishes_once_per_drain() {
 }
 
 #[test]
-fn push_batch_takes_only_what_fits() {
+fn push_slice_takes_only_what_fits() {
     let (mut producer, mut consumer) = ring(4);
-    let mut items = 0..10;
-    assert_eq!(producer.push_batch(&mut items), 4);
+    let items: Vec<u32> = (0..10).collect();
+    let mut made = 0;
     assert_eq!(
-        items.next(),
-        Some(4),
-        "the fifth item stays in the iterator"
+        producer.push_slice(&items, |&v| {
+            made += 1;
+            v * 10
+        }),
+        4
     );
+    assert_eq!(made, 4, "only the items that fit are built");
     let mut got = Vec::new();
     consumer.drain(usize::MAX, |v| got.push(v));
-    assert_eq!(got, [0, 1, 2, 3]);
+    assert_eq!(got, [0, 10, 20, 30]);
+}
+
+#[test]
+fn drain_while_stops_at_the_first_refused_item_and_keeps_it() {
+    let (mut producer, mut consumer) = ring(8);
+    assert_eq!(producer.push_slice(&[1, 2, 30, 4], |&v| v), 4);
+    let mut got = Vec::new();
+    assert_eq!(consumer.drain_while(8, |&v| v < 10, |v| got.push(v)), 2);
+    assert_eq!(got, [1, 2]);
+    assert_eq!(consumer.drain_while(1, |_| true, |v| got.push(v)), 1);
+    assert_eq!(consumer.drain_while(8, |_| true, |v| got.push(v)), 1);
+    assert_eq!(got, [1, 2, 30, 4]);
+    // Four slots were never used; the other four only come back through the published head.
+    assert_eq!(producer.push_slice(&[0; 4], |&v| v), 4);
+    assert_eq!(
+        producer.push_slice(&[0; 4], |&v| v),
+        4,
+        "every taken slot was published"
+    );
 }
 
 #[test]
@@ -149,8 +170,8 @@ fn two_threads_deliver_everything_in_order() {
         let mut batch = 1;
         while next < ITEMS {
             let end = (next + batch).min(ITEMS);
-            let mut items = next..end;
-            let written = producer.push_batch(&mut items) as u64;
+            let items: Vec<u64> = (next..end).collect();
+            let written = producer.push_slice(&items, |&v| v) as u64;
             if written == 0 {
                 std::hint::spin_loop();
                 thread::yield_now();
