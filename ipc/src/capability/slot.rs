@@ -89,6 +89,35 @@ impl Slot {
         }
     }
 
+    /// The object of the slot if it is live at `generation`, issued to `holder` with at
+    /// least `needed`: one consistent read, as in [`Slot::snapshot`]; `None` for any
+    /// refusal (the caller asks the full check for its reason).
+    #[inline]
+    pub(super) fn resolve(
+        &self,
+        holder: HolderId,
+        generation: u32,
+        needed: Rights,
+    ) -> Option<ObjectRef> {
+        loop {
+            let before = self.word.load(Ordering::Acquire);
+            let owner = self.holder.load(Ordering::Acquire);
+            let object = self.object.load(Ordering::Acquire);
+            if self.word.load(Ordering::Relaxed) == before {
+                let word = SlotWord(before);
+                let granted = owner == holder.0
+                    && word.generation() == generation
+                    && word.is_live()
+                    && word.rights().contains(needed);
+                return if granted {
+                    ObjectRef::from_word(object)
+                } else {
+                    None
+                };
+            }
+        }
+    }
+
     /// Whether the slot is live at `generation`, issued to `holder` with at least `needed`,
     /// naming the object whose word is `object` (`ObjectRef::to_word`): one consistent
     /// read, as in [`Slot::snapshot`], without decoding anything.

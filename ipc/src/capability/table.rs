@@ -98,7 +98,27 @@ impl CapTable {
     ///
     /// `Stale`: the generation is old. `NotFound`: no such slot, or the slot is empty.
     /// `Denied`: issued to another holder, or a right in `needed` is missing.
+    #[inline]
     pub fn check(
+        &self,
+        holder: HolderId,
+        cap: &Cap,
+        needed: Rights,
+    ) -> Result<ObjectRef, IpcError> {
+        let granted = self
+            .slots
+            .get(cap.index as usize)
+            .and_then(|slot| slot.resolve(holder, cap.generation, needed));
+        match granted {
+            Some(object) => Ok(object),
+            None => self.check_slowly(holder, cap, needed),
+        }
+    }
+
+    /// `check` once the fast look refused: the full judgement, for the reason (a slot that
+    /// changed in between is judged as it is now), counted and logged if it is a denial.
+    #[cold]
+    fn check_slowly(
         &self,
         holder: HolderId,
         cap: &Cap,
