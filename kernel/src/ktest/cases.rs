@@ -39,6 +39,47 @@ fn heap_size_classes_are_the_smallest_that_fit() {
 }
 kernel_test!(heap_size_classes_are_the_smallest_that_fit);
 
+/// Message-sized word copies to and from user memory: inside one page, across two mapped
+/// pages (the slow path, same bytes), and refused whole (nothing written) when the range
+/// runs into an unmapped or read-only page.
+fn user_word_copies_within_and_across_pages() {
+    use mohhos_abi::Prot;
+    let mut space = arch::AddressSpace::new().expect("address space");
+    let (a, b, c) = (0x40_0000u64, 0x40_1000u64, 0x40_2000u64);
+    space.map_zeroed(a, Prot::READ_WRITE).expect("map a");
+    space.map_zeroed(b, Prot::READ_WRITE).expect("map b");
+    space.map_zeroed(c, Prot::READ).expect("map c");
+    let words: [u64; 8] = core::array::from_fn(|i| 0x1111_1111 * (i as u64 + 1));
+    for addr in [a + 8, a + 0x1000 - 64, a + 0x1000 - 20] {
+        space.write_words(addr, &words).expect("write");
+        assert_eq!(
+            space.read_words::<8>(addr).expect("read"),
+            words,
+            "at {addr:#x}"
+        );
+        let mut bytes = [0u8; 64];
+        space.read(addr, &mut bytes).expect("byte read");
+        assert_eq!(bytes, *bytemuck::bytes_of(&words), "at {addr:#x}");
+    }
+    let before = space.read_words::<8>(b + 0x1000 - 64).expect("read");
+    assert!(
+        space.write_words(b + 0x1000 - 20, &words).is_err(),
+        "into read-only"
+    );
+    assert_eq!(
+        space.read_words::<8>(b + 0x1000 - 64).expect("read"),
+        before,
+        "nothing written"
+    );
+    assert!(space.write_words(c, &words).is_err(), "read-only page");
+    assert!(
+        space.read_words::<8>(c + 0x1000 - 20).is_err(),
+        "into an unmapped page"
+    );
+    assert!(space.read_words::<8>(0x50_0000).is_err(), "unmapped");
+}
+kernel_test!(user_word_copies_within_and_across_pages);
+
 fn every_firmware_cpu_is_online() {
     assert_eq!(arch::cpus().count(), arch::firmware_cpu_count());
 }

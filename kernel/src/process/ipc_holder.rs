@@ -159,20 +159,16 @@ impl ProcessIpc {
     /// right but never connected (its own service) is connected now. `Full` while an
     /// asynchronous operation has it.
     fn connection(&mut self, cap: u64) -> Result<&mut Connection<'static>, Error> {
-        // A lent connection is out of the map: the usual case is one lookup.
-        let (full, holder, source) = (
-            self.connections.len() >= MAX_CONNECTIONS,
-            self.holder,
-            self.source(),
-        );
-        let lent = !self.lent.is_empty() && self.lent.contains(&cap);
+        // The usual case, an open connection, is one lookup and nothing else; a lent one is
+        // out of the map.
+        let full = self.connections.len() >= MAX_CONNECTIONS;
         match self.connections.entry(cap) {
             Entry::Occupied(open) => Ok(open.into_mut()),
-            Entry::Vacant(_) if lent => Err(Error::Full),
+            Entry::Vacant(_) if self.lent.contains(&cap) => Err(Error::Full),
             Entry::Vacant(_) if full => Err(Error::QuotaExceeded),
             Entry::Vacant(slot) => {
                 let connection = ipc_runtime::system()
-                    .connect(holder, Cap::from_word(cap), source)
+                    .connect(self.holder, Cap::from_word(cap), ServiceId(self.holder.0))
                     .map_err(from_ipc)?;
                 Ok(slot.insert(connection))
             }

@@ -41,6 +41,28 @@ impl UserSlice {
             .map_err(|_| Error::BadAddress)
     }
 
+    /// The range's `N` words (the range is exactly `N * 8` bytes).
+    pub fn read_words<const N: usize>(&self, memory: &mut UserMemory) -> Result<[u64; N], Error> {
+        debug_assert_eq!((N * 8) as u64, self.len);
+        memory
+            .space
+            .read_words(self.addr)
+            .map_err(|_| Error::BadAddress)
+    }
+
+    /// Stores `words` into the range (of exactly `N * 8` bytes), all or nothing.
+    pub fn write_words<const N: usize>(
+        &self,
+        memory: &mut UserMemory,
+        words: &[u64; N],
+    ) -> Result<(), Error> {
+        debug_assert_eq!((N * 8) as u64, self.len);
+        memory
+            .space
+            .write_words(self.addr, words)
+            .map_err(|_| Error::BadAddress)
+    }
+
     /// Copies the range into `out` (of exactly `len` bytes).
     pub fn read(&self, memory: &mut UserMemory, out: &mut [u8]) -> Result<(), Error> {
         debug_assert_eq!(out.len() as u64, self.len);

@@ -14,8 +14,7 @@ const WORDS: usize = MESSAGE_SIZE as usize / 8;
 /// The message at `ptr` (its capability word as the sender wrote it: `ProcessIpc`
 /// turns it into the receiver's).
 pub fn read_message(memory: &mut UserMemory, ptr: u64) -> Result<Message, Error> {
-    let mut words = [0u64; WORDS];
-    UserSlice::new(ptr, MESSAGE_SIZE)?.read(memory, bytemuck::bytes_of_mut(&mut words))?;
+    let words: [u64; WORDS] = UserSlice::new(ptr, MESSAGE_SIZE)?.read_words(memory)?;
     let word = |i: usize| u64::from_le(words[i]);
     let mut message = Message::with_data(
         word(0),
@@ -48,7 +47,7 @@ pub fn write_message(
 ) -> Result<(), Error> {
     let d = message.data;
     let words = [message.tag, d[0], d[1], d[2], d[3], d[4], d[5], message.cap].map(u64::to_le);
-    slot.write(memory, bytemuck::bytes_of(&words))
+    slot.write_words(memory, &words)
 }
 
 /// The service name at `ptr`: 1 to [`MAX_NAME`] bytes of UTF-8.

@@ -234,6 +234,45 @@ impl AddressSpace {
         })
     }
 
+    /// The `N` words at `addr` in user memory (as stored: no byte-order change). One
+    /// translation and a fixed-size copy when they lie in one page, the usual case for a
+    /// message; the page-by-page copy otherwise.
+    pub fn read_words<const N: usize>(&mut self, addr: u64) -> Result<[u64; N], SpaceError> {
+        if addr % PAGE_SIZE + (N * 8) as u64 <= PAGE_SIZE {
+            let (phys, _) = self.translate(addr).ok_or(SpaceError::NotMapped)?;
+            // SAFETY: the `N * 8` bytes at `phys` lie in one present user page of this
+            // address space (just translated), reached through the direct map; any bit
+            // pattern is a valid `u64`, and the read is unaligned-safe.
+            let words =
+                unsafe { core::ptr::read_unaligned(paging::phys_to_virt(phys) as *const [u64; N]) };
+            return Ok(words);
+        }
+        let mut words = [0u64; N];
+        self.read(addr, bytemuck::cast_slice_mut(&mut words[..]))?;
+        Ok(words)
+    }
+
+    /// Stores `words` at `addr` in writable user memory, all or nothing (as `write`), with
+    /// one translation and a fixed-size copy when they lie in one page.
+    pub fn write_words<const N: usize>(
+        &mut self,
+        addr: u64,
+        words: &[u64; N],
+    ) -> Result<(), SpaceError> {
+        if addr % PAGE_SIZE + (N * 8) as u64 <= PAGE_SIZE {
+            let (phys, flags) = self.translate(addr).ok_or(SpaceError::NotMapped)?;
+            if !flags.contains(Flags::WRITABLE) {
+                return Err(SpaceError::NotMapped);
+            }
+            // SAFETY: as in `read_words`, and the page is writable user memory.
+            unsafe {
+                core::ptr::write_unaligned(paging::phys_to_virt(phys) as *mut [u64; N], *words)
+            };
+            return Ok(());
+        }
+        self.write(addr, bytemuck::cast_slice(&words[..]))
+    }
+
     /// Whether every byte of `[addr, addr + len)` is writable user memory.
     pub fn is_writable(&mut self, addr: u64, len: usize) -> bool {
         self.copy(addr, len, true, |_, _| {}).is_ok()
