@@ -57,14 +57,19 @@ async fn spawn_complete(report: &mut Report) {
 /// previous poll, and wakes itself again just before returning `Pending`. The window
 /// is the wake, the end of that poll, the executor's step and the start of the next.
 async fn wake_same_core(report: &mut Report) {
-    let mut samples = Vec::with_capacity(WARMUP + SAMPLES);
+    // Preallocated and filled by index, so the measured poll carries no growth path.
+    let mut samples = alloc::vec![0u64; WARMUP + SAMPLES];
+    let mut taken = 0;
     let mut woken_at = None;
     let task = poll_fn(move |cx| {
         let now = arch::rdtsc();
-        if let Some(at) = woken_at {
-            samples.push(now - at);
+        if let Some(at) = woken_at
+            && let Some(slot) = samples.get_mut(taken)
+        {
+            *slot = now - at;
+            taken += 1;
         }
-        if samples.len() == WARMUP + SAMPLES {
+        if taken == samples.len() {
             return Poll::Ready(core::mem::take(&mut samples));
         }
         woken_at = Some(arch::rdtsc());
