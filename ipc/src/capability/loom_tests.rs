@@ -18,56 +18,53 @@ fn model(f: impl Fn() + Sync + Send + 'static) {
     builder.check(f);
 }
 
+const OLD_OBJECT: ObjectRef = ObjectRef::Endpoint(ServiceId(1));
+const NEW_OBJECT: ObjectRef = ObjectRef::Endpoint(ServiceId(2));
+
+/// Runs `look` on another thread with ALICE's send capability on `OLD_OBJECT` while this
+/// one deletes it and mints one on `NEW_OBJECT` into the same (only) slot; returns the
+/// old handle, the table and what `look` saw.
+fn race_with_reuse<T: Send + 'static>(
+    look: impl FnOnce(&CapTable, Cap) -> T + Send + 'static,
+) -> (Cap, Arc<CapTable>, T) {
+    let table = Arc::new(CapTable::new(1, Quotas::default()));
+    let old = table.mint(ALICE, OLD_OBJECT, Rights::SEND, USER).unwrap();
+    let checker = {
+        let table = table.clone();
+        thread::spawn(move || look(&table, old))
+    };
+    table.delete(ALICE, &old).unwrap();
+    let new = table.mint(ALICE, NEW_OBJECT, Rights::SEND, USER).unwrap();
+    assert_eq!(new.index, old.index);
+    let seen = checker.join().unwrap();
+    (old, table, seen)
+}
+
 /// A lock-free check racing with delete + re-mint into the same slot never resolves the old
 /// handle to the new object.
 #[test]
 fn loom_check_vs_delete_and_reuse() {
     model(|| {
-        let old_object = ObjectRef::Endpoint(ServiceId(1));
-        let new_object = ObjectRef::Endpoint(ServiceId(2));
-        let table = Arc::new(CapTable::new(1, Quotas::default()));
-        let old = table.mint(ALICE, old_object, Rights::SEND, USER).unwrap();
-        let checker = {
-            let table = table.clone();
-            thread::spawn(move || table.check(ALICE, &old, Rights::SEND))
-        };
-        table.delete(ALICE, &old).unwrap();
-        let new = table.mint(ALICE, new_object, Rights::SEND, USER).unwrap();
-        assert_eq!(new.index, old.index);
-        match checker.join().unwrap() {
-            Ok(object) => assert_eq!(object, old_object),
+        let (_, _, seen) = race_with_reuse(|table, old| table.check(ALICE, &old, Rights::SEND));
+        match seen {
+            Ok(object) => assert_eq!(object, OLD_OBJECT),
             Err(error) => assert_eq!(error, IpcError::Stale),
         }
     });
 }
 
 /// The connection fast path racing with delete + re-mint into the same slot never
-/// confirms the old handle for the new object, nor the new object's handle for the old.
+/// confirms the old handle for the new object, nor the old object once it is gone.
 #[test]
 fn loom_confirms_vs_delete_and_reuse() {
     model(|| {
-        let old_object = ObjectRef::Endpoint(ServiceId(1));
-        let new_object = ObjectRef::Endpoint(ServiceId(2));
-        let table = Arc::new(CapTable::new(1, Quotas::default()));
-        let old = table.mint(ALICE, old_object, Rights::SEND, USER).unwrap();
-        let checker = {
-            let table = table.clone();
-            thread::spawn(move || {
-                (
-                    table.confirms(ALICE, &old, Rights::SEND, old_object),
-                    table.confirms(ALICE, &old, Rights::SEND, new_object),
-                )
-            })
-        };
-        table.delete(ALICE, &old).unwrap();
-        let new = table.mint(ALICE, new_object, Rights::SEND, USER).unwrap();
-        assert_eq!(new.index, old.index);
-        let (_old_seen, new_seen) = checker.join().unwrap();
+        let (old, table, new_seen) =
+            race_with_reuse(|table, old| table.confirms(ALICE, &old, Rights::SEND, NEW_OBJECT));
         assert!(
             !new_seen,
             "an old handle confirmed for the slot's new object"
         );
-        assert!(!table.confirms(ALICE, &old, Rights::SEND, old_object));
+        assert!(!table.confirms(ALICE, &old, Rights::SEND, OLD_OBJECT));
     });
 }
 
