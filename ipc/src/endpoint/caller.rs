@@ -116,13 +116,14 @@ impl Caller {
         if slot.seq != seq {
             return Some(Err(IpcError::Timeout)); // cancelled and superseded
         }
-        match core::mem::replace(&mut slot.state, ReplyState::Idle) {
-            ReplyState::Done(outcome) => Some(outcome),
+        // Looked at in place first: the usual answer, still waiting, moves nothing.
+        match slot.state {
+            ReplyState::Awaiting => None,
             ReplyState::Idle => Some(Err(IpcError::Timeout)),
-            ReplyState::Awaiting => {
-                slot.state = ReplyState::Awaiting;
-                None
-            }
+            ReplyState::Done(_) => match core::mem::replace(&mut slot.state, ReplyState::Idle) {
+                ReplyState::Done(outcome) => Some(outcome),
+                ReplyState::Idle | ReplyState::Awaiting => Some(Err(IpcError::Timeout)),
+            },
         }
     }
 }
