@@ -61,8 +61,12 @@ unsafe impl<T: Send> Send for Ring<T> {}
 unsafe impl<T: Send> Sync for Ring<T> {}
 
 impl<T> Ring<T> {
+    #[inline]
     fn slot(&self, pos: usize) -> &UnsafeCell<MaybeUninit<T>> {
-        &self.slots[pos & self.mask]
+        debug_assert_eq!(self.slots.len(), self.mask + 1);
+        // SAFETY: `slots` has `mask + 1` entries (a power of two, set once in `ring`), so
+        // `pos & mask` is always in bounds.
+        unsafe { self.slots.get_unchecked(pos & self.mask) }
     }
 }
 
