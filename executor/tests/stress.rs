@@ -14,7 +14,7 @@ use std::sync::atomic::{AtomicU8, AtomicU64, Ordering};
 use std::time::Duration;
 
 use common::{Watchdog, block_on, ping_pong, stop, threaded};
-use executor::{Affinity, Executor, Platform, Priority};
+use executor::{Affinity, Executor, Platform, Priority, yield_now};
 use futures_util::task::AtomicWaker;
 
 const CORES: usize = 8;
@@ -88,6 +88,59 @@ fn every_spawned_task_completes_exactly_once() {
     );
     let polls: u64 = snap.cores.iter().map(|c| c.polls).sum();
     assert!(polls >= spawns);
+    stop(&exec, workers);
+}
+
+/// Leaves `first..first + count` as a binary tree whose inner tasks spawn their left half
+/// (left for other cores to steal), then spawn their right half and await it at once (so
+/// it is polled inline from the `JoinHandle`, while a sibling may run elsewhere), then
+/// await the left half. Boxed because it is recursive.
+fn joins<P: Platform>(
+    exec: Executor<P>,
+    hits: Arc<Vec<AtomicU8>>,
+    first: u64,
+    count: u64,
+) -> Pin<Box<dyn Future<Output = u64> + Send>> {
+    Box::pin(async move {
+        if count == 1 {
+            hits[first as usize].fetch_add(1, Ordering::Relaxed);
+            if first % 7 == 0 {
+                yield_now().await; // an inline child that is not done at once
+            }
+            return 1;
+        }
+        let half = count / 2;
+        let left = exec.spawn(joins(exec.clone(), hits.clone(), first, half));
+        let right = exec
+            .spawn(joins(
+                exec.clone(),
+                hits.clone(),
+                first + half,
+                count - half,
+            ))
+            .await
+            .expect("right half cancelled");
+        right + left.await.expect("left half cancelled")
+    })
+}
+
+/// Spawn-and-await everywhere, on eight threads, with stealing: every leaf runs exactly
+/// once and every join gets its child's output, whether the child was polled inline,
+/// queued, or stolen.
+#[test]
+fn inline_joins_under_stealing_complete_exactly_once() {
+    let _dog = Watchdog::arm("stress joins", Duration::from_secs(120));
+    let leaves = env_or("MOHHOS_STRESS_SPAWNS", 200_000);
+    let (exec, workers) = threaded(CORES);
+    let hits: Arc<Vec<AtomicU8>> = Arc::new((0..leaves).map(|_| AtomicU8::new(0)).collect());
+    let root = exec.spawn_anywhere(joins(exec.clone(), hits.clone(), 0, leaves));
+    assert_eq!(block_on(root), Ok(leaves));
+    let wrong = hits
+        .iter()
+        .filter(|h| h.load(Ordering::Relaxed) != 1)
+        .count();
+    assert_eq!(wrong, 0, "leaves that did not run exactly once");
+    assert!(exec.snapshot().tasks.is_empty(), "tasks still listed");
     stop(&exec, workers);
 }
 
