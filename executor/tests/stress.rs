@@ -104,7 +104,7 @@ fn joins<P: Platform>(
     Box::pin(async move {
         if count == 1 {
             hits[first as usize].fetch_add(1, Ordering::Relaxed);
-            if first % 7 == 0 {
+            if first.is_multiple_of(7) {
                 yield_now().await; // an inline child that is not done at once
             }
             return 1;
