@@ -91,11 +91,18 @@ fn services_boot_in_dependency_order_and_serve() {
         has_line("deps log", &lines, |l| {
             l == "needed by: echo, mirror, mirror.1, mirror.2, probe, storage"
         })?;
-        // The user service logged through the log service into its own channel.
-        let lines = run_ok(s, "dmesg --service echo")?;
-        has_line("dmesg --service echo", &lines, |l| {
-            l.ends_with("echo       info  serving svc.echo")
-        })?;
+        // The user service logged through the log service into its own channel (it logs
+        // after registering, so the record may trail its `serving` state: wait for it).
+        let deadline = std::time::Instant::now() + T.command * 4;
+        loop {
+            let lines = run_ok(s, "dmesg --service echo")?;
+            let logged = has_line("dmesg --service echo", &lines, |l| {
+                l.ends_with("echo       info  serving svc.echo")
+            });
+            if logged.is_ok() || std::time::Instant::now() > deadline {
+                break logged?;
+            }
+        }
         let lines = run_ok(s, "dmesg --level warn")?;
         if lines.iter().any(|l| l.contains(" info ")) {
             return Err(Error::Check(format!("info records at warn: {lines:?}")));
