@@ -7,12 +7,13 @@
 use super::journal;
 use super::table;
 use crate::ipc_runtime::{self, Service};
+use crate::process;
 use alloc::boxed::Box;
 use alloc::format;
 use alloc::string::String;
 use ipc::{Header, Message, ServiceId};
 use mohhos_abi::log::{self as protocol, Refused};
-use services::log_book::Level;
+use services::log_book::{ChannelId, Level};
 
 /// The log service's endpoint.
 pub const ENDPOINT: &str = protocol::ENDPOINT;
@@ -46,15 +47,23 @@ fn write(header: &Header, message: &Message) -> Result<(), Refused> {
     }
     let (level, bytes, len) = protocol::decode(&message.data)?;
     let text = String::from_utf8_lossy(&bytes[..len]);
-    let channel = journal::channel(&channel_of(header.source)).ok_or(Refused::NoChannel)?;
+    let channel = channel_of(header.source).ok_or(Refused::NoChannel)?;
     journal::append(channel, Level::ALL[level], &text);
     Ok(())
 }
 
-/// The channel a sender writes to: its service's, else `pid-N`, else `kernel`.
-fn channel_of(source: ServiceId) -> String {
+/// The channel a sender writes to: the one its process was started with (a service's
+/// process gets its service's channel before it first runs, so even a record written at
+/// once is attributed to the service, not only once the supervisor has listed the pid),
+/// else its service's, else `pid-N`, else `kernel`.
+fn channel_of(source: ServiceId) -> Option<ChannelId> {
     match ipc_runtime::sender_pid(source) {
-        Some(pid) => table::service_of_pid(pid).unwrap_or_else(|| format!("pid-{pid}")),
-        None => String::from(journal::KERNEL_CHANNEL),
+        Some(pid) => process::find(pid)
+            .and_then(|control| control.log)
+            .or_else(|| {
+                let name = table::service_of_pid(pid).unwrap_or_else(|| format!("pid-{pid}"));
+                journal::channel(&name)
+            }),
+        None => journal::channel(journal::KERNEL_CHANNEL),
     }
 }
