@@ -73,74 +73,41 @@ impl Slot {
         }
     }
 
-    /// A consistent snapshot, lock-free (retries while a writer changes the slot).
-    pub(super) fn snapshot(&self) -> Snapshot {
+    /// One consistent read of the slot's word, holder and object word, lock-free
+    /// (retries while a writer changes the slot).
+    #[inline]
+    fn read(&self) -> (SlotWord, u32, u64) {
         loop {
             let before = self.word.load(Ordering::Acquire);
             let holder = self.holder.load(Ordering::Acquire);
             let object = self.object.load(Ordering::Acquire);
             if self.word.load(Ordering::Relaxed) == before {
-                return Snapshot {
-                    word: SlotWord(before),
-                    holder: HolderId(holder),
-                    object: ObjectRef::from_word(object),
-                };
+                return (SlotWord(before), holder, object);
             }
         }
     }
 
-    /// The object of the slot if it is live at `generation`, issued to `holder` with at
-    /// least `needed`: one consistent read, as in [`Slot::snapshot`]; `None` for any
-    /// refusal (the caller asks the full check for its reason).
-    #[inline]
-    pub(super) fn resolve(
-        &self,
-        holder: HolderId,
-        generation: u32,
-        needed: Rights,
-    ) -> Option<ObjectRef> {
-        loop {
-            let before = self.word.load(Ordering::Acquire);
-            let owner = self.holder.load(Ordering::Acquire);
-            let object = self.object.load(Ordering::Acquire);
-            if self.word.load(Ordering::Relaxed) == before {
-                let word = SlotWord(before);
-                let granted = owner == holder.0
-                    && word.generation() == generation
-                    && word.is_live()
-                    && word.rights().contains(needed);
-                return if granted {
-                    ObjectRef::from_word(object)
-                } else {
-                    None
-                };
-            }
+    /// A consistent snapshot, lock-free.
+    pub(super) fn snapshot(&self) -> Snapshot {
+        let (word, holder, object) = self.read();
+        Snapshot {
+            word,
+            holder: HolderId(holder),
+            object: ObjectRef::from_word(object),
         }
     }
 
-    /// Whether the slot is live at `generation`, issued to `holder` with at least `needed`,
-    /// naming the object whose word is `object` (`ObjectRef::to_word`): one consistent
-    /// read, as in [`Slot::snapshot`], without decoding anything.
+    /// The object word (`ObjectRef::to_word`) of the slot if it is live at `generation`,
+    /// issued to `holder` with at least `needed`: one consistent read, nothing decoded;
+    /// `None` for any refusal (the caller asks the full check for its reason).
     #[inline]
-    pub(super) fn confirms(
-        &self,
-        holder: HolderId,
-        generation: u32,
-        needed: Rights,
-        object: u64,
-    ) -> bool {
-        loop {
-            let before = self.word.load(Ordering::Acquire);
-            let same = self.holder.load(Ordering::Acquire) == holder.0
-                && self.object.load(Ordering::Acquire) == object;
-            if self.word.load(Ordering::Relaxed) == before {
-                let word = SlotWord(before);
-                return same
-                    && word.generation() == generation
-                    && word.is_live()
-                    && word.rights().contains(needed);
-            }
-        }
+    pub(super) fn granted(&self, holder: HolderId, generation: u32, needed: Rights) -> Option<u64> {
+        let (word, owner, object) = self.read();
+        (owner == holder.0
+            && word.generation() == generation
+            && word.is_live()
+            && word.rights().contains(needed))
+        .then_some(object)
     }
 
     /// Makes a dead slot live for `holder` at its current generation; returns that

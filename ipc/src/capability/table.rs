@@ -108,7 +108,8 @@ impl CapTable {
         let granted = self
             .slots
             .get(cap.index as usize)
-            .and_then(|slot| slot.resolve(holder, cap.generation, needed));
+            .and_then(|slot| slot.granted(holder, cap.generation, needed))
+            .and_then(ObjectRef::from_word);
         match granted {
             Some(object) => Ok(object),
             None => self.check_slowly(holder, cap, needed),
@@ -138,7 +139,8 @@ impl CapTable {
     pub fn confirms(&self, holder: HolderId, cap: &Cap, needed: Rights, object: ObjectRef) -> bool {
         self.slots
             .get(cap.index as usize)
-            .is_some_and(|slot| slot.confirms(holder, cap.generation, needed, object.to_word()))
+            .and_then(|slot| slot.granted(holder, cap.generation, needed))
+            == Some(object.to_word())
     }
 
     /// Creates a root capability (kernel use): `holder` gets `rights` on `object`, which
