@@ -48,11 +48,13 @@ impl<P: Platform> Executor<P> {
     }
 
     /// Options (name, priority, hints) for a spawn.
+    #[inline]
     pub fn build(&self) -> Builder<'_, P> {
         Builder::new(self)
     }
 
     /// Spawns on the current core (the injector when called from outside the executor).
+    #[inline]
     pub fn spawn<F>(&self, future: F) -> JoinHandle<F::Output>
     where
         F: Future + Send + 'static,
@@ -63,6 +65,7 @@ impl<P: Platform> Executor<P> {
 
     /// Spawns into `core`'s inbox (idle cores may still steal it; pin with
     /// [`Builder::affinity`]).
+    #[inline]
     pub fn spawn_on<F>(&self, core: usize, future: F) -> JoinHandle<F::Output>
     where
         F: Future + Send + 'static,
@@ -72,6 +75,7 @@ impl<P: Platform> Executor<P> {
     }
 
     /// Spawns into the global injector.
+    #[inline]
     pub fn spawn_anywhere<F>(&self, future: F) -> JoinHandle<F::Output>
     where
         F: Future + Send + 'static,

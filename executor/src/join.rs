@@ -5,18 +5,19 @@
 //!
 //! Invariant: the output is written by the task (into its inline stage, `raw.rs`) before the
 //! state becomes `COMPLETE`, and the handle reads it only after observing `COMPLETE`
-//! (acquire). A handle that does not see `COMPLETE` registers its waker and then checks
-//! again before returning `Pending`, so a completion is never missed. The output
-//! is fetched through `&mut dyn Any` (an `Option<T>` the stage downcasts), so no separate
-//! output allocation is needed.
+//! (acquire). A handle that does not see `COMPLETE` registers its waker and then sets
+//! `JOIN_WAITING` (`state.rs`), which tells it whether the task completed meanwhile, so a
+//! completion is never missed; a completion that finds no `JOIN_WAITING` skips the waker.
+//! The output is moved out of the stage by the typed function `raw::new_task` returned
+//! with the task, so no separate output allocation and no run-time type check is needed.
 
 use core::fmt;
 use core::future::Future;
 use core::pin::Pin;
 use core::task::{Context, Poll};
 
+use crate::raw::TakeOutput;
 use crate::state::COMPLETE;
-use crate::task::TaskCell;
 use crate::task_ref::{TaskId, TaskRef};
 
 /// Why a task produced no output.
@@ -35,19 +36,12 @@ impl fmt::Display for JoinError {
 /// Owned handle to a spawned task; `.await` it for the output.
 pub struct JoinHandle<T> {
     task: TaskRef,
-    /// `take_output::<T>`, fixed at spawn (where `T: 'static` is known).
-    take: fn(&TaskCell) -> Option<T>,
-}
-
-/// Moves a completed task's output out of its stage.
-pub(crate) fn take_output<T: 'static>(cell: &TaskCell) -> Option<T> {
-    let mut output: Option<T> = None;
-    cell.take_output(&mut output);
-    output
+    /// Made by `raw::new_task` with the task, for its stage type.
+    take: TakeOutput<T>,
 }
 
 impl<T> JoinHandle<T> {
-    pub(crate) fn new(task: TaskRef, take: fn(&TaskCell) -> Option<T>) -> Self {
+    pub(crate) fn new(task: TaskRef, take: TakeOutput<T>) -> Self {
         Self { task, take }
     }
 
@@ -81,12 +75,13 @@ impl<T> Future for JoinHandle<T> {
         let cell = &self.task.0;
         // Already complete (the usual case when the joiner was woken): no registration.
         // Spawned by the poll running here and not queued yet: polled right here, once.
-        // Otherwise register, then check again, so a completion in between is not missed.
+        // Otherwise register, then announce the wait, which says whether a completion came
+        // in between (so it is not missed).
         if cell.state.load() & COMPLETE == 0
             && !(cell.scheduler().run_inline(cell) && cell.state.load() & COMPLETE != 0)
         {
             cell.join_waker.register(cx.waker());
-            if cell.state.load() & COMPLETE == 0 {
+            if !cell.state.await_completion() {
                 return Poll::Pending;
             }
         }

@@ -298,10 +298,9 @@ fn stage_handoff() {
     use core::task::Poll;
     use futures_util::task::ArcWake;
 
-    use crate::join::take_output;
     use crate::raw::new_task;
     use crate::state::COMPLETE;
-    use crate::task::{Core, Header, Origin, RunResult, Schedule, Task, TaskCell};
+    use crate::task::{Header, Origin, RunResult, Schedule, Task, TaskCell};
     use crate::task_ref::{Affinity, TaskId};
 
     struct Queue(loom::sync::Mutex<Vec<Task>>);
@@ -348,7 +347,7 @@ fn stage_handoff() {
                 queue.clone(),
             )
         };
-        let task: Task = new_task(header, Core::Running(future));
+        let (task, take_output) = new_task(header, future);
         let waker = {
             let task = task.clone();
             thread::spawn(move || ArcWake::wake_by_ref(&task))
@@ -365,7 +364,7 @@ fn stage_handoff() {
             let task = task.clone();
             thread::spawn(move || {
                 (task.state.load() & COMPLETE != 0)
-                    .then(|| take_output::<u32>(&task))
+                    .then(|| take_output(&task))
                     .flatten()
             })
         };
@@ -384,7 +383,7 @@ fn stage_handoff() {
             ArcWake::wake_by_ref(&task);
         }
         assert!(task.state.load() & COMPLETE != 0);
-        let output = joined.or_else(|| take_output::<u32>(&task));
+        let output = joined.or_else(|| take_output(&task));
         assert_eq!(output, Some(42));
     });
 }
@@ -399,9 +398,9 @@ fn join_handle_never_misses_completion() {
     use core::task::{Context, Poll};
     use futures_util::task::{ArcWake, waker};
 
-    use crate::join::{JoinHandle, take_output};
+    use crate::join::JoinHandle;
     use crate::raw::new_task;
-    use crate::task::{Core, Header, Origin, Schedule, Task, TaskCell};
+    use crate::task::{Header, Origin, Schedule, Task, TaskCell};
     use crate::task_ref::{Affinity, TaskId, TaskRef};
 
     struct NoQueue;
@@ -431,8 +430,8 @@ fn join_handle_never_misses_completion() {
                 Arc::new(NoQueue),
             )
         };
-        let task: Task = new_task(header, Core::Running(ready(7u32)));
-        let mut handle = JoinHandle::new(TaskRef(task.clone()), take_output::<u32>);
+        let (task, take_output) = new_task(header, ready(7u32));
+        let mut handle = JoinHandle::new(TaskRef(task.clone()), take_output);
         let flag = Arc::new(Flag(AtomicBool::new(false)));
         let runner = thread::spawn(move || {
             let mut clock = 0;

@@ -21,19 +21,22 @@
 //!   `COMPLETE` with acquire (set by the owner's release RMW after its last stage access;
 //!   nothing touches the stage after `COMPLETE` but the single joiner). Loom model:
 //!   `stage_handoff` in `loom_models.rs` (the cell is a loom `UnsafeCell` there, so loom
-//!   checks every access for a data race).
+//!   checks every access for a data race);
+//! - the joiner reads the output through the [`TakeOutput`] function that [`new_task`]
+//!   returned with the task, made for the very stage type it wrote (so no type check,
+//!   no `dyn Any`, is needed at run time).
 
 #![allow(unsafe_code)]
 
 use alloc::boxed::Box;
 use alloc::sync::Arc;
-use core::any::Any;
+use core::future::Future;
 use core::mem::{MaybeUninit, align_of, size_of};
 use core::pin::Pin;
 use core::task::{Context, Poll};
 
 use crate::state::{COMPLETE, RUNNING};
-use crate::task::{Header, Stage, Task, TaskCell};
+use crate::task::{Core, Header, Stage, Task, TaskCell};
 
 #[cfg(loom)]
 use loom::cell::UnsafeCell;
@@ -64,7 +67,6 @@ const _: () = assert!(align_of::<Buf>() == INLINE_ALIGN);
 struct StageVTable {
     poll: unsafe fn(*mut u8, &mut Context<'_>) -> Poll<()>,
     drop_future: unsafe fn(*mut u8),
-    take_output: unsafe fn(*mut u8, &mut dyn Any),
     drop: unsafe fn(*mut u8),
 }
 
@@ -74,7 +76,6 @@ impl<T: Stage> VTableOf<T> {
     const VTABLE: &'static StageVTable = &StageVTable {
         poll: poll::<T>,
         drop_future: drop_future::<T>,
-        take_output: take_output::<T>,
         drop: drop_stage::<T>,
     };
 }
@@ -87,7 +88,7 @@ unsafe fn pinned<'a, T>(stage: *mut u8) -> Pin<&'a mut T> {
     unsafe { Pin::new_unchecked(&mut *stage.cast::<T>()) }
 }
 
-// The table entries. Safety (all four): `stage` points to the live `T` of a `StageCell`
+// The table entries. Safety (all three): `stage` points to the live `T` of a `StageCell`
 // whose table was made for `T`, and the caller is its only accessor (module invariants).
 
 unsafe fn poll<T: Stage>(stage: *mut u8, cx: &mut Context<'_>) -> Poll<()> {
@@ -98,11 +99,6 @@ unsafe fn poll<T: Stage>(stage: *mut u8, cx: &mut Context<'_>) -> Poll<()> {
 unsafe fn drop_future<T: Stage>(stage: *mut u8) {
     // SAFETY: as in `poll`.
     unsafe { pinned::<T>(stage) }.drop_future()
-}
-
-unsafe fn take_output<T: Stage>(stage: *mut u8, out: &mut dyn Any) {
-    // SAFETY: as in `poll`.
-    unsafe { pinned::<T>(stage) }.take_output(out)
 }
 
 unsafe fn drop_stage<T: Stage>(stage: *mut u8) {
@@ -120,9 +116,6 @@ impl<S: Stage> Stage for Boxed<S> {
     }
     fn drop_future(mut self: Pin<&mut Self>) {
         self.0.as_mut().drop_future()
-    }
-    fn take_output(mut self: Pin<&mut Self>, out: &mut dyn Any) {
-        self.0.as_mut().take_output(out)
     }
 }
 
@@ -142,15 +135,55 @@ const fn fits<T>() -> bool {
     size_of::<T>() <= INLINE_STAGE && align_of::<T>() <= INLINE_ALIGN
 }
 
-/// Allocates a task: `header()` and `stage` written straight into the `Arc` allocation (no
-/// copy of the inline buffer on the way). A stage that does not fit is boxed first.
+/// Moves a completed task's output out of its stage (`None` when the task was cancelled).
+pub(crate) type TakeOutput<T> = fn(&TaskCell) -> Option<T>;
+
+/// Allocates a task running `future`: `header()` and the stage written straight into the
+/// `Arc` allocation (no copy of the inline buffer on the way; a stage that does not fit is
+/// boxed first). Returns the task and the function that takes its output.
 #[inline]
-pub(crate) fn new_task<T: Stage + 'static>(header: impl FnOnce() -> Header, stage: T) -> Task {
-    if fits::<T>() {
-        new_inline(header, stage)
+pub(crate) fn new_task<F>(
+    header: impl FnOnce() -> Header,
+    future: F,
+) -> (Task, TakeOutput<F::Output>)
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    let stage = Core::Running(future);
+    if fits::<Core<F>>() {
+        (new_inline(header, stage), take_output::<F>)
     } else {
-        new_inline(header, Boxed(Box::pin(stage)))
+        (new_inline(header, Boxed(Box::pin(stage))), take_output::<F>)
     }
+}
+
+/// The [`TakeOutput`] of a task made by [`new_task`] for a future `F`.
+fn take_output<F>(task: &TaskCell) -> Option<F::Output>
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    // Checked for real: this acquire load orders the owner's last stage access before
+    // ours, and after COMPLETE only the (single, `&mut`-polled) joiner gets here.
+    assert!(
+        task.state.load() & COMPLETE != 0,
+        "take_output before COMPLETE"
+    );
+    task.stage.buf.with_mut(|buf| {
+        let core = if fits::<Core<F>>() {
+            // SAFETY: `new_task` wrote a `Core<F>` into this buffer (it fits), COMPLETE is
+            // terminal and no owner runs after it (module invariants).
+            unsafe { pinned::<Core<F>>(buf.cast()) }
+        } else {
+            // SAFETY: as above, the buffer holding the `Boxed<Core<F>>` made by `new_task`.
+            unsafe { pinned::<Boxed<Core<F>>>(buf.cast()) }
+                .get_mut()
+                .0
+                .as_mut()
+        };
+        core.take_output()
+    })
 }
 
 #[cfg(loom)]
@@ -173,16 +206,19 @@ fn new_inline<T: Stage + 'static>(header: impl FnOnce() -> Header, stage: T) -> 
 #[inline(always)]
 fn new_inline<T: Stage + 'static>(header: impl FnOnce() -> Header, stage: T) -> Task {
     assert!(fits::<T>());
-    let mut task = Arc::new(MaybeUninit::<TaskCell>::uninit());
-    let cell = Arc::get_mut(&mut task)
-        .expect("a new Arc is unique")
-        .as_mut_ptr();
-    // SAFETY: `cell` is the uninitialised, exclusively owned cell of a new `Arc`. Every field
-    // is written once, through raw pointers: the header, the table, and the stage into the
-    // buffer (`Buf` is `repr(C)` with the bytes at offset 0, the `UnsafeCell` wrappers are
-    // `repr(transparent)`, and `T` fits its size and alignment, asserted above). The buffer
-    // is `MaybeUninit`, so its other bytes need no initialisation. The cell is then
-    // initialised, and the stage stays where it was written (module invariants).
+    // Not `Arc::new_uninit` either: it computes its layout at run time, out of line.
+    let task = Arc::new(MaybeUninit::<TaskCell>::uninit());
+    // Not `Arc::get_mut`: its uniqueness check is a compare-exchange on the weak count,
+    // and a new `Arc` is unique by construction.
+    let cell = Arc::as_ptr(&task).cast_mut().cast::<TaskCell>();
+    // SAFETY: `cell` points to the uninitialised cell of a new `Arc` that nothing else can
+    // reach (no reference to it exists), with the allocation's provenance (`as_ptr` does
+    // not go through a reference). Every field is written once, through raw pointers: the
+    // header, the table, and the stage into the buffer (`Buf` is `repr(C)` with the bytes
+    // at offset 0, the `UnsafeCell` wrappers are `repr(transparent)`, and `T` fits its
+    // size and alignment, asserted above). The buffer is `MaybeUninit`, so its other bytes
+    // need no initialisation. The cell is then initialised, and the stage stays where it
+    // was written (module invariants).
     unsafe {
         (&raw mut (*cell).header).write(header());
         (&raw mut (*cell).stage.vtable).write(VTableOf::<T>::VTABLE);
@@ -221,20 +257,5 @@ impl TaskCell {
         self.stage
             .buf
             .with_mut(|buf| unsafe { drop_future(buf.cast()) })
-    }
-
-    /// The `JoinHandle` only: moves the output into `out` (an `Option<T>`).
-    pub(crate) fn take_output(&self, out: &mut dyn Any) {
-        // Checked for real: this acquire load orders the owner's last stage access before
-        // ours, and after COMPLETE only the (single, `&mut`-polled) joiner gets here.
-        assert!(
-            self.state.load() & COMPLETE != 0,
-            "take_output before COMPLETE"
-        );
-        let take_output = self.stage.vtable.take_output;
-        // SAFETY: COMPLETE is terminal, no owner runs after it (module invariants).
-        self.stage
-            .buf
-            .with_mut(|buf| unsafe { take_output(buf.cast(), out) })
     }
 }

@@ -13,13 +13,13 @@ use alloc::sync::Arc;
 use core::future::Future;
 
 use crate::executor::Executor;
-use crate::join::{JoinHandle, take_output};
+use crate::join::JoinHandle;
 use crate::platform::Platform;
 use crate::priority::Priority;
 use crate::raw::new_task;
 use crate::shared::Shared;
 use crate::sync::Ordering;
-use crate::task::{Core, Header, Origin, Placement, Schedule};
+use crate::task::{Header, Origin, Placement, Schedule};
 use crate::task_ref::{Affinity, TaskId, TaskRef};
 
 #[derive(Clone, Copy)]
@@ -40,6 +40,7 @@ pub struct Builder<'a, P: Platform> {
 }
 
 impl<'a, P: Platform> Builder<'a, P> {
+    #[inline]
     pub(crate) fn new(exec: &'a Executor<P>) -> Self {
         Self {
             exec,
@@ -75,6 +76,7 @@ impl<'a, P: Platform> Builder<'a, P> {
     }
 
     /// Spawns on the current core (the injector outside the executor).
+    #[inline]
     pub fn spawn<F>(self, future: F) -> JoinHandle<F::Output>
     where
         F: Future + Send + 'static,
@@ -84,6 +86,7 @@ impl<'a, P: Platform> Builder<'a, P> {
     }
 
     /// Spawns into `core`'s inbox; an out-of-range core falls back to `spawn`.
+    #[inline]
     pub fn spawn_on<F>(self, core: usize, future: F) -> JoinHandle<F::Output>
     where
         F: Future + Send + 'static,
@@ -93,6 +96,7 @@ impl<'a, P: Platform> Builder<'a, P> {
     }
 
     /// Spawns into the global injector: whichever core is free first takes it.
+    #[inline]
     pub fn spawn_anywhere<F>(self, future: F) -> JoinHandle<F::Output>
     where
         F: Future + Send + 'static,
@@ -101,12 +105,22 @@ impl<'a, P: Platform> Builder<'a, P> {
         self.spawn_at(Place::Anywhere, future)
     }
 
+    /// Inline: at a call site the builder's options are constants, so the unused hints
+    /// and placements fold away.
+    #[inline]
     fn spawn_at<F>(self, place: Place, future: F) -> JoinHandle<F::Output>
     where
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        let shared: &Arc<Shared<P>> = &self.exec.shared;
+        let Self {
+            exec,
+            name,
+            priority,
+            affinity,
+            near,
+        } = self;
+        let shared: &Arc<Shared<P>> = &exec.shared;
         let id = TaskId(shared.next_task.fetch_add(1, Ordering::Relaxed));
         let here = shared.here();
         let home = match place {
@@ -114,14 +128,17 @@ impl<'a, P: Platform> Builder<'a, P> {
             _ => here.unwrap_or(0),
         };
         let scheduler: Arc<dyn Schedule> = shared.clone();
-        let (name, priority, affinity) = (self.name, self.priority, self.affinity);
         let header = || Header::new(id, name, priority, affinity, home, scheduler);
-        let task = new_task(header, Core::Running(future));
-        if let Some(peer) = &self.near {
-            task.set_near(&peer.0);
-        }
-        let handle = JoinHandle::new(TaskRef(task.clone()), take_output::<F::Output>);
-        match (place, task.placement()) {
+        let (task, take_output) = new_task(header, future);
+        let placement = match &near {
+            Some(peer) => {
+                task.set_near(&peer.0);
+                task.placement()
+            }
+            None => Placement::of(affinity),
+        };
+        let handle = JoinHandle::new(TaskRef(task.clone()), take_output);
+        match (place, placement) {
             (Place::Current, Placement::Any)
                 if here.is_some()
                     && shared.cores[home].polling.load(Ordering::Relaxed)

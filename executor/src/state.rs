@@ -11,11 +11,12 @@
 //! | idle (`0`)                   | wake: `fetch_or`       | `SCHEDULED`                 | enqueue          |
 //! | `SCHEDULED` (queued)         | wake: `fetch_or`       | unchanged                   | nothing          |
 //! | `RUNNING`                    | wake: `fetch_or`       | `RUNNING \| SCHEDULED`      | nothing          |
-//! | `SCHEDULED`                  | dequeued: `fetch_xor`  | `RUNNING`                   | poll             |
+//! | `SCHEDULED`                  | dequeued: `fetch_add`  | `RUNNING`                   | poll             |
 //! | `RUNNING`                    | Pending: `fetch_and`   | idle                        | nothing          |
 //! | `RUNNING \| SCHEDULED`       | Pending: `fetch_and`   | `SCHEDULED`                 | re-enqueue       |
 //! | `RUNNING \| SCHEDULED`       | re-poll: `fetch_and`   | `RUNNING`                   | poll again now   |
-//! | `RUNNING`                    | Ready, or cancelled    | `COMPLETE` (`fetch_xor`)    | wake the joiner  |
+//! | `RUNNING`                    | Ready, or cancelled    | `COMPLETE` (`fetch_add`)    | wake the joiner if `JOIN_WAITING` |
+//! | not `COMPLETE`               | joiner waits: `fetch_or` | `+JOIN_WAITING`           | (waker registered before) |
 //! | anything but `COMPLETE`      | abort                  | `+CANCELLED`, then wake     | as for wake      |
 //! | `COMPLETE`                   | anything               | nothing to do               | nothing          |
 //!
@@ -39,6 +40,10 @@ pub(crate) const RUNNING: u32 = 1 << 1;
 pub(crate) const COMPLETE: u32 = 1 << 3;
 /// Abort requested; the future is dropped at its next dequeue.
 pub(crate) const CANCELLED: u32 = 1 << 4;
+/// The `JoinHandle` registered its waker and waits: completion must wake it. (A joiner
+/// that finds the task complete, or polls it to completion inline, never sets it, so such
+/// a completion skips the waker entirely.)
+pub(crate) const JOIN_WAITING: u32 = 1 << 5;
 
 /// The atomic state word of one task.
 pub(crate) struct State(AtomicU32);
@@ -78,8 +83,11 @@ impl State {
         if seen & (SCHEDULED | RUNNING | COMPLETE) != SCHEDULED {
             return None;
         }
-        let old = self.0.fetch_xor(SCHEDULED | RUNNING, Ordering::AcqRel);
-        Some(old ^ (SCHEDULED | RUNNING))
+        // `SCHEDULED` set and `RUNNING` clear (checked above, and nobody else may change
+        // them now): flipping both is adding `RUNNING - SCHEDULED`, one `lock xadd`
+        // (a `fetch_xor` whose result is used is a compare-exchange loop on x86).
+        let old = self.0.fetch_add(RUNNING - SCHEDULED, Ordering::AcqRel);
+        Some(old + RUNNING - SCHEDULED)
     }
 
     /// The poll returned Pending. Returns true when a wake arrived during the poll and the
@@ -113,14 +121,28 @@ impl State {
     }
 
     /// The future completed or was dropped by the `RUNNING` owner (a release RMW after its
-    /// last access to the stage).
+    /// last access to the stage). Returns whether the joiner waits (`JOIN_WAITING`) and
+    /// must be woken.
     #[inline]
-    pub(crate) fn complete(&self) {
-        let old = self.0.fetch_xor(RUNNING | COMPLETE, Ordering::AcqRel);
+    pub(crate) fn complete(&self) -> bool {
+        // `RUNNING` set and `COMPLETE` clear, and only this owner changes them: flipping
+        // both is adding `COMPLETE - RUNNING` (one `lock xadd`, see `start_run`).
+        let old = self.0.fetch_add(COMPLETE - RUNNING, Ordering::AcqRel);
         debug_assert!(
             old & (RUNNING | COMPLETE) == RUNNING,
             "complete without RUNNING"
         );
+        old & JOIN_WAITING != 0
+    }
+
+    /// The joiner registered its waker and is about to return `Pending`: sets
+    /// `JOIN_WAITING`. Returns whether the task is already `COMPLETE` (then the joiner
+    /// must not wait). Both this and [`State::complete`] are RMWs of the same word, so
+    /// either the completion sees the bit (and wakes the waker registered before it), or
+    /// this sees `COMPLETE`.
+    #[inline]
+    pub(crate) fn await_completion(&self) -> bool {
+        self.0.fetch_or(JOIN_WAITING, Ordering::AcqRel) & COMPLETE != 0
     }
 
     /// Abort: marks `CANCELLED` and wakes. Returns true when the caller must enqueue.
@@ -183,6 +205,21 @@ mod tests {
         assert!(!s.cancel());
         assert_eq!(s.start_run(), None);
         assert_eq!(s.load() & (COMPLETE | RUNNING), COMPLETE);
+    }
+
+    #[test]
+    fn completion_reports_a_waiting_joiner_only() {
+        let s = State::new_scheduled();
+        s.start_run();
+        assert!(!s.complete(), "nobody waits yet");
+        let s = State::new_scheduled();
+        assert!(!s.await_completion());
+        s.start_run();
+        assert!(s.complete(), "the joiner waits");
+        assert!(
+            s.await_completion(),
+            "a joiner arriving after completion does not wait"
+        );
     }
 
     #[test]

@@ -15,7 +15,6 @@
 
 use alloc::borrow::Cow;
 use alloc::sync::{Arc, Weak};
-use core::any::Any;
 use core::future::Future;
 use core::ops::Deref;
 use core::pin::Pin;
@@ -38,8 +37,6 @@ pub(crate) trait Stage: Send {
     fn poll_stage(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()>;
     /// Drops the future (cancellation, shutdown) without polling it.
     fn drop_future(self: Pin<&mut Self>);
-    /// Moves the output into `out` (an `Option<F::Output>`), leaving nothing behind.
-    fn take_output(self: Pin<&mut Self>, out: &mut dyn Any);
 }
 
 /// The concrete [`Stage`] of a future `F`.
@@ -71,12 +68,15 @@ where
             self.project_replace(Core::Done(None));
         }
     }
+}
 
-    fn take_output(self: Pin<&mut Self>, out: &mut dyn Any) {
-        if let (CoreProj::Done(output), Some(out)) =
-            (self.project(), out.downcast_mut::<Option<F::Output>>())
-        {
-            *out = output.take();
+impl<F: Future> Core<F> {
+    /// Moves the output out, leaving nothing behind (`None` before completion, after a
+    /// cancellation, or once taken).
+    pub(crate) fn take_output(self: Pin<&mut Self>) -> Option<F::Output> {
+        match self.project() {
+            CoreProj::Done(output) => output.take(),
+            CoreProj::Running(_) => None,
         }
     }
 }
@@ -132,6 +132,19 @@ pub(crate) enum Placement {
     Any,
     Prefer(usize),
     Pinned(usize),
+}
+
+impl Placement {
+    /// The placement of an affinity hint alone (a `Near` task without a peer goes
+    /// anywhere, as `TaskCell::placement` decides for it).
+    #[inline]
+    pub(crate) fn of(affinity: Affinity) -> Self {
+        match affinity {
+            Affinity::Any | Affinity::Near => Self::Any,
+            Affinity::Prefer(core) => Self::Prefer(core),
+            Affinity::Pinned(core) => Self::Pinned(core),
+        }
+    }
 }
 
 /// One task: the header, then the stage. Built only by `raw::new_task` (in place).
@@ -364,15 +377,16 @@ impl TaskCell {
         self.complete();
     }
 
-    /// `RUNNING` owner only, the future gone: mark `COMPLETE`, tell the joiner.
+    /// `RUNNING` owner only, the future gone: mark `COMPLETE`, tell the joiner if one waits.
     fn complete(&self) {
         // Deregister first: whoever sees COMPLETE must not find the task still listed.
         // (A task that completed in its first poll was never listed.)
         if self.registry_key().is_some() {
             self.scheduler.release(self);
         }
-        self.state.complete();
-        self.join_waker.wake();
+        if self.state.complete() {
+            self.join_waker.wake();
+        }
     }
 
     pub(crate) fn abort(self: &Arc<Self>) {

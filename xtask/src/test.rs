@@ -42,7 +42,7 @@ fn all(s: &mut Steps) -> Result<()> {
         host_tests,
     )?;
     s.step(
-        "executor + ipc loom models (RUSTFLAGS=--cfg loom, release)",
+        "executor + ipc loom models (RUSTFLAGS=--cfg loom, profile loom)",
         loom_models,
     )?;
     let elf = s.step("build the kernel", || kernel::build(Flavor::Normal))?;
@@ -149,7 +149,8 @@ fn loom_models() -> Result<()> {
                 "--package",
                 "mohhos-ipc",
                 "--lib",
-                "--release",
+                "--profile",
+                "loom",
                 "--target-dir",
                 "target/loom",
             ])

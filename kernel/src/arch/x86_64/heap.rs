@@ -60,20 +60,24 @@ fn talc_free(ptr: *mut u8, layout: Layout) {
 // layout mapped to that class (size ≤ class size, align ≤ 16), and go back to
 // talc with the same layout; other layouts go straight to talc.
 unsafe impl GlobalAlloc for KernelHeap {
+    // Inline (the refills and drains stay out of line): a caller's constant layout then
+    // folds its class lookup away.
+    #[inline(always)]
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         match class_of(layout) {
             Some(class) => without_interrupts(|| {
-                let cache = percpu::current().heap_cache();
+                let cache = percpu::current_heap_cache();
                 cache.pop(class, || talc_alloc(class_layout(class)))
             }),
             None => talc_alloc(layout),
         }
     }
 
+    #[inline(always)]
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
         match class_of(layout) {
             Some(class) => without_interrupts(|| {
-                let cache = percpu::current().heap_cache();
+                let cache = percpu::current_heap_cache();
                 cache.push(class, ptr, |block| talc_free(block, class_layout(class)));
             }),
             None => talc_free(ptr, layout),

@@ -111,14 +111,6 @@ impl PerCpu {
         self.owned(&self.lapic)
     }
 
-    /// This CPU's heap caches: used only inside the allocator, with interrupts
-    /// disabled, and the allocator does not re-enter itself.
-    #[allow(clippy::mut_from_ref)]
-    #[inline]
-    pub fn heap_cache(&self) -> &mut HeapCache {
-        self.owned(&self.heap_cache)
-    }
-
     /// This CPU's zeroed frames: used only by `zeroed_frames`, in thread context, one
     /// operation at a time (see that module).
     #[allow(clippy::mut_from_ref)]
@@ -153,6 +145,16 @@ pub fn install(index: usize) {
     block.index.store(index as u32, Ordering::Relaxed);
     GsBase::write(x86_64::VirtAddr::new(addr));
     KernelGsBase::write(x86_64::VirtAddr::new(0));
+}
+
+/// The calling CPU's heap caches: used only inside the allocator, with interrupts
+/// disabled, and the allocator does not re-enter itself. (The block is the calling CPU's
+/// by construction, so this skips `owned`'s check: one `gs` load, not two.)
+#[inline]
+pub fn current_heap_cache() -> &'static mut HeapCache {
+    // SAFETY: the block is the calling CPU's own, and the allocator (the only caller)
+    // uses it with interrupts disabled and never re-enters itself, so no two uses overlap.
+    unsafe { &mut *current().heap_cache.get() }
 }
 
 /// The calling CPU's block.
