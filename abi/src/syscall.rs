@@ -82,5 +82,12 @@ pub const REGION_MAP: u64 = 25;
 /// returned and nothing is received. `message_ptr` is checked before the reply.
 pub const IPC_REPLY_RECV: u64 = 26;
 
+/// `ipc_call_regs(cap, timeout_us) -> 0`, the message in registers: as [`IPC_CALL`], but
+/// the request is read from, and the reply written to, the message registers — in
+/// message order `rdx` (tag), `r8`, `r9`, `r10`, `r12`, `r13`, `r14` (the six data
+/// words), `r15` (the capability word) — so no user memory is touched (the fast path for
+/// short calls, as seL4's message registers). On an error they keep the request.
+pub const IPC_CALL_REGS: u64 = 27;
+
 /// The largest shared region: 16 MiB.
 pub const MAX_REGION: u64 = 16 << 20;

@@ -6,12 +6,12 @@
 #![allow(unsafe_code)]
 
 use mohhos_abi::syscall::{
-    IPC_CALL, IPC_CONNECT, IPC_RECV, IPC_REGISTER, IPC_REPLY, IPC_REPLY_RECV, IPC_SEND,
-    REGION_CREATE, REGION_MAP,
+    IPC_CALL, IPC_CALL_REGS, IPC_CONNECT, IPC_RECV, IPC_REGISTER, IPC_REPLY, IPC_REPLY_RECV,
+    IPC_SEND, REGION_CREATE, REGION_MAP,
 };
 use mohhos_abi::{Error, decode};
 
-use crate::syscall::{syscall1, syscall2, syscall4};
+use crate::syscall::{syscall1, syscall2, syscall2_message, syscall4};
 
 /// A message as it crosses the user boundary: a tag, six data words and a capability
 /// word (0, or a capability to pass on: the receiver finds its own in the same word).
@@ -49,8 +49,24 @@ pub fn connect(name: &str) -> Result<Cap, Error> {
 }
 
 /// Calls the service `cap` with `request` and waits for its answer, at most
-/// `timeout_us` microseconds (0: for ever).
+/// `timeout_us` microseconds (0: for ever). The request and the answer travel in
+/// registers (`ipc_call_regs`): no memory of this program is handed to the kernel.
 pub fn call(cap: Cap, request: &Message, timeout_us: u64) -> Result<Message, Error> {
+    let d = request.data;
+    let mut words = [request.tag, d[0], d[1], d[2], d[3], d[4], d[5], request.cap];
+    // SAFETY: the kernel touches no memory of this program for this call.
+    decode(unsafe { syscall2_message(IPC_CALL_REGS, cap, timeout_us, &mut words) })?;
+    let [tag, d0, d1, d2, d3, d4, d5, cap] = words;
+    Ok(Message {
+        tag,
+        data: [d0, d1, d2, d3, d4, d5],
+        cap,
+    })
+}
+
+/// [`call`] through `ipc_call`, which passes the request and the answer in memory (the
+/// program's own buffers; kept for callers that already hold them there).
+pub fn call_in_memory(cap: Cap, request: &Message, timeout_us: u64) -> Result<Message, Error> {
     let mut reply = Message::default();
     // SAFETY: the kernel reads `request` and writes one `Message` into `reply`, both
     // valid, exclusively borrowed here and laid out as the ABI says.

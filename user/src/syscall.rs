@@ -190,3 +190,36 @@ pub unsafe fn syscall1_noreturn(nr: u64, a0: u64) -> ! {
         asm!("syscall", "ud2", in("rax") nr, in("rdi") a0, options(noreturn, nostack));
     }
 }
+
+/// System call `nr` with two arguments and a message in the message registers
+/// (`rdx`, `r8`, `r9`, `r10`, `r12`, `r13`, `r14`, `r15`: tag, six data words,
+/// capability word; `docs/abi.md`), which the kernel may replace (`ipc_call_regs`).
+///
+/// # Safety
+/// As for [`syscall0`].
+#[inline(always)]
+pub unsafe fn syscall2_message(nr: u64, a0: u64, a1: u64, message: &mut [u64; 8]) -> u64 {
+    let rax: u64;
+    let [tag, d0, d1, d2, d3, d4, d5, cap] = message;
+    // SAFETY: as in `syscall0`; the message registers are in-out operands.
+    unsafe {
+        asm!(
+            "syscall",
+            inlateout("rax") nr => rax,
+            in("rdi") a0,
+            in("rsi") a1,
+            inout("rdx") *tag,
+            inout("r8") *d0,
+            inout("r9") *d1,
+            inout("r10") *d2,
+            inout("r12") *d3,
+            inout("r13") *d4,
+            inout("r14") *d5,
+            inout("r15") *cap,
+            out("rcx") _,
+            out("r11") _,
+            options(nostack),
+        );
+    }
+    rax
+}

@@ -115,14 +115,18 @@ impl<'a> Connection<'a> {
         ConnectionCall::Calling(self.sender.call(header, message))
     }
 
-    /// The answer to a call when it needs no waiting: the service's direct handler
-    /// answered (see `Receiver::serve_directly`), or the capability check failed before
-    /// it could. `None`: make the call with [`Connection::call`] (which checks again).
+    /// The answer to a call when it needs no waiting, written into `reply`: the
+    /// service's direct handler answered (see `Receiver::serve_directly`), or the
+    /// capability check failed before it could (then `reply` is untouched). `None`: make
+    /// the call with [`Connection::call`] (which checks again). (The answer goes into
+    /// `reply` rather than the result so that a caller which keeps it elsewhere, such
+    /// as a process's registers, moves it once.)
     pub fn try_call_now(
         &mut self,
         priority: Priority,
         message: &Message,
-    ) -> Option<Result<Message, IpcError>> {
+        reply: &mut Message,
+    ) -> Option<Result<(), IpcError>> {
         // The capability check comes first on either path; this look only spares a
         // call that must queue anyway the cost of a second check.
         if !self.sender.may_answer_directly() {
@@ -137,7 +141,8 @@ impl<'a> Connection<'a> {
             MessageKind::Request,
             priority,
         );
-        self.sender.try_direct(&header, message).map(Ok)
+        *reply = self.sender.try_direct(&header, message)?;
+        Some(Ok(()))
     }
 }
 

@@ -308,10 +308,11 @@ fn a_call_is_answered_now_by_a_waiting_direct_handler_and_checked_first() {
         .serve_directly(Box::new(|_, m| Some(Message::with_data(m.tag + 1, m.data))))
         .unwrap();
     let request = Message::new(41);
+    let mut reply = Message::new(0);
     // Not waiting yet: the call must wait.
     assert!(
         connection
-            .try_call_now(Priority::Normal, &request)
+            .try_call_now(Priority::Normal, &request, &mut reply)
             .is_none()
     );
     {
@@ -320,12 +321,13 @@ fn a_call_is_answered_now_by_a_waiting_direct_handler_and_checked_first() {
         let mut cx = core::task::Context::from_waker(&waker);
         assert!(recv.as_mut().poll(&mut cx).is_pending());
     }
-    let answer = connection.try_call_now(Priority::Normal, &request);
-    assert_eq!(answer.map(|a| a.map(|m| m.tag)), Some(Ok(42)));
+    let answer = connection.try_call_now(Priority::Normal, &request, &mut reply);
+    assert_eq!(answer, Some(Ok(())));
+    assert_eq!(reply.tag, 42);
     // A revoked capability is refused at once, even on the fast path.
     system.revoke(SERVER, &service.cap).unwrap();
     assert!(matches!(
-        connection.try_call_now(Priority::Normal, &request),
+        connection.try_call_now(Priority::Normal, &request, &mut reply),
         Some(Err(_))
     ));
 }

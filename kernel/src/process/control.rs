@@ -114,8 +114,15 @@ impl Control {
     }
 
     /// The current state.
+    ///
+    /// A process asked to suspend that is not running user code now (ready or blocked)
+    /// is `Suspended` already: its task checks the request before it enters user mode
+    /// again, so none of its instructions run until `resume`.
     pub fn state(&self) -> RunState {
-        RunState::from_u8(self.state.load(Ordering::Relaxed))
+        match RunState::from_u8(self.state.load(Ordering::Relaxed)) {
+            RunState::Ready | RunState::Blocked if self.suspend_requested() => RunState::Suspended,
+            state => state,
+        }
     }
 
     pub(super) fn set_state(&self, state: RunState) {

@@ -8,12 +8,12 @@
 //! callers get `PeerDied`), its services and names go away, and so do its capabilities.
 
 use super::call_deadline::Watchdog;
+use super::connections::Connections;
 use super::control::Limits;
 use super::memory::UserMemory;
 use crate::arch::x86_64 as arch;
 use crate::ipc_runtime::{self, Service};
 use crate::runtime::us_to_ticks;
-use alloc::collections::btree_map::Entry;
 use alloc::collections::{BTreeMap, BTreeSet};
 use alloc::sync::Arc;
 use alloc::vec::Vec;
@@ -56,7 +56,7 @@ pub struct ProcessIpc {
     holder: HolderId,
     /// The process's task (for priority inheritance of its services).
     task: Arc<spin::Once<TaskRef>>,
-    connections: BTreeMap<u64, Connection<'static>>,
+    connections: Connections,
     services: BTreeMap<u64, Service>,
     tokens: BTreeMap<u64, ReplyToken>,
     next_token: u64,
@@ -90,7 +90,7 @@ impl ProcessIpc {
         Self {
             holder,
             task,
-            connections: BTreeMap::new(),
+            connections: Connections::default(),
             services: BTreeMap::new(),
             tokens: BTreeMap::new(),
             next_token: 1,
@@ -149,7 +149,7 @@ impl ProcessIpc {
     fn forget_dead_connections(&mut self) {
         let caps = ipc_runtime::system().caps();
         let holder = self.holder;
-        self.connections.retain(|&cap, _| {
+        self.connections.retain(|cap| {
             caps.check(holder, &Cap::from_word(cap), Rights::SEND)
                 .is_ok()
         });
@@ -159,20 +159,21 @@ impl ProcessIpc {
     /// right but never connected (its own service) is connected now. `Full` while an
     /// asynchronous operation has it.
     fn connection(&mut self, cap: u64) -> Result<&mut Connection<'static>, Error> {
-        // The usual case, an open connection, is one lookup and nothing else; a lent one is
-        // out of the map.
-        let full = self.connections.len() >= MAX_CONNECTIONS;
-        match self.connections.entry(cap) {
-            Entry::Occupied(open) => Ok(open.into_mut()),
-            Entry::Vacant(_) if self.lent.contains(&cap) => Err(Error::Full),
-            Entry::Vacant(_) if full => Err(Error::QuotaExceeded),
-            Entry::Vacant(slot) => {
-                let connection = ipc_runtime::system()
-                    .connect(self.holder, Cap::from_word(cap), ServiceId(self.holder.0))
-                    .map_err(from_ipc)?;
-                Ok(slot.insert(connection))
-            }
+        // The usual case, an open connection (most often the one used last), is one
+        // compare and nothing else; a lent one is out of the list.
+        if let Some(at) = self.connections.find(cap) {
+            return Ok(self.connections.at(at));
         }
+        if self.lent.contains(&cap) {
+            return Err(Error::Full);
+        }
+        if self.connections.len() >= MAX_CONNECTIONS {
+            return Err(Error::QuotaExceeded);
+        }
+        let connection = ipc_runtime::system()
+            .connect(self.holder, Cap::from_word(cap), ServiceId(self.holder.0))
+            .map_err(from_ipc)?;
+        Ok(self.connections.insert(cap, connection))
     }
 
     /// Takes the connection `cap` names out for an asynchronous operation (`Full` while
@@ -182,7 +183,7 @@ impl ProcessIpc {
             return Err(Error::Full);
         }
         self.connection(cap)?;
-        let connection = self.connections.remove(&cap).ok_or(Error::NotFound)?;
+        let connection = self.connections.remove(cap).ok_or(Error::NotFound)?;
         self.lent.insert(cap);
         Ok(connection)
     }
@@ -324,16 +325,22 @@ impl ProcessIpc {
         }
     }
 
-    /// `ipc_call` answered without waiting: by the service's direct handler, or refused
-    /// by the capability check; `None` when the call must wait ([`ProcessIpc::call`]).
-    /// A request that carries a capability always takes the full path.
-    pub fn try_call_now(&mut self, cap: u64, request: &Message) -> Option<Result<Message, Error>> {
+    /// `ipc_call` answered without waiting, into `reply`: by the service's direct
+    /// handler, or refused by the capability check; `None` when the call must wait
+    /// ([`ProcessIpc::call`]). A request that carries a capability always takes the full
+    /// path.
+    pub fn try_call_now(
+        &mut self,
+        cap: u64,
+        request: &Message,
+        reply: &mut Message,
+    ) -> Option<Result<(), Error>> {
         if request.cap != 0 {
             return None;
         }
         let connection = self.connection(cap).ok()?;
         connection
-            .try_call_now(Priority::Normal, request)
+            .try_call_now(Priority::Normal, request, reply)
             .map(|answer| answer.map_err(from_ipc))
     }
 

@@ -2,6 +2,7 @@
 //! words, capability word).
 
 use super::memory::{UserMemory, UserSlice};
+use crate::arch::x86_64::InterruptFrame;
 use alloc::string::String;
 use ipc::Message;
 use mohhos_abi::Error;
@@ -48,6 +49,36 @@ pub fn write_message(
     let d = message.data;
     let words = [message.tag, d[0], d[1], d[2], d[3], d[4], d[5], message.cap].map(u64::to_le);
     slot.write_words(memory, &words)
+}
+
+/// Where the answer to a waiting call goes.
+pub enum ReplyTo {
+    /// A [`message_slot`] in user memory (`ipc_call`).
+    Memory(UserSlice),
+    /// The caller's message registers (`ipc_call_regs`).
+    Registers,
+}
+
+/// The message in `regs`' message registers (`docs/abi.md`: `rdx` tag, `r8`, `r9`,
+/// `r10`, `r12`, `r13`, `r14` data, `r15` capability word).
+#[inline]
+pub fn message_from_registers(regs: &InterruptFrame) -> Message {
+    let mut message = Message::with_data(
+        regs.rdx,
+        [regs.r8, regs.r9, regs.r10, regs.r12, regs.r13, regs.r14],
+    );
+    message.cap = regs.r15;
+    message
+}
+
+/// Puts `message` into `regs`' message registers.
+#[inline]
+pub fn message_to_registers(regs: &mut InterruptFrame, message: &Message) {
+    let d = &message.data;
+    regs.rdx = message.tag;
+    (regs.r8, regs.r9, regs.r10) = (d[0], d[1], d[2]);
+    (regs.r12, regs.r13, regs.r14) = (d[3], d[4], d[5]);
+    regs.r15 = message.cap;
 }
 
 /// The service name at `ptr`: 1 to [`MAX_NAME`] bytes of UTF-8.

@@ -4,7 +4,10 @@
 use super::control::Control;
 use super::ipc_holder::ProcessIpc;
 use super::memory::{UserMemory, UserSlice};
-use super::message::{message_slot, read_message, read_name, write_message};
+use super::message::{
+    ReplyTo, message_from_registers, message_slot, message_to_registers, read_message, read_name,
+    write_message,
+};
 use crate::arch::x86_64::UserFrame;
 use alloc::string::String;
 use alloc::vec;
@@ -15,11 +18,11 @@ use mohhos_abi::{Error, SysResult};
 
 /// What the process task does with a system call.
 pub enum Step {
-    /// Call `cap` with `request`; write the reply to `reply_to`.
+    /// Call `cap` with `request`; put the reply where `reply_to` says.
     Call {
         cap: u64,
         request: Message,
-        reply_to: UserSlice,
+        reply_to: ReplyTo,
         timeout_us: u64,
     },
     /// Send `message` to `cap`, waiting while its queue is full.
@@ -43,7 +46,7 @@ pub enum Step {
 /// Decodes and runs the system call in `frame` (the blocking ones are left to the
 /// process task as a [`Step`]).
 pub fn handle(
-    frame: &UserFrame,
+    frame: &mut UserFrame,
     memory: &mut UserMemory,
     ipc: &mut ProcessIpc,
     control: &Control,
@@ -51,7 +54,7 @@ pub fn handle(
     let regs = &frame.regs;
     let (a0, a1, a2, a3) = (regs.rdi, regs.rsi, regs.rdx, regs.r10);
     let result = |r: Result<Step, Error>| r.unwrap_or_else(|e| Step::Return(Err(e)));
-    match regs.rax {
+    match frame.regs.rax {
         syscall::IPC_REGISTER => {
             Step::Return(read_name(memory, a0, a1).and_then(|name| ipc.register(&name)))
         }
@@ -63,17 +66,36 @@ pub fn handle(
             let request = read_message(memory, a1)?;
             let reply_to = message_slot(memory, a2)?;
             // The fast path: answered at once, the process goes on in the same turn.
-            if let Some(answer) = ipc.try_call_now(a0, &request) {
-                let written = answer.and_then(|reply| write_message(memory, reply_to, &reply));
+            let mut reply = Message::default();
+            if let Some(answer) = ipc.try_call_now(a0, &request, &mut reply) {
+                let written = answer.and_then(|()| write_message(memory, reply_to, &reply));
                 return Ok(Step::Return(written.map(|()| 0)));
             }
             Ok(Step::Call {
                 cap: a0,
                 request,
-                reply_to,
+                reply_to: ReplyTo::Memory(reply_to),
                 timeout_us: a3,
             })
         })()),
+        syscall::IPC_CALL_REGS if a1 > MAX_TIMEOUT_US => Step::Return(Err(Error::InvalidArgument)),
+        syscall::IPC_CALL_REGS => {
+            let request = message_from_registers(&frame.regs);
+            let mut reply = Message::default();
+            match ipc.try_call_now(a0, &request, &mut reply) {
+                Some(Ok(())) => {
+                    message_to_registers(&mut frame.regs, &reply);
+                    Step::Return(Ok(0))
+                }
+                Some(Err(error)) => Step::Return(Err(error)),
+                None => Step::Call {
+                    cap: a0,
+                    request,
+                    reply_to: ReplyTo::Registers,
+                    timeout_us: a1,
+                },
+            }
+        }
         syscall::IPC_SEND => {
             result(read_message(memory, a1).map(|message| Step::Send { cap: a0, message }))
         }

@@ -13,7 +13,7 @@ use super::call_deadline::Watchdog;
 use super::control::{self, Control, RunState};
 use super::ipc_holder::ProcessIpc;
 use super::memory::UserMemory;
-use super::message::write_message;
+use super::message::{ReplyTo, message_to_registers, write_message};
 use super::ring::Ring;
 use super::syscalls::{self, Step};
 use crate::arch::x86_64::{self as arch, Trap, UserFrame};
@@ -191,20 +191,19 @@ async fn run_until_exit(
             match arch::run_user(frame, memory.cr3(), slice_end) {
                 Trap::Syscall => {
                     calls += 1;
-                    match syscalls::handle(frame, memory, ipc, control) {
-                        Step::Return(result) => {
-                            frame.regs.rax = encode(result);
-                            if arch::rdtsc() < slice_end && !control.suspend_requested() {
-                                continue;
-                            }
-                            break Step::Yield;
-                        }
+                    let rax = match syscalls::handle(frame, memory, ipc, control) {
+                        Step::Return(result) => encode(result),
                         Step::Yield => {
                             frame.regs.rax = 0;
                             break Step::Yield;
                         }
                         step => break step,
+                    };
+                    frame.regs.rax = rax;
+                    if arch::rdtsc() < slice_end && !control.suspend_requested() {
+                        continue;
                     }
+                    break Step::Yield;
                 }
                 // The slice's end, a device interrupt or an IPI: the core's other tasks
                 // get their turn.
@@ -247,9 +246,18 @@ async fn run_until_exit(
                 timeout_us,
             } => {
                 control.set_state(RunState::Blocked);
-                let result = match ipc.call(cap, request, timeout_us, &mut watchdog).await {
-                    Ok(reply) => write_message(memory, reply_to, &reply).map(|()| 0),
-                    Err(error) => Err(error),
+                let result = match (
+                    ipc.call(cap, request, timeout_us, &mut watchdog).await,
+                    reply_to,
+                ) {
+                    (Ok(reply), ReplyTo::Memory(slot)) => {
+                        write_message(memory, slot, &reply).map(|()| 0)
+                    }
+                    (Ok(reply), ReplyTo::Registers) => {
+                        message_to_registers(&mut frame.regs, &reply);
+                        Ok(0)
+                    }
+                    (Err(error), _) => Err(error),
                 };
                 frame.regs.rax = encode(result);
             }

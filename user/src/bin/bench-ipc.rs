@@ -2,8 +2,10 @@
 //! suite (output format: `mohhos_user::bench`).
 //!
 //! Figures, each a TSC delta around one call:
-//! - `user.call_kernel_service`: `ipc_call` to `kernel.echo` (request, reply, both
-//!   crossings of the user boundary);
+//! - `user.call_kernel_service`: `ipc::call` (`ipc_call_regs`, the message in registers)
+//!   to `kernel.echo` (request, reply, both crossings of the user boundary);
+//! - `user.call_kernel_service_memory`: the same through `ipc_call`, the request and the
+//!   reply in this program's memory;
 //! - `user.call_user_service`: `ipc_call` to `user.echo` when that service runs (the
 //!   suite starts `echo-service` on this core or another and names the figure after it);
 //! - `user.map_page` / `user.unmap_page`: `map` of one page, then its `unmap`, after a
@@ -24,21 +26,26 @@ use mohhos_user::{Prot, decode, entry, println};
 
 entry!(main);
 
-/// One `ipc_call` to `cap`, timed; `None` if it failed or the answer is wrong.
-fn timed_call(cap: u64, i: &mut u64) -> Option<u64> {
+/// A way of calling: [`ipc::call`] or [`ipc::call_in_memory`].
+type Call = fn(u64, &Message, u64) -> Result<Message, mohhos_user::Error>;
+
+/// One call to `cap`, timed; `None` if it failed or the answer is wrong.
+#[inline(always)]
+fn timed_call(call: Call, cap: u64, i: &mut u64) -> Option<u64> {
     let request = Message::new(7, [*i, 0, 0, 0, 0, 0]);
     let start = rdtsc();
-    let reply = ipc::call(cap, &request, 1_000_000);
+    let reply = call(cap, &request, 1_000_000);
     let ticks = rdtsc() - start;
     *i += 1;
     reply.ok().filter(|r| r.data[0] == *i).map(|_| ticks)
 }
 
 /// Times `SAMPLES` calls on `cap` and prints them as `name`.
-fn call_figure(cap: u64, name: &str) -> Result<(), &'static str> {
+#[inline(always)]
+fn call_figure(call: Call, cap: u64, name: &str) -> Result<(), &'static str> {
     let mut samples = [0; SAMPLES];
     let mut i = 0;
-    collect(&mut samples, || timed_call(cap, &mut i)).ok_or("a call failed")?;
+    collect(&mut samples, || timed_call(call, cap, &mut i)).ok_or("a call failed")?;
     print_figure(name, &samples);
     Ok(())
 }
@@ -90,9 +97,14 @@ fn map_figures() -> Result<(), &'static str> {
 fn main() -> i32 {
     let run = || -> Result<(), &'static str> {
         let kernel = ipc::connect("kernel.echo").map_err(|_| "cannot connect to kernel.echo")?;
-        call_figure(kernel, "user.call_kernel_service")?;
+        call_figure(ipc::call, kernel, "user.call_kernel_service")?;
+        call_figure(
+            ipc::call_in_memory,
+            kernel,
+            "user.call_kernel_service_memory",
+        )?;
         if let Ok(user) = ipc::connect("user.echo") {
-            call_figure(user, "user.call_user_service")?;
+            call_figure(ipc::call, user, "user.call_user_service")?;
         }
         map_figures()
     };

@@ -16,11 +16,12 @@ use core::fmt;
 use mohhos_user::ipc;
 use mohhos_user::layout::PAGE_SIZE;
 use mohhos_user::syscall::{
-    IPC_CALL, IPC_CONNECT, IPC_RECV, IPC_REGISTER, IPC_REPLY, IPC_REPLY_RECV, IPC_SEND, MAP,
-    MAX_NAME, MAX_REGION, MAX_SLEEP_US, MAX_TIMEOUT_US, MAX_WRITE, PROTECT, REGION_CREATE,
-    REGION_MAP, RING_ENTER, RING_SETUP, SLEEP, UNMAP, WRITE, YIELD,
+    IPC_CALL, IPC_CALL_REGS, IPC_CONNECT, IPC_RECV, IPC_REGISTER, IPC_REPLY, IPC_REPLY_RECV,
+    IPC_SEND, MAP, MAX_NAME, MAX_REGION, MAX_SLEEP_US, MAX_TIMEOUT_US, MAX_WRITE, PROTECT,
+    REGION_CREATE, REGION_MAP, RING_ENTER, RING_SETUP, SLEEP, UNMAP, WRITE, YIELD,
 };
-use mohhos_user::{Error, Prot, Region, SysResult, decode, entry, println, syscall::syscall6};
+use mohhos_user::syscall::{syscall2_message, syscall6};
+use mohhos_user::{Error, Prot, Region, SysResult, decode, entry, println};
 
 entry!(main);
 
@@ -192,6 +193,13 @@ const CHECKS: &[Check] = &[
     check("call with reply running into an unmapped page", IPC_CALL, &[Echo, Ptr(REQUEST), Page(PAGE_SIZE - 32), Val(0)], BAD_ADDRESS),
     check("call passing a forged capability in the message", IPC_CALL, &[Echo, Ptr(WITH_CAP), Page(0), Val(0)], FORGED),
     check("call timeout MAX_TIMEOUT_US + 1", IPC_CALL, &[Echo, Ptr(REQUEST), Page(0), Val(MAX_TIMEOUT_US + 1)], INVALID),
+    // ipc_call_regs(cap, timeout_us) with the message in registers (here: capability word)
+    check("call_regs forged capability 0x1234_0000_5678", IPC_CALL_REGS, &[Val(0x1234_0000_5678), Val(0), Val(0)], FORGED),
+    check("call_regs capability 0", IPC_CALL_REGS, &[Val(0), Val(0), Val(0)], FORGED),
+    check("call_regs stale capability (other generation)", IPC_CALL_REGS, &[EchoOtherGeneration, Val(0), Val(0)], STALE),
+    check("call_regs passing a forged capability in the message", IPC_CALL_REGS, &[Echo, Val(0), Val(0x1234_0000_5678)], FORGED),
+    check("call_regs timeout MAX_TIMEOUT_US + 1", IPC_CALL_REGS, &[Echo, Val(MAX_TIMEOUT_US + 1), Val(0)], INVALID),
+    check("call_regs a good call is answered", IPC_CALL_REGS, &[Echo, Val(1_000_000), Val(0)], Expect::Ok),
     // region_create(len) / region_map(cap)
     check("region_create len 0", REGION_CREATE, &[Val(0)], INVALID),
     check("region_create len MAX_REGION + 1", REGION_CREATE, &[Val(MAX_REGION + 1)], INVALID),
@@ -390,6 +398,13 @@ fn run(c: &Check, page: u64, caps: &Caps) -> SysResult {
         };
     }
     let [a0, a1, a2, a3, a4, a5] = regs;
+    if c.nr == IPC_CALL_REGS {
+        // ipc_call_regs(cap, timeout_us): the message registers hold a zero message
+        // with the third argument as its capability word.
+        let mut message = [0, 0, 0, 0, 0, 0, 0, a2];
+        // SAFETY: the call touches no memory of this program.
+        return decode(unsafe { syscall2_message(IPC_CALL_REGS, a0, a1, &mut message) });
+    }
     // SAFETY: every row is a call the kernel must refuse, or one that only reads memory
     // (`write`) or changes the checks' page, which no Rust reference points into.
     decode(unsafe { syscall6(c.nr, a0, a1, a2, a3, a4, a5) })

@@ -28,7 +28,13 @@ fn main() -> i32 {
     let mut pids = [0u64; 8];
     let mut replicas = 0;
     for i in 0..CALLS {
-        match ipc::call(cap, &Message::new(1, [i, 0, 0, 0, 0, 0]), TIMEOUT_US) {
+        // Both kinds of call: the message in registers, and in memory.
+        let call = if i % 2 == 0 {
+            ipc::call
+        } else {
+            ipc::call_in_memory
+        };
+        match call(cap, &Message::new(1, [i, 0, 0, 0, 0, 0]), TIMEOUT_US) {
             Ok(reply) if reply.data[0] == i + 1 => {
                 answered += 1;
                 let pid = reply.data[1];

@@ -35,6 +35,7 @@ pub use exceptions::name as exception_name;
 pub use heap::stats as heap_stats;
 #[cfg(feature = "ktest")]
 pub use heap_cache::class_of as heap_class_of;
+pub use idt::InterruptFrame;
 pub use interrupts::set_sink as set_interrupt_sink;
 pub use serial::{
     Received, emergency_write, try_read_byte, write_fmt as console_write_fmt,
