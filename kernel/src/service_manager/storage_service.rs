@@ -13,7 +13,6 @@ use crate::runtime::{executor, us_to_ticks};
 use alloc::boxed::Box;
 use alloc::collections::BTreeMap;
 use alloc::sync::Arc;
-use alloc::vec;
 use alloc::vec::Vec;
 use ipc::{Cap, Header, Message, RegionMap};
 use mohhos_abi::storage::{self, DIR_ENTRY_HEADER, Status};
@@ -32,6 +31,8 @@ const MAX_CLIENTS: usize = 64;
 /// Smallest and largest buffer a client may attach.
 const MIN_BUFFER: usize = 4096;
 const MAX_BUFFER: usize = 64 << 10;
+/// Paths up to this many bytes are copied out of a client's buffer onto the stack.
+const SHORT_PATH: usize = 64;
 /// How often ended clients are swept.
 const SWEEP_US: u64 = 100_000;
 
@@ -131,19 +132,16 @@ impl Storage {
             storage::WRITE => self.write(client, m.data[0], m.data[1]),
             storage::SEEK => self.seek(client, m.data[0], m.data[1], m.data[2]),
             storage::STAT => self
-                .path(client, m.data[1])
-                .and_then(|path| self.fs_op(|fs| fs.stat(&path)))
+                .on_path(client, m.data[1], |fs, path| fs.stat(path))
                 .map(stat_words),
             storage::FSTAT => self
                 .fs_op(|fs| fs.fstat(client, Handle(m.data[0])))
                 .map(stat_words),
             storage::MKDIR => self
-                .path(client, m.data[1])
-                .and_then(|path| self.fs_op(|fs| fs.mkdir(&path)))
+                .on_path(client, m.data[1], |fs, path| fs.mkdir(path))
                 .map(|()| [0; 3]),
             storage::UNLINK => self
-                .path(client, m.data[1])
-                .and_then(|path| self.fs_op(|fs| fs.unlink(&path)))
+                .on_path(client, m.data[1], |fs, path| fs.unlink(path))
                 .map(|()| [0; 3]),
             storage::READDIR => self.readdir(client, m.data[1], m.data[2]),
             _ => Err(Status::BadRequest),
@@ -173,27 +171,38 @@ impl Storage {
     }
 
     /// `len` bytes from the start of the client's buffer.
-    fn take(&self, client: ClientId, len: u64) -> Result<Vec<u8>, Status> {
-        let buffer = self.buffers.get(&client).ok_or(Status::NoBuffer)?;
-        let len = usize::try_from(len).map_err(|_| Status::NoBuffer)?;
-        if len > buffer.len() {
-            return Err(Status::NoBuffer);
-        }
-        let mut bytes = vec![0; len];
-        buffer.read(0, &mut bytes).map_err(|_| Status::NoBuffer)?;
-        Ok(bytes)
-    }
-
     /// Puts `bytes` at the start of the client's buffer.
     fn give(&self, client: ClientId, bytes: &[u8]) -> Result<(), Status> {
         let buffer = self.buffers.get(&client).ok_or(Status::NoBuffer)?;
         buffer.write(0, bytes).map_err(|_| Status::NoBuffer)
     }
 
-    /// The path of `len` bytes in the client's buffer.
-    fn path(&self, client: ClientId, len: u64) -> Result<alloc::string::String, Status> {
-        let bytes = self.take(client, len)?;
-        alloc::string::String::from_utf8(bytes).map_err(|_| Status::BadPath)
+    /// Runs `op` on the filesystem with the path of `len` bytes at the start of the
+    /// client's buffer, copied out first (so the client cannot change it under the
+    /// check): on the stack when it is short, else on the heap.
+    fn on_path<R>(
+        &mut self,
+        client: ClientId,
+        len: u64,
+        op: impl FnOnce(&mut RamFs, &str) -> Result<R, FsError>,
+    ) -> Result<R, Status> {
+        let buffer = self.buffers.get(&client).ok_or(Status::NoBuffer)?;
+        let len = usize::try_from(len)
+            .ok()
+            .filter(|&len| len <= buffer.len())
+            .ok_or(Status::NoBuffer)?;
+        let mut short = [0; SHORT_PATH];
+        let mut long = Vec::new();
+        let bytes = match short.get_mut(..len) {
+            Some(bytes) => bytes,
+            None => {
+                long.resize(len, 0);
+                &mut long[..]
+            }
+        };
+        buffer.read(0, bytes).map_err(|_| Status::NoBuffer)?;
+        let path = core::str::from_utf8(bytes).map_err(|_| Status::BadPath)?;
+        op(&mut self.fs, path).map_err(status_of)
     }
 
     fn open(&mut self, client: ClientId, flags: u64, len: u64) -> Result<[u64; 3], Status> {
@@ -201,8 +210,7 @@ impl Storage {
             .ok()
             .and_then(OpenFlags::from_bits)
             .ok_or(Status::InvalidArgument)?;
-        let path = self.path(client, len)?;
-        let handle = self.fs_op(|fs| fs.open(client, &path, flags))?;
+        let handle = self.on_path(client, len, |fs, path| fs.open(client, path, flags))?;
         Ok([handle.0, 0, 0])
     }
 
@@ -259,8 +267,7 @@ impl Storage {
 
     /// Writes the entries from index `first` that fit the buffer.
     fn readdir(&mut self, client: ClientId, len: u64, first: u64) -> Result<[u64; 3], Status> {
-        let path = self.path(client, len)?;
-        let entries = self.fs_op(|fs| fs.readdir(&path))?;
+        let entries = self.on_path(client, len, |fs, path| fs.readdir(path))?;
         let room = self.buffers.get(&client).ok_or(Status::NoBuffer)?.len();
         let mut out = Vec::new();
         let mut written = 0u64;

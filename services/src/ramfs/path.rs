@@ -38,38 +38,84 @@ impl<'a> Path<'a> {
         if path.len() > MAX_PATH_LEN {
             return Err(FsError::NameTooLong);
         }
-        if path.contains('\0') {
-            return Err(FsError::BadPath);
-        }
         if rel.is_empty() {
             return Ok(Path::ROOT);
         }
-        for name in rel.split('/') {
-            if name.is_empty() || name == "." || name == ".." {
-                return Err(FsError::BadPath);
-            }
-            if name.len() > MAX_NAME_LEN {
-                return Err(FsError::NameTooLong);
+        // One pass over the bytes (paths are short: a plain loop beats `split`'s and
+        // `contains`' searches): the first bad name is kept, but a NUL anywhere wins.
+        let bytes = rel.as_bytes();
+        let mut first_error = None;
+        let mut start = 0;
+        for (i, &byte) in bytes.iter().enumerate() {
+            match byte {
+                0 => return Err(FsError::BadPath),
+                b'/' => {
+                    first_error = first_error.or(check_name(&bytes[start..i]).err());
+                    start = i + 1;
+                }
+                _ => {}
             }
         }
-        Ok(Path { rel })
+        match first_error.or(check_name(&bytes[start..]).err()) {
+            Some(error) => Err(error),
+            None => Ok(Path { rel }),
+        }
     }
 
     /// The names from the root down; none for the root itself.
-    pub(super) fn components(self) -> impl Iterator<Item = &'a str> {
-        // `split_terminator` yields nothing for the root's empty string; validation
-        // ruled out every other empty component.
-        self.rel.split_terminator('/')
+    pub(super) fn components(self) -> Components<'a> {
+        Components { rest: self.rel }
     }
 
     /// The parent directory's path and the last name; `None` for the root, which has
     /// neither.
     pub(super) fn split_last(self) -> Option<(Path<'a>, &'a str)> {
-        match self.rel.rsplit_once('/') {
-            Some((parent, name)) => Some((Path { rel: parent }, name)),
-            None if self.rel.is_empty() => None,
-            None => Some((Path::ROOT, self.rel)),
+        if self.rel.is_empty() {
+            return None;
         }
+        // Validated: ASCII `/` separates non-empty names, so slicing at it is sound.
+        Some(match self.rel.bytes().rposition(|b| b == b'/') {
+            Some(slash) => (
+                Path {
+                    rel: &self.rel[..slash],
+                },
+                &self.rel[slash + 1..],
+            ),
+            None => (Path::ROOT, self.rel),
+        })
+    }
+}
+
+/// A path component's own rules: non-empty, not `.` or `..`, at most [`MAX_NAME_LEN`].
+fn check_name(name: &[u8]) -> Result<(), FsError> {
+    match name {
+        b"" | b"." | b".." => Err(FsError::BadPath),
+        _ if name.len() > MAX_NAME_LEN => Err(FsError::NameTooLong),
+        _ => Ok(()),
+    }
+}
+
+/// The names of a validated [`Path`], from the root down.
+pub(super) struct Components<'a> {
+    /// What is left: names joined by single `/`s, or empty.
+    rest: &'a str,
+}
+
+impl<'a> Iterator for Components<'a> {
+    type Item = &'a str;
+
+    fn next(&mut self) -> Option<&'a str> {
+        if self.rest.is_empty() {
+            return None;
+        }
+        // Validated: every name is non-empty and `/` is ASCII, so these are char
+        // boundaries.
+        let (name, rest) = match self.rest.bytes().position(|b| b == b'/') {
+            Some(slash) => (&self.rest[..slash], &self.rest[slash + 1..]),
+            None => (self.rest, ""),
+        };
+        self.rest = rest;
+        Some(name)
     }
 }
 
