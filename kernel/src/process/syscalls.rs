@@ -62,40 +62,9 @@ pub fn handle(
             Step::Return(read_name(memory, a0, a1).and_then(|name| ipc.connect(&name)))
         }
         syscall::IPC_CALL if a3 > MAX_TIMEOUT_US => Step::Return(Err(Error::InvalidArgument)),
-        syscall::IPC_CALL => result((|| {
-            let request = read_message(memory, a1)?;
-            let reply_to = message_slot(memory, a2)?;
-            // The fast path: answered at once, the process goes on in the same turn.
-            let mut reply = Message::default();
-            if let Some(answer) = ipc.try_call_now(a0, &request, &mut reply) {
-                let written = answer.and_then(|()| write_message(memory, reply_to, &reply));
-                return Ok(Step::Return(written.map(|()| 0)));
-            }
-            Ok(Step::Call {
-                cap: a0,
-                request,
-                reply_to: ReplyTo::Memory(reply_to),
-                timeout_us: a3,
-            })
-        })()),
+        syscall::IPC_CALL => result(call_in_memory(memory, ipc, a0, a1, a2, a3)),
         syscall::IPC_CALL_REGS if a1 > MAX_TIMEOUT_US => Step::Return(Err(Error::InvalidArgument)),
-        syscall::IPC_CALL_REGS => {
-            let request = message_from_registers(&frame.regs);
-            let mut reply = Message::default();
-            match ipc.try_call_now(a0, &request, &mut reply) {
-                Some(Ok(())) => {
-                    message_to_registers(&mut frame.regs, &reply);
-                    Step::Return(Ok(0))
-                }
-                Some(Err(error)) => Step::Return(Err(error)),
-                None => Step::Call {
-                    cap: a0,
-                    request,
-                    reply_to: ReplyTo::Registers,
-                    timeout_us: a1,
-                },
-            }
-        }
+        syscall::IPC_CALL_REGS => call_in_registers(frame, ipc, a0, a1),
         syscall::IPC_SEND => {
             result(read_message(memory, a1).map(|message| Step::Send { cap: a0, message }))
         }
@@ -139,6 +108,59 @@ pub fn handle(
             0
         })),
         _ => Step::Return(Err(Error::NoSuchSyscall)),
+    }
+}
+
+/// `ipc_call(cap, request_ptr, reply_ptr, timeout_us)`. Out of line, as is
+/// [`call_in_registers`]: their message buffers would otherwise enlarge the frame of
+/// [`handle`], which every system call pays for.
+#[inline(never)]
+fn call_in_memory(
+    memory: &mut UserMemory,
+    ipc: &mut ProcessIpc,
+    cap: u64,
+    request_ptr: u64,
+    reply_ptr: u64,
+    timeout_us: u64,
+) -> Result<Step, Error> {
+    let request = read_message(memory, request_ptr)?;
+    let reply_to = message_slot(memory, reply_ptr)?;
+    // The fast path: answered at once, the process goes on in the same turn.
+    let mut reply = Message::default();
+    if let Some(answer) = ipc.try_call_now(cap, &request, &mut reply) {
+        let written = answer.and_then(|()| write_message(memory, reply_to, &reply));
+        return Ok(Step::Return(written.map(|()| 0)));
+    }
+    Ok(Step::Call {
+        cap,
+        request,
+        reply_to: ReplyTo::Memory(reply_to),
+        timeout_us,
+    })
+}
+
+/// `ipc_call_regs(cap, timeout_us)`, the message in the frame's message registers.
+#[inline(never)]
+fn call_in_registers(
+    frame: &mut UserFrame,
+    ipc: &mut ProcessIpc,
+    cap: u64,
+    timeout_us: u64,
+) -> Step {
+    let request = message_from_registers(&frame.regs);
+    let mut reply = Message::default();
+    match ipc.try_call_now(cap, &request, &mut reply) {
+        Some(Ok(())) => {
+            message_to_registers(&mut frame.regs, &reply);
+            Step::Return(Ok(0))
+        }
+        Some(Err(error)) => Step::Return(Err(error)),
+        None => Step::Call {
+            cap,
+            request,
+            reply_to: ReplyTo::Registers,
+            timeout_us,
+        },
     }
 }
 
