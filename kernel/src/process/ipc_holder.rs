@@ -158,12 +158,21 @@ impl ProcessIpc {
     /// The open connection `cap` names; a capability the process holds with the send
     /// right but never connected (its own service) is connected now. `Full` while an
     /// asynchronous operation has it.
+    #[inline]
     fn connection(&mut self, cap: u64) -> Result<&mut Connection<'static>, Error> {
         // The usual case, an open connection (most often the one used last), is one
         // compare and nothing else; a lent one is out of the list.
-        if let Some(at) = self.connections.find(cap) {
-            return Ok(self.connections.at(at));
+        match self.connections.find(cap) {
+            Some(at) => Ok(self.connections.at(at)),
+            None => self.open_connection(cap),
         }
+    }
+
+    /// [`ProcessIpc::connection`] for a capability not open yet (out of line: the usual
+    /// lookup stays small).
+    #[cold]
+    #[inline(never)]
+    fn open_connection(&mut self, cap: u64) -> Result<&mut Connection<'static>, Error> {
         if self.lent.contains(&cap) {
             return Err(Error::Full);
         }
