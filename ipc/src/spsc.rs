@@ -22,9 +22,11 @@
 //! - the `Producer` publishes its last items when dropped, and whoever drops the ring last
 //!   (the `Arc`) drops the items still in `[head, tail)`.
 //!
-//! Items move in and out in place: [`Producer::write`] builds the item in its slot and
-//! [`Consumer::take_front`] moves it out straight to the caller (after [`Consumer::peek`]
-//! looked at it in place), so an endpoint message is copied once on each side.
+//! Items are built in their slot ([`Producer::vacant`], [`Producer::push_slice`]) and either
+//! consumed there ([`Consumer::consume_front`], [`Consumer::consume_while`]: handed out by
+//! reference, then dropped in place) or moved out straight to the caller
+//! ([`Consumer::take_front`], after [`Consumer::peek`] looked at it in place), so an
+//! endpoint message is copied once by its sender and at most once by its receiver.
 //!
 //! Each side caches the other's index and reloads it only when the ring looks full (producer)
 //! or empty (consumer), so a steady stream touches the shared index lines once per batch.
@@ -150,32 +152,40 @@ impl<T> Producer<T> {
         Ok(())
     }
 
-    /// Writes `value` into the next slot without publishing it, in place (no staging
-    /// copy). Call it after [`Producer::free_slots`] returned a positive count.
-    ///
-    /// # Panics
-    /// When the ring is full as far as this producer knows (the cached `head`).
+    /// The next slot, when it is free (see [`Producer::free_slots`]): a [`Vacant`] writes
+    /// it without a second check.
     #[inline]
-    pub(crate) fn write(&mut self, value: T) {
-        assert!(
-            self.tail.wrapping_sub(self.cached_head) <= self.ring.mask,
-            "write to a full ring"
-        );
-        // SAFETY: just checked `tail - cached_head < capacity`, and the cached `head` is a
-        // lower bound of the real one.
-        unsafe { self.write_free_slot(value) };
+    pub(crate) fn vacant(&mut self) -> Option<Vacant<'_, T>> {
+        (self.free_slots() > 0).then_some(Vacant(self))
     }
 
-    /// Writes `make(item)` for as many items of `items` as fit, each built straight into
-    /// its slot, publishes them once, and returns how many it wrote.
+    /// Writes one item for each of as many `items` as fit, publishes them once, and returns
+    /// how many it wrote. Each is built in its slot: the slot gets `blank()`, then
+    /// `fill(item, slot)` sets it (once inlined, the compiler drops the stores of the blank
+    /// that `fill` overwrites; an item built by value and then moved in was staged on the
+    /// stack and copied again).
     #[inline]
-    pub(crate) fn push_slice<S>(&mut self, items: &[S], mut make: impl FnMut(&S) -> T) -> usize {
+    pub(crate) fn push_slice<S>(
+        &mut self,
+        items: &[S],
+        blank: impl Fn() -> T,
+        mut fill: impl FnMut(&S, &mut T),
+    ) -> usize {
         let room = self.free_slots().min(items.len());
+        // Locals: the compiler cannot keep fields of the shared ring in registers across
+        // the slot writes.
+        let (slots, mask) = (&self.ring.slots[..], self.ring.mask);
+        let mut tail = self.tail;
         for item in &items[..room] {
-            // SAFETY: `room` slots were free when counted, the consumer only frees more,
-            // and exactly `room` items are written.
-            unsafe { self.write_free_slot(make(item)) };
+            // SAFETY: `room` slots were free when counted (the consumer only frees more)
+            // and exactly `room` items are written, so each slot `tail` is outside
+            // `[head, tail)`, uninitialised and unread until `tail` is published; `tail &
+            // mask` is in bounds (`slots` has `mask + 1` entries).
+            unsafe { slots.get_unchecked(tail & mask) }
+                .with_mut(|slot| fill(item, unsafe { (*slot).write(blank()) }));
+            tail = tail.wrapping_add(1);
         }
+        self.tail = tail;
         self.flush();
         room
     }
@@ -317,35 +327,83 @@ impl<T> Consumer<T> {
         count
     }
 
-    /// Moves items out (oldest first) while `take` accepts the oldest one, at most `max`,
-    /// into `deliver`, then publishes the freed slots once. Returns how many it moved.
+    /// Hands the oldest item to `consume` in place (in its slot: nothing is copied out),
+    /// then drops what is left of it and publishes the freed slot. Call it after
+    /// [`Consumer::peek`] returned `Some`. The item is consumed exactly once even when
+    /// `consume` panics (it is dropped then, and never handed out again).
+    ///
+    /// # Panics
+    /// When nothing is readable (`peek` would have returned `None`).
     #[inline]
-    pub(crate) fn drain_while(
+    pub(crate) fn consume_front<R>(&mut self, consume: impl FnOnce(&mut T) -> R) -> R {
+        assert!(
+            self.cached_tail != self.head,
+            "consume_front on an empty ring"
+        );
+        let front = Front::of(self);
+        // SAFETY: `head < cached_tail <= tail` (just checked), and the `Acquire` load that
+        // produced `cached_tail` synchronised with the slot's publication: the item is
+        // initialised and only this consumer accesses it. The exclusive reference does not
+        // outlive `consume`; `front` drops the item (once) when it goes out of scope.
+        let seen = front
+            .slot
+            .with_mut(|slot| consume(unsafe { (*slot).assume_init_mut() }));
+        drop(front);
+        self.publish();
+        seen
+    }
+
+    /// Hands items (oldest first) to `consume` in place while `take` accepts the oldest
+    /// one, at most `max`, dropping what is left of each after `consume`, then publishes
+    /// the freed slots once. Returns how many it consumed. As with
+    /// [`Consumer::consume_front`], a panicking `consume` still consumes its item once.
+    #[inline]
+    pub(crate) fn consume_while(
         &mut self,
         max: usize,
         mut take: impl FnMut(&T) -> bool,
-        mut deliver: impl FnMut(T),
+        mut consume: impl FnMut(&mut T),
     ) -> usize {
         let count = self.available().min(max);
-        let mut moved = 0;
-        while moved < count {
-            let slot = self.ring.slot(self.head);
-            // SAFETY: as in `drain`: `head < cached_tail <= tail`, so the slot holds an
-            // initialised item published to this consumer; the shared reference does not
-            // outlive `take`.
+        // Locals: the compiler cannot keep the ring's fields, nor `head`, in registers
+        // across the calls of `consume`; `run` writes `head` back (also by unwinding).
+        let (slots, mask) = (&self.ring.slots[..], self.ring.mask);
+        let start = self.head;
+        let mut run = Run {
+            head: &mut self.head,
+            pos: start,
+        };
+        while run.pos.wrapping_sub(start) < count {
+            // SAFETY: `pos & mask` is in bounds (`slots` has `mask + 1` entries).
+            let slot = unsafe { slots.get_unchecked(run.pos & mask) };
+            // SAFETY: as in `drain`: `head <= pos < cached_tail <= tail`, so the slot holds
+            // an initialised item published to this consumer; the shared reference does
+            // not outlive `take`.
             if !slot.with(|slot| take(unsafe { (*slot).assume_init_ref() })) {
                 break;
             }
-            self.head = self.head.wrapping_add(1);
-            moved += 1;
-            // SAFETY: the same item, moved out once (straight into `deliver`'s argument); its
-            // position (already counted in `head`) is published after the loop.
-            slot.with(|slot| deliver(unsafe { (*slot).assume_init_read() }));
+            let front = Front {
+                slot,
+                head: &mut run.pos,
+            };
+            // SAFETY: the same item, still initialised; the exclusive reference does not
+            // outlive `consume`, and `front` drops the item once afterwards.
+            front
+                .slot
+                .with_mut(|slot| consume(unsafe { (*slot).assume_init_mut() }));
         }
+        let moved = run.pos.wrapping_sub(start);
+        drop(run);
         if moved > 0 {
-            self.ring.head.0.store(self.head, Ordering::Release);
+            self.publish();
         }
         moved
+    }
+
+    /// Publishes `head` (the slots before it are free for the producer).
+    #[inline]
+    fn publish(&mut self) {
+        self.ring.head.0.store(self.head, Ordering::Release);
     }
 
     /// Whether the producer is gone and everything it wrote has been taken: the ring will
@@ -356,6 +414,76 @@ impl<T> Consumer<T> {
             self.cached_tail = self.ring.tail.0.load(Ordering::Acquire);
             self.cached_tail == self.head
         }
+    }
+}
+
+/// The producer's next slot, known to be free ([`Producer::vacant`]).
+pub(crate) struct Vacant<'a, T>(&'a mut Producer<T>);
+
+impl<T> Vacant<'_, T> {
+    /// Builds the item in the slot without publishing it (see [`Producer::flush`]): the
+    /// slot gets `blank`, then `fill` sets it in place (as in [`Producer::push_slice`]).
+    #[inline]
+    pub(crate) fn write(self, blank: T, fill: impl FnOnce(&mut T)) {
+        let producer = self.0;
+        // SAFETY: `vacant` found a free slot (`tail - head < capacity` for the real `head`,
+        // of which the cached one is a lower bound), and nothing was written since (the
+        // `Vacant` borrows the producer), so slot `tail` is outside `[head, tail)`:
+        // uninitialised and not read by the consumer before `tail` is published. If `fill`
+        // panics, the slot keeps an item that is never published (leaked, not read).
+        producer
+            .ring
+            .slot(producer.tail)
+            .with_mut(|slot| fill(unsafe { (*slot).write(blank) }));
+        producer.tail = producer.tail.wrapping_add(1);
+    }
+}
+
+/// The oldest readable item of a [`Consumer`] while it is handed out in place. When this
+/// goes out of scope (also by unwinding), `head` moves past the item and the item is
+/// dropped in its slot; the caller publishes `head` (or the consumer's drop does).
+struct Front<'a, T> {
+    slot: &'a UnsafeCell<MaybeUninit<T>>,
+    head: &'a mut usize,
+}
+
+impl<'a, T> Front<'a, T> {
+    /// The front of `consumer`, which must hold a readable item (`head < cached_tail`).
+    #[inline]
+    fn of(consumer: &'a mut Consumer<T>) -> Self {
+        let Consumer { ring, head, .. } = consumer;
+        Self {
+            slot: ring.slot(*head),
+            head,
+        }
+    }
+}
+
+/// A run of [`Consumer::consume_while`]: `pos` is its local `head`, written back to the
+/// consumer when the run ends (also by unwinding).
+struct Run<'a> {
+    head: &'a mut usize,
+    pos: usize,
+}
+
+impl Drop for Run<'_> {
+    #[inline]
+    fn drop(&mut self) {
+        *self.head = self.pos;
+    }
+}
+
+impl<T> Drop for Front<'_, T> {
+    #[inline]
+    fn drop(&mut self) {
+        // First, so that a panicking drop below never leads to a second one.
+        *self.head = self.head.wrapping_add(1);
+        // SAFETY: a `Front` exists only for a readable position (`head < cached_tail`, the
+        // slot initialised and published to this consumer); it was handed out by reference
+        // only, and `head` has just moved past it, so it is dropped exactly once and never
+        // read again.
+        self.slot
+            .with_mut(|slot| unsafe { (*slot).assume_init_drop() });
     }
 }
 

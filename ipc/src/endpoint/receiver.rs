@@ -26,7 +26,7 @@ use core::pin::Pin;
 use core::task::{Context, Poll};
 
 use super::Received;
-use super::lanes::{ALL_LANES, Lanes, lanes_above};
+use super::lanes::{ALL_LANES, Lanes, lanes_above, none_above};
 use super::shared::{FALLBACK, NEW_RINGS, RETIRED, Shared};
 use crate::Priority;
 use crate::error::IpcError;
@@ -86,41 +86,73 @@ impl Receiver {
         self.pop_lanes()
     }
 
-    /// Delivers up to `max` waiting messages to `deliver`, in the order that as many
-    /// [`Receiver::try_recv`] calls would, without waiting; returns how many. A run of
-    /// messages at the front of one sender's ring goes out in one pass (the signal word is
-    /// read before each, so a higher lane still goes first; the run's room is released and
-    /// the ring's head published once). `Err(Closed)` as for `try_recv` when nothing was
-    /// delivered.
+    /// Hands the message [`Receiver::try_recv`] would return to `consume` in place (from a
+    /// sender's ring, it stays in its slot: nothing is copied out), then drops what is left
+    /// of it: take the reply token out (`received.reply.take()`) to answer a call later; a
+    /// token left behind ends its call with `PeerDied`. Returns what `consume` returned;
+    /// `Ok(None)` and `Err(Closed)` as for `try_recv`. The message's room is released
+    /// after `consume`.
+    #[inline]
+    pub fn try_recv_with<R>(
+        &mut self,
+        consume: impl FnOnce(&mut Received) -> R,
+    ) -> Result<Option<R>, IpcError> {
+        match self.lanes.highest() {
+            None => match self.direct_ring() {
+                Direct::Front(index) => {
+                    let shared = &*self.shared;
+                    let seen = self.rings[index].consume_front(|envelope| {
+                        count_delivered(shared, &envelope.header);
+                        consume(envelope)
+                    });
+                    shared.stats.record_fast_path(1);
+                    shared.release(1);
+                    return Ok(Some(seen));
+                }
+                Direct::Empty => {}
+                Direct::Refill => self.refill(),
+            },
+            Some(top) => {
+                if self.shared.signals_any(lanes_above(top)) {
+                    self.refill();
+                }
+            }
+        }
+        Ok(self.pop_lanes()?.map(|mut envelope| consume(&mut envelope)))
+    }
+
+    /// Hands up to `max` waiting messages to `consume`, in the order that as many
+    /// [`Receiver::try_recv`] calls would, without waiting; returns how many. Each message
+    /// is handed over in place as by [`Receiver::try_recv_with`] (what `consume` leaves of
+    /// it is dropped after it returns). A run of messages at the front of one sender's
+    /// ring goes out in one pass (the signal word is read before each, so a higher lane
+    /// still goes first; the run's room is released and the ring's head published once).
+    /// `Err(Closed)` as for `try_recv` when nothing was delivered.
     pub fn try_recv_batch(
         &mut self,
         max: usize,
-        mut deliver: impl FnMut(Received),
+        mut consume: impl FnMut(&mut Received),
     ) -> Result<usize, IpcError> {
         let mut delivered = 0;
         while delivered < max {
-            if self.lanes.highest().is_none()
+            if self.lanes.nonempty() == 0
                 && let Direct::Front(index) = self.direct_ring()
             {
                 let shared = &*self.shared;
-                let may_take = |envelope: &Received| {
-                    shared.signals() & lanes_above(envelope.header.priority) == 0
-                };
-                // Without a clock or a trace, counting the run at its end is all there is.
-                let per_message = shared.config.clock.is_some() || shared.trace.is_some();
                 let ring = &mut self.rings[index];
-                let moved = if per_message {
-                    ring.drain_while(max - delivered, may_take, |envelope| {
-                        count_delivered(shared, &envelope.header);
-                        deliver(envelope);
-                    })
+                let moved = if shared.instrumented {
+                    consume_run_instrumented(shared, ring, max - delivered, &mut consume)
                 } else {
-                    ring.drain_while(max - delivered, may_take, &mut deliver)
+                    // Without a clock or a trace, counting the run at its end is all there is.
+                    let moved = ring.consume_while(
+                        max - delivered,
+                        |envelope| none_above(shared.signals(), envelope.header.priority),
+                        &mut consume,
+                    );
+                    shared.stats.record_received(moved as u64);
+                    moved
                 };
                 if moved > 0 {
-                    if !per_message {
-                        shared.stats.record_received_many(moved as u64);
-                    }
                     shared.release(moved);
                     shared.stats.record_fast_path(moved as u64);
                     delivered += moved;
@@ -128,17 +160,24 @@ impl Receiver {
                 }
                 // A higher lane was announced since the look: the ordinary path sorts it out.
             }
-            match self.try_recv() {
-                Ok(Some(envelope)) => {
-                    deliver(envelope);
-                    delivered += 1;
-                }
+            match self.recv_one(&mut consume) {
+                Ok(Some(())) => delivered += 1,
                 Ok(None) => break,
                 Err(error) if delivered == 0 => return Err(error),
                 Err(_) => break,
             }
         }
         Ok(delivered)
+    }
+
+    /// `try_recv_batch` off its run: one message as by `try_recv_with`. Out of line, so
+    /// that the batch's run is the one place `consume` is inlined.
+    #[inline(never)]
+    fn recv_one<F: FnMut(&mut Received)>(
+        &mut self,
+        consume: &mut F,
+    ) -> Result<Option<()>, IpcError> {
+        self.try_recv_with(consume)
     }
 
     /// Delivers from the private lanes (after a refill when needed).
@@ -225,7 +264,7 @@ impl Receiver {
             }
             let front = self.rings[index].peek(|envelope| envelope.header.priority);
             if let Some(lane) = front {
-                if signals & lanes_above(lane) != 0 {
+                if !none_above(signals, lane) {
                     return Direct::Refill;
                 }
                 self.next_ring = index + 1;
@@ -278,15 +317,44 @@ impl Receiver {
     }
 }
 
+/// A run of `try_recv_batch` for an endpoint with a clock or a trace: each message is
+/// counted (and timed, logged) before `consume` sees it. Out of line (see `recv_one`).
+#[inline(never)]
+fn consume_run_instrumented<F: FnMut(&mut Received)>(
+    shared: &Shared,
+    ring: &mut Consumer<Received>,
+    max: usize,
+    consume: &mut F,
+) -> usize {
+    ring.consume_while(
+        max,
+        |envelope| none_above(shared.signals(), envelope.header.priority),
+        |envelope| {
+            count_delivered(shared, &envelope.header);
+            consume(envelope);
+        },
+    )
+}
+
 /// Counts one delivered message (and its latency) and logs its header; its room is
 /// released by the caller (once per batch).
 #[inline]
 fn count_delivered(shared: &Shared, header: &Header) {
-    let latency = shared
-        .config
-        .clock
-        .map(|now| now().saturating_sub(header.timestamp));
-    shared.stats.record_received(latency);
+    shared.stats.record_received(1);
+    if shared.instrumented {
+        instrument_delivered(shared, header);
+    }
+}
+
+/// The latency and trace parts of [`count_delivered`], for an endpoint with a clock or a
+/// trace.
+#[inline(never)]
+fn instrument_delivered(shared: &Shared, header: &Header) {
+    if let Some(now) = shared.config.clock {
+        shared
+            .stats
+            .record_latency(now().saturating_sub(header.timestamp));
+    }
     if let Some(log) = &shared.trace {
         log.record(*header);
     }

@@ -92,6 +92,9 @@ pub(super) struct Shared {
     receiver_waker: AtomicWaker,
     pub(super) stats: StatsCounters,
     pub(super) trace: Option<TraceLog>,
+    /// Whether a delivery does more than count (`config.clock` or `trace` set): one
+    /// test on the receiver's path instead of two.
+    pub(super) instrumented: bool,
 }
 
 impl Shared {
@@ -111,6 +114,7 @@ impl Shared {
             receiver_waker: AtomicWaker::new(),
             stats: StatsCounters::new(),
             trace: config.trace.then(|| TraceLog::new(config.trace_depth)),
+            instrumented: config.clock.is_some() || config.trace,
         }
     }
 
