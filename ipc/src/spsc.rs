@@ -22,10 +22,10 @@
 //! - the `Producer` publishes its last items when dropped, and whoever drops the ring last
 //!   (the `Arc`) drops the items still in `[head, tail)`.
 //!
-//! Items are built in their slot ([`Producer::vacant`], [`Producer::push_slice`]) and either
-//! consumed there ([`Consumer::consume_front`], [`Consumer::consume_while`]: handed out by
-//! reference, then dropped in place) or moved out straight to the caller
-//! ([`Consumer::take_front`], after [`Consumer::peek`] looked at it in place), so an
+//! Items are built in their slot ([`Producer::vacant`], [`Producer::push_slice`]) and, once
+//! looked at in place ([`Consumer::front`], [`Readable::peek`]), either consumed there
+//! ([`Readable::consume`], [`Consumer::consume_while`]: handed out by reference, then
+//! dropped in place) or moved out straight to the caller ([`Readable::take`]), so an
 //! endpoint message is copied once by its sender and at most once by its receiver.
 //!
 //! Each side caches the other's index and reloads it only when the ring looks full (producer)
@@ -262,46 +262,22 @@ impl<T> Consumer<T> {
     /// Takes the oldest item and publishes the freed slot.
     #[cfg_attr(not(test), allow(dead_code))]
     pub(crate) fn pop(&mut self) -> Option<T> {
-        self.peek(|_| ())?;
-        Some(self.take_front())
+        Some(self.front()?.take())
     }
 
-    /// Applies `look` to the oldest readable item, in place (it stays in the ring).
+    /// The oldest readable item, if any, to look at and then consume, take or leave in
+    /// place: one readiness check and one slot address for all of it.
     #[inline]
-    pub(crate) fn peek<R>(&mut self, look: impl FnOnce(&T) -> R) -> Option<R> {
+    pub(crate) fn front(&mut self) -> Option<Readable<'_, T>> {
         if self.available() == 0 {
             return None;
         }
-        // SAFETY: `head < cached_tail <= tail` and the `Acquire` load that produced
-        // `cached_tail` synchronised with the producer's publication of the slot (as in
-        // `drain`): it holds an initialised item that only this consumer accesses. The
-        // shared reference does not outlive `look`.
-        let seen = self
-            .ring
-            .slot(self.head)
-            .with(|slot| look(unsafe { (*slot).assume_init_ref() }));
-        Some(seen)
-    }
-
-    /// Moves the oldest item out (straight to the caller: no staging copy) and publishes
-    /// the freed slot. Call it after [`Consumer::peek`] returned `Some`.
-    ///
-    /// # Panics
-    /// When nothing is readable (`peek` would have returned `None`).
-    #[inline]
-    pub(crate) fn take_front(&mut self) -> T {
-        assert!(self.cached_tail != self.head, "take_front on an empty ring");
-        // SAFETY: `head < cached_tail <= tail` (just checked; `cached_tail` only grows up to
-        // the real `tail`), and the `Acquire` load that produced `cached_tail` synchronised
-        // with the slot's publication: the item is initialised, read by this consumer only,
-        // moved out once, and its position released right after, so never read again.
-        let value = self
-            .ring
-            .slot(self.head)
-            .with(|slot| unsafe { (*slot).assume_init_read() });
-        self.head = self.head.wrapping_add(1);
-        self.ring.head.0.store(self.head, Ordering::Release);
-        value
+        let Consumer { ring, head, .. } = self;
+        Some(Readable {
+            slot: ring.slot(*head),
+            ring,
+            head,
+        })
     }
 
     /// Moves up to `max` items (oldest first) into `deliver`, then publishes the freed slots
@@ -327,36 +303,10 @@ impl<T> Consumer<T> {
         count
     }
 
-    /// Hands the oldest item to `consume` in place (in its slot: nothing is copied out),
-    /// then drops what is left of it and publishes the freed slot. Call it after
-    /// [`Consumer::peek`] returned `Some`. The item is consumed exactly once even when
-    /// `consume` panics (it is dropped then, and never handed out again).
-    ///
-    /// # Panics
-    /// When nothing is readable (`peek` would have returned `None`).
-    #[inline]
-    pub(crate) fn consume_front<R>(&mut self, consume: impl FnOnce(&mut T) -> R) -> R {
-        assert!(
-            self.cached_tail != self.head,
-            "consume_front on an empty ring"
-        );
-        let front = Front::of(self);
-        // SAFETY: `head < cached_tail <= tail` (just checked), and the `Acquire` load that
-        // produced `cached_tail` synchronised with the slot's publication: the item is
-        // initialised and only this consumer accesses it. The exclusive reference does not
-        // outlive `consume`; `front` drops the item (once) when it goes out of scope.
-        let seen = front
-            .slot
-            .with_mut(|slot| consume(unsafe { (*slot).assume_init_mut() }));
-        drop(front);
-        self.publish();
-        seen
-    }
-
     /// Hands items (oldest first) to `consume` in place while `take` accepts the oldest
     /// one, at most `max`, dropping what is left of each after `consume`, then publishes
     /// the freed slots once. Returns how many it consumed. As with
-    /// [`Consumer::consume_front`], a panicking `consume` still consumes its item once.
+    /// [`Readable::consume`], a panicking `consume` still consumes its item once.
     #[inline]
     pub(crate) fn consume_while(
         &mut self,
@@ -417,6 +367,59 @@ impl<T> Consumer<T> {
     }
 }
 
+/// The oldest readable item of a [`Consumer`] ([`Consumer::front`]): `head < cached_tail`,
+/// so its slot holds an initialised item published to this consumer, which only this
+/// consumer accesses.
+pub(crate) struct Readable<'a, T> {
+    ring: &'a Ring<T>,
+    head: &'a mut usize,
+    slot: &'a UnsafeCell<MaybeUninit<T>>,
+}
+
+impl<T> Readable<'_, T> {
+    /// Applies `look` to the item, in place (it stays in the ring).
+    #[inline]
+    pub(crate) fn peek<R>(&self, look: impl FnOnce(&T) -> R) -> R {
+        // SAFETY: the slot holds an initialised item that only this consumer accesses (type
+        // invariant: the `Acquire` load that produced `cached_tail` synchronised with the
+        // producer's publication of the slot). The shared reference does not outlive `look`.
+        self.slot
+            .with(|slot| look(unsafe { (*slot).assume_init_ref() }))
+    }
+
+    /// Hands the item to `consume` in place (nothing is copied out), then drops what is
+    /// left of it and publishes the freed slot. The item is consumed exactly once even when
+    /// `consume` panics (it is dropped then, and never handed out again).
+    #[inline]
+    pub(crate) fn consume<R>(self, consume: impl FnOnce(&mut T) -> R) -> R {
+        let Readable { ring, head, slot } = self;
+        let front = Front {
+            slot,
+            head: &mut *head,
+        };
+        // SAFETY: the item is initialised and only this consumer accesses it (type
+        // invariant). The exclusive reference does not outlive `consume`; `front` drops the
+        // item (once) when it goes out of scope.
+        let seen = slot.with_mut(|slot| consume(unsafe { (*slot).assume_init_mut() }));
+        drop(front);
+        ring.head.0.store(*head, Ordering::Release);
+        seen
+    }
+
+    /// Moves the item out (straight to the caller: no staging copy) and publishes the
+    /// freed slot.
+    #[inline]
+    pub(crate) fn take(self) -> T {
+        // SAFETY: the item is initialised and only this consumer accesses it (type
+        // invariant); it is moved out once and its position released right after, so it is
+        // never read again.
+        let value = self.slot.with(|slot| unsafe { (*slot).assume_init_read() });
+        *self.head = self.head.wrapping_add(1);
+        self.ring.head.0.store(*self.head, Ordering::Release);
+        value
+    }
+}
+
 /// The producer's next slot, known to be free ([`Producer::vacant`]).
 pub(crate) struct Vacant<'a, T>(&'a mut Producer<T>);
 
@@ -445,18 +448,6 @@ impl<T> Vacant<'_, T> {
 struct Front<'a, T> {
     slot: &'a UnsafeCell<MaybeUninit<T>>,
     head: &'a mut usize,
-}
-
-impl<'a, T> Front<'a, T> {
-    /// The front of `consumer`, which must hold a readable item (`head < cached_tail`).
-    #[inline]
-    fn of(consumer: &'a mut Consumer<T>) -> Self {
-        let Consumer { ring, head, .. } = consumer;
-        Self {
-            slot: ring.slot(*head),
-            head,
-        }
-    }
 }
 
 /// A run of [`Consumer::consume_while`]: `pos` is its local `head`, written back to the

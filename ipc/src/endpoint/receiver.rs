@@ -32,7 +32,7 @@ use crate::Priority;
 use crate::error::IpcError;
 use crate::ids::ServiceId;
 use crate::message::Header;
-use crate::spsc::Consumer;
+use crate::spsc::{Consumer, Readable};
 use crate::stats::EndpointStats;
 
 /// The unique consumer of one endpoint.
@@ -63,25 +63,20 @@ impl Receiver {
     /// nothing is queued; `Err(Closed)` when nothing is queued and every sender is gone.
     #[inline]
     pub fn try_recv(&mut self) -> Result<Option<Received>, IpcError> {
-        match self.lanes.highest() {
-            None => match self.direct_ring() {
-                Direct::Front(index) => {
-                    let envelope = self.rings[index].take_front();
-                    self.shared.stats.record_fast_path(1);
-                    self.delivered(&envelope.header);
-                    return Ok(Some(envelope));
-                }
-                // Every ring looked empty and nothing else is announced: a refill would find
-                // nothing (a message published since is found by the caller's next look, or
-                // by the refill `Recv` does after parking).
-                Direct::Empty => {}
-                Direct::Refill => self.refill(),
-            },
-            Some(top) => {
-                if self.shared.signals_any(lanes_above(top)) {
-                    self.refill();
-                }
+        match direct(
+            &mut self.rings,
+            &mut self.next_ring,
+            &self.lanes,
+            &self.shared,
+        ) {
+            Direct::Front(front) => {
+                let envelope = front.take();
+                self.shared.stats.record_fast_path(1);
+                self.delivered(&envelope.header);
+                return Ok(Some(envelope));
             }
+            Direct::Refill => self.refill(),
+            Direct::Lanes => {}
         }
         self.pop_lanes()
     }
@@ -97,26 +92,24 @@ impl Receiver {
         &mut self,
         consume: impl FnOnce(&mut Received) -> R,
     ) -> Result<Option<R>, IpcError> {
-        match self.lanes.highest() {
-            None => match self.direct_ring() {
-                Direct::Front(index) => {
-                    let shared = &*self.shared;
-                    let seen = self.rings[index].consume_front(|envelope| {
-                        count_delivered(shared, &envelope.header);
-                        consume(envelope)
-                    });
-                    shared.stats.record_fast_path(1);
-                    shared.release(1);
-                    return Ok(Some(seen));
-                }
-                Direct::Empty => {}
-                Direct::Refill => self.refill(),
-            },
-            Some(top) => {
-                if self.shared.signals_any(lanes_above(top)) {
-                    self.refill();
-                }
+        match direct(
+            &mut self.rings,
+            &mut self.next_ring,
+            &self.lanes,
+            &self.shared,
+        ) {
+            Direct::Front(front) => {
+                let shared = &*self.shared;
+                let seen = front.consume(|envelope| {
+                    count_delivered(shared, &envelope.header);
+                    consume(envelope)
+                });
+                shared.stats.record_fast_path(1);
+                shared.release(1);
+                return Ok(Some(seen));
             }
+            Direct::Refill => self.refill(),
+            Direct::Lanes => {}
         }
         Ok(self.pop_lanes()?.map(|mut envelope| consume(&mut envelope)))
     }
@@ -136,7 +129,8 @@ impl Receiver {
         let mut delivered = 0;
         while delivered < max {
             if self.lanes.nonempty() == 0
-                && let Direct::Front(index) = self.direct_ring()
+                && self.shared.signals() & (NEW_RINGS | FALLBACK | RETIRED) == 0
+                && let Some(index) = ready_ring(&mut self.rings, &mut self.next_ring)
             {
                 let shared = &*self.shared;
                 let ring = &mut self.rings[index];
@@ -147,7 +141,9 @@ impl Receiver {
                     let moved = ring.consume_while(
                         max - delivered,
                         |envelope| none_above(shared.signals(), envelope.header.priority),
-                        &mut consume,
+                        // A closure of this function, not `&mut consume`: the shim of
+                        // `&mut F` may land in another codegen unit, where it is not inlined.
+                        |envelope| consume(envelope),
                     );
                     shared.stats.record_received(moved as u64);
                     moved
@@ -240,39 +236,6 @@ impl Receiver {
             .trace
             .as_ref()
             .map_or_else(Vec::new, |log| log.newest(n))
-    }
-
-    /// The direct path, taken when the private lanes are empty: the first non-empty ring
-    /// (round robin from `next_ring`, so no ring starves) whose oldest message can be
-    /// delivered straight out of its slot, because no lane above its own may have messages
-    /// anywhere and no fallback message or new ring waits. `None` sends the caller to a
-    /// full refill.
-    ///
-    /// Sound because every message whose send has completed has its lane bit set until the
-    /// receiver moves it (module docs of `shared.rs`), and this path clears no bit.
-    #[inline]
-    fn direct_ring(&mut self) -> Direct {
-        let signals = self.shared.signals();
-        if signals & (NEW_RINGS | FALLBACK | RETIRED) != 0 {
-            return Direct::Refill;
-        }
-        let count = self.rings.len();
-        let mut index = self.next_ring;
-        for _ in 0..count {
-            if index >= count {
-                index = 0;
-            }
-            let front = self.rings[index].peek(|envelope| envelope.header.priority);
-            if let Some(lane) = front {
-                if !none_above(signals, lane) {
-                    return Direct::Refill;
-                }
-                self.next_ring = index + 1;
-                return Direct::Front(index);
-            }
-            index += 1;
-        }
-        Direct::Empty
     }
 
     /// Moves everything visible in the rings and the fallback queue into the lanes.
@@ -384,14 +347,71 @@ impl core::fmt::Debug for Receiver {
     }
 }
 
-/// What the direct path found (`Receiver::direct_ring`).
-enum Direct {
-    /// Deliver the front of this ring.
-    Front(usize),
-    /// Every ring empty, no new ring, nothing in the fallback queue, no ring to retire.
-    Empty,
-    /// Something needs the full refill (a new ring, the fallback queue, or a more urgent lane).
+/// What the direct path found ([`direct`]).
+enum Direct<'a> {
+    /// Deliver this ring's front.
+    Front(Readable<'a, Received>),
+    /// Refill first: something announced, or a lane above the lanes' or the ring's front.
     Refill,
+    /// Deliver from the private lanes (or report that nothing is queued).
+    Lanes,
+}
+
+/// The direct path: with the private lanes empty, the front of the first non-empty ring
+/// (round robin from `next_ring`, so no ring starves), when it can be delivered straight
+/// out of its slot because no lane above its own may have messages anywhere and no
+/// fallback message, new ring or finished ring waits. With every ring empty and nothing
+/// else announced, a refill would find nothing (a message published since is found by the
+/// caller's next look, or by the refill `Recv` does after parking): `Lanes`.
+///
+/// Sound because every message whose send has completed has its lane bit set until the
+/// receiver moves it (module docs of `shared.rs`), and this path clears no bit. Takes the
+/// receiver's fields apart, so that the caller keeps the others while it holds the front.
+#[inline]
+fn direct<'a>(
+    rings: &'a mut [Consumer<Received>],
+    next_ring: &mut usize,
+    lanes: &Lanes,
+    shared: &Shared,
+) -> Direct<'a> {
+    let signals = shared.signals();
+    if let Some(top) = lanes.highest() {
+        return match signals & lanes_above(top) {
+            0 => Direct::Lanes,
+            _ => Direct::Refill,
+        };
+    }
+    if signals & (NEW_RINGS | FALLBACK | RETIRED) != 0 {
+        return Direct::Refill;
+    }
+    let Some(index) = ready_ring(rings, next_ring) else {
+        return Direct::Lanes;
+    };
+    match rings[index].front() {
+        Some(front) if none_above(signals, front.peek(|envelope| envelope.header.priority)) => {
+            Direct::Front(front)
+        }
+        _ => Direct::Refill,
+    }
+}
+
+/// The first ring, round robin from `next_ring`, with a message to read; `next_ring` then
+/// points past it.
+#[inline]
+fn ready_ring(rings: &mut [Consumer<Received>], next_ring: &mut usize) -> Option<usize> {
+    let count = rings.len();
+    let mut index = *next_ring;
+    for _ in 0..count {
+        if index >= count {
+            index = 0;
+        }
+        if rings[index].front().is_some() {
+            *next_ring = index + 1;
+            return Some(index);
+        }
+        index += 1;
+    }
+    None
 }
 
 /// The future of [`Receiver::recv`].

@@ -394,12 +394,6 @@ impl Shared {
         self.signals.load(Ordering::Relaxed)
     }
 
-    /// Whether some lane above the receiver's highest may have messages waiting.
-    #[inline]
-    pub(super) fn signals_any(&self, lanes: u32) -> bool {
-        self.signals.load(Ordering::Relaxed) & lanes != 0
-    }
-
     /// Receiver, before draining: clears the bits of its empty lanes (module docs) and
     /// returns the signal word to act on.
     #[inline]

@@ -95,7 +95,7 @@ fn loom_drop_with_items_left() {
     });
 }
 
-/// Items consumed in place (`consume_front`, `consume_while`) while the producer reuses
+/// Items consumed in place (`Readable::consume`, `consume_while`) while the producer reuses
 /// the slots they free: every item is seen whole, once, in order, and dropped once (a
 /// slot published before its item was dropped, or read after it was freed, fails here).
 #[test]
@@ -119,8 +119,8 @@ fn loom_consume_in_place_against_slot_reuse() {
         while got.len() < 3 {
             if got.len() == 1 {
                 consumer.consume_while(2, |_| true, |item| got.push(item.0));
-            } else if consumer.peek(|_| ()).is_some() {
-                got.push(consumer.consume_front(|item| item.0));
+            } else if let Some(front) = consumer.front() {
+                got.push(front.consume(|item| item.0));
             }
             if got.len() < 3 {
                 thread::yield_now();

@@ -115,13 +115,14 @@ fn consume_while_stops_at_the_first_refused_item_and_keeps_it() {
 }
 
 #[test]
-fn consume_front_hands_the_item_in_place_then_frees_its_slot() {
+fn the_front_is_consumed_in_place_then_its_slot_is_freed() {
     let (mut producer, mut consumer) = ring(2);
     producer.send(5).unwrap();
     producer.send(6).unwrap();
     assert_eq!(producer.free_slots(), 0);
-    assert_eq!(consumer.peek(|&v| v), Some(5));
-    let seen = consumer.consume_front(|v| {
+    let front = consumer.front().expect("an item");
+    assert_eq!(front.peek(|&v| v), 5);
+    let seen = front.consume(|v| {
         *v += 1; // the consumer may take parts out; the rest is dropped in place
         *v
     });
@@ -139,8 +140,8 @@ fn consumed_items_are_dropped_in_their_slot_once() {
         producer.push(Counted(&drops)).unwrap();
     }
     producer.flush();
-    consumer.peek(|_| ());
-    consumer.consume_front(|item| assert_eq!(item.0.load(Ordering::Relaxed), 0));
+    let front = consumer.front().expect("an item");
+    front.consume(|item| assert_eq!(item.0.load(Ordering::Relaxed), 0));
     assert_eq!(drops.load(Ordering::Relaxed), 1);
     assert_eq!(consumer.consume_while(8, |_| true, |_| ()), 2);
     assert_eq!(drops.load(Ordering::Relaxed), 3);
@@ -174,8 +175,8 @@ fn a_panicking_consumer_consumes_its_item_once() {
         "the item it failed on is dropped"
     );
     let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        consumer.peek(|_| ());
-        consumer.consume_front(|_| panic!("consume fails"));
+        let front = consumer.front().expect("an item");
+        front.consume(|_| panic!("consume fails"));
     }));
     assert!(outcome.is_err());
     assert_eq!(drops.load(Ordering::Relaxed), 3);
