@@ -104,6 +104,7 @@ pub(crate) fn ring<T>(capacity: usize) -> (Producer<T>, Consumer<T>) {
     });
     let producer = Producer {
         ring: ring.clone(),
+        mask: capacity - 1,
         tail: 0,
         published_tail: 0,
         cached_head: 0,
@@ -119,6 +120,8 @@ pub(crate) fn ring<T>(capacity: usize) -> (Producer<T>, Consumer<T>) {
 /// The writing half. `Send`, not `Clone`: one producer per ring.
 pub(crate) struct Producer<T> {
     ring: Arc<Ring<T>>,
+    /// The ring's `mask`, kept here: no load through the `Arc` per check.
+    mask: usize,
     /// Next position to write (published up to `published_tail`).
     tail: usize,
     published_tail: usize,
@@ -131,7 +134,7 @@ impl<T> Producer<T> {
     /// consumer's index only when the cached one says the ring is full.
     #[inline]
     pub(crate) fn free_slots(&mut self) -> usize {
-        let capacity = self.ring.mask + 1;
+        let capacity = self.mask + 1;
         let used = self.tail.wrapping_sub(self.cached_head);
         if used < capacity {
             return capacity - used;
@@ -156,7 +159,14 @@ impl<T> Producer<T> {
     /// it without a second check.
     #[inline]
     pub(crate) fn vacant(&mut self) -> Option<Vacant<'_, T>> {
-        (self.free_slots() > 0).then_some(Vacant(self))
+        // `free_slots() > 0`, in fewer steps: at most `mask` slots in use.
+        if self.tail.wrapping_sub(self.cached_head) > self.mask {
+            self.cached_head = self.ring.head.0.load(Ordering::Acquire);
+            if self.tail.wrapping_sub(self.cached_head) > self.mask {
+                return None;
+            }
+        }
+        Some(Vacant(self))
     }
 
     /// Writes one item for each of as many `items` as fit, publishes them once, and returns
@@ -424,10 +434,10 @@ impl<T> Readable<'_, T> {
 pub(crate) struct Vacant<'a, T>(&'a mut Producer<T>);
 
 impl<T> Vacant<'_, T> {
-    /// Builds the item in the slot without publishing it (see [`Producer::flush`]): the
+    /// Builds the item in the slot, then publishes it with everything written before: the
     /// slot gets `blank`, then `fill` sets it in place (as in [`Producer::push_slice`]).
     #[inline]
-    pub(crate) fn write(self, blank: T, fill: impl FnOnce(&mut T)) {
+    pub(crate) fn send(self, blank: T, fill: impl FnOnce(&mut T)) {
         let producer = self.0;
         // SAFETY: `vacant` found a free slot (`tail - head < capacity` for the real `head`,
         // of which the cached one is a lower bound), and nothing was written since (the
@@ -439,6 +449,9 @@ impl<T> Vacant<'_, T> {
             .slot(producer.tail)
             .with_mut(|slot| fill(unsafe { (*slot).write(blank) }));
         producer.tail = producer.tail.wrapping_add(1);
+        // Unconditionally: there is something new to publish (`flush` would compare).
+        producer.ring.tail.0.store(producer.tail, Ordering::Release);
+        producer.published_tail = producer.tail;
     }
 }
 

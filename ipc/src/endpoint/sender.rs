@@ -75,11 +75,10 @@ impl Sender {
                 return refuse(shared, error);
             }
             let lane = lane_bit(header.priority);
-            slot.write(Received::blank(), |envelope| {
+            slot.send(Received::blank(), |envelope| {
                 envelope.header = header;
                 envelope.message = message;
             });
-            producer.flush();
             shared.announce(lane);
             return Ok(());
         }

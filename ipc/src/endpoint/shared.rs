@@ -128,7 +128,26 @@ impl Shared {
     /// Reserves room for one message.
     #[inline]
     pub(super) fn reserve(&self) -> Result<(), IpcError> {
-        self.reserve_up_to(1).map(drop)
+        let mut current = self.occupancy.load(Ordering::Acquire);
+        loop {
+            // One compare for both refusals: with `RECEIVER_GONE` (the top bit) set, the
+            // word without `WAITERS` is above any capacity.
+            if current & !WAITERS >= self.config.capacity {
+                return Err(match current & RECEIVER_GONE {
+                    0 => IpcError::Full,
+                    _ => IpcError::PeerDied,
+                });
+            }
+            match self.occupancy.compare_exchange_weak(
+                current,
+                current + 1,
+                Ordering::AcqRel,
+                Ordering::Acquire,
+            ) {
+                Ok(_) => return Ok(()),
+                Err(actual) => current = actual,
+            }
+        }
     }
 
     /// Reserves room for between 1 and `wanted` messages (as many as there is room for).

@@ -37,18 +37,20 @@ fn fifo_and_full() {
 }
 
 #[test]
-fn a_vacant_slot_is_built_in_place_and_published_by_flush() {
-    let (mut producer, mut consumer) = ring(2);
-    for i in 0..2 {
+fn a_vacant_slot_is_built_in_place_and_published_with_what_came_before() {
+    let (mut producer, mut consumer) = ring(4);
+    producer.push([9u64; 4]).unwrap(); // not flushed
+    for i in 0..3 {
         let slot = producer.vacant().expect("a free slot");
-        slot.write([0u64; 4], |item| item[3] = i);
+        slot.send([0u64; 4], |item| item[3] = i);
     }
-    assert!(producer.vacant().is_none(), "two slots, two items");
-    assert_eq!(consumer.pop(), None, "not published yet");
-    producer.flush();
+    assert!(producer.vacant().is_none(), "four slots, four items");
+    assert_eq!(consumer.pop(), Some([9, 9, 9, 9]));
+    assert!(producer.vacant().is_some(), "the consumer freed one");
     assert_eq!(consumer.pop(), Some([0, 0, 0, 0]));
     assert_eq!(consumer.pop(), Some([0, 0, 0, 1]));
-    assert!(producer.vacant().is_some());
+    assert_eq!(consumer.pop(), Some([0, 0, 0, 2]));
+    assert_eq!(consumer.pop(), None);
 }
 
 #[test]
