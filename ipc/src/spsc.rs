@@ -117,6 +117,15 @@ pub(crate) fn ring<T>(capacity: usize) -> (Producer<T>, Consumer<T>) {
     (producer, consumer)
 }
 
+/// The `count` slots from index `start` on (`start` in bounds, `count` at most the ring's
+/// capacity), as the run up to the end of `slots` and the run that wraps around to its
+/// beginning.
+#[inline]
+fn runs<S>(slots: &[S], start: usize, count: usize) -> (&[S], &[S]) {
+    let first = count.min(slots.len() - start);
+    (&slots[start..start + first], &slots[..count - first])
+}
+
 /// The writing half. `Send`, not `Clone`: one producer per ring.
 pub(crate) struct Producer<T> {
     ring: Arc<Ring<T>>,
@@ -134,13 +143,28 @@ impl<T> Producer<T> {
     /// consumer's index only when the cached one says the ring is full.
     #[inline]
     pub(crate) fn free_slots(&mut self) -> usize {
-        let capacity = self.mask + 1;
-        let used = self.tail.wrapping_sub(self.cached_head);
-        if used < capacity {
-            return capacity - used;
+        if self.free_cached() == 0 {
+            self.cached_head = self.ring.head.0.load(Ordering::Acquire);
+        }
+        self.free_cached()
+    }
+
+    /// How many of `wanted` items fit now: reloads the consumer's index only when the
+    /// cached one says fewer than `wanted` slots are free.
+    #[inline]
+    pub(crate) fn room_for(&mut self, wanted: usize) -> usize {
+        let free = self.free_cached();
+        if free >= wanted {
+            return wanted;
         }
         self.cached_head = self.ring.head.0.load(Ordering::Acquire);
-        capacity - self.tail.wrapping_sub(self.cached_head)
+        self.free_cached().min(wanted)
+    }
+
+    /// Free slots as far as the cached `head` says (a lower bound).
+    #[inline]
+    fn free_cached(&self) -> usize {
+        self.mask + 1 - self.tail.wrapping_sub(self.cached_head)
     }
 
     /// Writes `value` into the next slot without publishing it (see [`Producer::flush`]);
@@ -181,21 +205,21 @@ impl<T> Producer<T> {
         blank: impl Fn() -> T,
         mut fill: impl FnMut(&S, &mut T),
     ) -> usize {
-        let room = self.free_slots().min(items.len());
-        // Locals: the compiler cannot keep fields of the shared ring in registers across
-        // the slot writes.
-        let (slots, mask) = (&self.ring.slots[..], self.ring.mask);
-        let mut tail = self.tail;
-        for item in &items[..room] {
-            // SAFETY: `room` slots were free when counted (the consumer only frees more)
-            // and exactly `room` items are written, so each slot `tail` is outside
-            // `[head, tail)`, uninitialised and unread until `tail` is published; `tail &
-            // mask` is in bounds (`slots` has `mask + 1` entries).
-            unsafe { slots.get_unchecked(tail & mask) }
-                .with_mut(|slot| fill(item, unsafe { (*slot).write(blank()) }));
-            tail = tail.wrapping_add(1);
+        let room = self.room_for(items.len());
+        // The slots as (at most) two contiguous runs, walked by pointer: no index
+        // arithmetic per item, and the ring's fields stay in registers.
+        let (first, second) = runs(&self.ring.slots, self.tail & self.mask, room);
+        let (early, late) = items[..room].split_at(first.len());
+        for (items, slots) in [(early, first), (late, second)] {
+            for (item, slot) in items.iter().zip(slots) {
+                // SAFETY: `room` slots were free when counted (the consumer only frees
+                // more) and exactly the `room` slots from `tail` on are written, each
+                // outside `[head, tail)`: uninitialised and unread until `tail` is
+                // published.
+                slot.with_mut(|slot| fill(item, unsafe { (*slot).write(blank()) }));
+            }
         }
-        self.tail = tail;
+        self.tail = self.tail.wrapping_add(room);
         self.flush();
         room
     }
@@ -325,32 +349,32 @@ impl<T> Consumer<T> {
         mut consume: impl FnMut(&mut T),
     ) -> usize {
         let count = self.available().min(max);
-        // Locals: the compiler cannot keep the ring's fields, nor `head`, in registers
-        // across the calls of `consume`; `run` writes `head` back (also by unwinding).
-        let (slots, mask) = (&self.ring.slots[..], self.ring.mask);
+        // The slots as (at most) two contiguous runs, walked by pointer; `run` keeps `head`
+        // in a register across the calls of `consume` and writes it back at the end (also
+        // by unwinding).
+        let (first, second) = runs(&self.ring.slots, self.head & self.ring.mask, count);
         let start = self.head;
         let mut run = Run {
             head: &mut self.head,
             pos: start,
         };
-        while run.pos.wrapping_sub(start) < count {
-            // SAFETY: `pos & mask` is in bounds (`slots` has `mask + 1` entries).
-            let slot = unsafe { slots.get_unchecked(run.pos & mask) };
-            // SAFETY: as in `drain`: `head <= pos < cached_tail <= tail`, so the slot holds
-            // an initialised item published to this consumer; the shared reference does
-            // not outlive `take`.
-            if !slot.with(|slot| take(unsafe { (*slot).assume_init_ref() })) {
-                break;
+        'runs: for slots in [first, second] {
+            for slot in slots {
+                // SAFETY: as in `drain`: the `count` slots from `head` on hold initialised
+                // items published to this consumer; the reference does not outlive `take`.
+                if !slot.with(|slot| take(unsafe { (*slot).assume_init_ref() })) {
+                    break 'runs;
+                }
+                let front = Front {
+                    slot,
+                    head: &mut run.pos,
+                };
+                // SAFETY: the same item, still initialised; the exclusive reference does not
+                // outlive `consume`, and `front` drops the item once afterwards.
+                front
+                    .slot
+                    .with_mut(|slot| consume(unsafe { (*slot).assume_init_mut() }));
             }
-            let front = Front {
-                slot,
-                head: &mut run.pos,
-            };
-            // SAFETY: the same item, still initialised; the exclusive reference does not
-            // outlive `consume`, and `front` drops the item once afterwards.
-            front
-                .slot
-                .with_mut(|slot| consume(unsafe { (*slot).assume_init_mut() }));
         }
         let moved = run.pos.wrapping_sub(start);
         drop(run);

@@ -128,7 +128,7 @@ impl Sender {
             return self.try_send_each(messages);
         };
         let shared = &*self.caller.shared;
-        let wanted = messages.len().min(producer.free_slots());
+        let wanted = producer.room_for(messages.len());
         if wanted == 0 {
             return match messages.is_empty() {
                 true => Ok(0),
@@ -140,7 +140,7 @@ impl Sender {
             Ok(reserved) => reserved,
             Err(error) => return self.refuse(error),
         };
-        // `free_slots` only grows, so all `reserved` fit; each envelope is built in its slot.
+        // Free slots only grow, so all `reserved` fit; each envelope is built in its slot.
         let queued = producer.push_slice(
             &messages[..reserved],
             Received::blank,

@@ -189,6 +189,19 @@ fn a_panicking_consumer_consumes_its_item_once() {
     assert_eq!(drops.load(Ordering::Relaxed), 4);
 }
 
+/// A batch written and consumed across the end of the slot array keeps its order.
+#[test]
+fn batches_across_the_wrap_around_keep_their_order() {
+    let (mut producer, mut consumer) = ring(4);
+    for start in 0..9u32 {
+        let items: Vec<u32> = (start * 10..start * 10 + 3).collect();
+        assert_eq!(producer.push_slice(&items, || 0, copy), 3);
+        let mut got = Vec::new();
+        assert_eq!(consumer.consume_while(8, |_| true, |v| got.push(*v)), 3);
+        assert_eq!(got, items, "batch {start} (first slot {})", start * 3 % 4);
+    }
+}
+
 #[test]
 fn wraps_around_many_times() {
     let (mut producer, mut consumer) = ring(4);
