@@ -22,9 +22,11 @@
 //! - the `Producer` publishes its last items when dropped, and whoever drops the ring last
 //!   (the `Arc`) drops the items still in `[head, tail)`.
 //!
-//! Items move in and out in place: [`Producer::write`] builds the item in its slot and
-//! [`Consumer::take_front`] moves it out straight to the caller (after [`Consumer::peek`]
-//! looked at it in place), so an endpoint message is copied once on each side.
+//! Items are built in their slot ([`Producer::vacant`], [`Producer::push_slice`]) and, once
+//! looked at in place ([`Consumer::front`], [`Readable::peek`]), either consumed there
+//! ([`Readable::consume`], [`Consumer::consume_while`]: handed out by reference, then
+//! dropped in place) or moved out straight to the caller ([`Readable::take`]), so an
+//! endpoint message is copied once by its sender and at most once by its receiver.
 //!
 //! Each side caches the other's index and reloads it only when the ring looks full (producer)
 //! or empty (consumer), so a steady stream touches the shared index lines once per batch.
@@ -102,6 +104,7 @@ pub(crate) fn ring<T>(capacity: usize) -> (Producer<T>, Consumer<T>) {
     });
     let producer = Producer {
         ring: ring.clone(),
+        mask: capacity - 1,
         tail: 0,
         published_tail: 0,
         cached_head: 0,
@@ -114,9 +117,20 @@ pub(crate) fn ring<T>(capacity: usize) -> (Producer<T>, Consumer<T>) {
     (producer, consumer)
 }
 
+/// The `count` slots from index `start` on (`start` in bounds, `count` at most the ring's
+/// capacity), as the run up to the end of `slots` and the run that wraps around to its
+/// beginning.
+#[inline]
+fn runs<S>(slots: &[S], start: usize, count: usize) -> (&[S], &[S]) {
+    let first = count.min(slots.len() - start);
+    (&slots[start..start + first], &slots[..count - first])
+}
+
 /// The writing half. `Send`, not `Clone`: one producer per ring.
 pub(crate) struct Producer<T> {
     ring: Arc<Ring<T>>,
+    /// The ring's `mask`, kept here: no load through the `Arc` per check.
+    mask: usize,
     /// Next position to write (published up to `published_tail`).
     tail: usize,
     published_tail: usize,
@@ -129,13 +143,28 @@ impl<T> Producer<T> {
     /// consumer's index only when the cached one says the ring is full.
     #[inline]
     pub(crate) fn free_slots(&mut self) -> usize {
-        let capacity = self.ring.mask + 1;
-        let used = self.tail.wrapping_sub(self.cached_head);
-        if used < capacity {
-            return capacity - used;
+        if self.free_cached() == 0 {
+            self.cached_head = self.ring.head.0.load(Ordering::Acquire);
+        }
+        self.free_cached()
+    }
+
+    /// How many of `wanted` items fit now: reloads the consumer's index only when the
+    /// cached one says fewer than `wanted` slots are free.
+    #[inline]
+    pub(crate) fn room_for(&mut self, wanted: usize) -> usize {
+        let free = self.free_cached();
+        if free >= wanted {
+            return wanted;
         }
         self.cached_head = self.ring.head.0.load(Ordering::Acquire);
-        capacity - self.tail.wrapping_sub(self.cached_head)
+        self.free_cached().min(wanted)
+    }
+
+    /// Free slots as far as the cached `head` says (a lower bound).
+    #[inline]
+    fn free_cached(&self) -> usize {
+        self.mask + 1 - self.tail.wrapping_sub(self.cached_head)
     }
 
     /// Writes `value` into the next slot without publishing it (see [`Producer::flush`]);
@@ -150,32 +179,47 @@ impl<T> Producer<T> {
         Ok(())
     }
 
-    /// Writes `value` into the next slot without publishing it, in place (no staging
-    /// copy). Call it after [`Producer::free_slots`] returned a positive count.
-    ///
-    /// # Panics
-    /// When the ring is full as far as this producer knows (the cached `head`).
+    /// The next slot, when it is free (see [`Producer::free_slots`]): a [`Vacant`] writes
+    /// it without a second check.
     #[inline]
-    pub(crate) fn write(&mut self, value: T) {
-        assert!(
-            self.tail.wrapping_sub(self.cached_head) <= self.ring.mask,
-            "write to a full ring"
-        );
-        // SAFETY: just checked `tail - cached_head < capacity`, and the cached `head` is a
-        // lower bound of the real one.
-        unsafe { self.write_free_slot(value) };
+    pub(crate) fn vacant(&mut self) -> Option<Vacant<'_, T>> {
+        // `free_slots() > 0`, in fewer steps: at most `mask` slots in use.
+        if self.tail.wrapping_sub(self.cached_head) > self.mask {
+            self.cached_head = self.ring.head.0.load(Ordering::Acquire);
+            if self.tail.wrapping_sub(self.cached_head) > self.mask {
+                return None;
+            }
+        }
+        Some(Vacant(self))
     }
 
-    /// Writes `make(item)` for as many items of `items` as fit, each built straight into
-    /// its slot, publishes them once, and returns how many it wrote.
+    /// Writes one item for each of as many `items` as fit, publishes them once, and returns
+    /// how many it wrote. Each is built in its slot: the slot gets `blank()`, then
+    /// `fill(item, slot)` sets it (once inlined, the compiler drops the stores of the blank
+    /// that `fill` overwrites; an item built by value and then moved in was staged on the
+    /// stack and copied again).
     #[inline]
-    pub(crate) fn push_slice<S>(&mut self, items: &[S], mut make: impl FnMut(&S) -> T) -> usize {
-        let room = self.free_slots().min(items.len());
-        for item in &items[..room] {
-            // SAFETY: `room` slots were free when counted, the consumer only frees more,
-            // and exactly `room` items are written.
-            unsafe { self.write_free_slot(make(item)) };
+    pub(crate) fn push_slice<S>(
+        &mut self,
+        items: &[S],
+        blank: impl Fn() -> T,
+        mut fill: impl FnMut(&S, &mut T),
+    ) -> usize {
+        let room = self.room_for(items.len());
+        // The slots as (at most) two contiguous runs, walked by pointer: no index
+        // arithmetic per item, and the ring's fields stay in registers.
+        let (first, second) = runs(&self.ring.slots, self.tail & self.mask, room);
+        let (early, late) = items[..room].split_at(first.len());
+        for (items, slots) in [(early, first), (late, second)] {
+            for (item, slot) in items.iter().zip(slots) {
+                // SAFETY: `room` slots were free when counted (the consumer only frees
+                // more) and exactly the `room` slots from `tail` on are written, each
+                // outside `[head, tail)`: uninitialised and unread until `tail` is
+                // published.
+                slot.with_mut(|slot| fill(item, unsafe { (*slot).write(blank()) }));
+            }
         }
+        self.tail = self.tail.wrapping_add(room);
         self.flush();
         room
     }
@@ -252,46 +296,22 @@ impl<T> Consumer<T> {
     /// Takes the oldest item and publishes the freed slot.
     #[cfg_attr(not(test), allow(dead_code))]
     pub(crate) fn pop(&mut self) -> Option<T> {
-        self.peek(|_| ())?;
-        Some(self.take_front())
+        Some(self.front()?.take())
     }
 
-    /// Applies `look` to the oldest readable item, in place (it stays in the ring).
+    /// The oldest readable item, if any, to look at and then consume, take or leave in
+    /// place: one readiness check and one slot address for all of it.
     #[inline]
-    pub(crate) fn peek<R>(&mut self, look: impl FnOnce(&T) -> R) -> Option<R> {
+    pub(crate) fn front(&mut self) -> Option<Readable<'_, T>> {
         if self.available() == 0 {
             return None;
         }
-        // SAFETY: `head < cached_tail <= tail` and the `Acquire` load that produced
-        // `cached_tail` synchronised with the producer's publication of the slot (as in
-        // `drain`): it holds an initialised item that only this consumer accesses. The
-        // shared reference does not outlive `look`.
-        let seen = self
-            .ring
-            .slot(self.head)
-            .with(|slot| look(unsafe { (*slot).assume_init_ref() }));
-        Some(seen)
-    }
-
-    /// Moves the oldest item out (straight to the caller: no staging copy) and publishes
-    /// the freed slot. Call it after [`Consumer::peek`] returned `Some`.
-    ///
-    /// # Panics
-    /// When nothing is readable (`peek` would have returned `None`).
-    #[inline]
-    pub(crate) fn take_front(&mut self) -> T {
-        assert!(self.cached_tail != self.head, "take_front on an empty ring");
-        // SAFETY: `head < cached_tail <= tail` (just checked; `cached_tail` only grows up to
-        // the real `tail`), and the `Acquire` load that produced `cached_tail` synchronised
-        // with the slot's publication: the item is initialised, read by this consumer only,
-        // moved out once, and its position released right after, so never read again.
-        let value = self
-            .ring
-            .slot(self.head)
-            .with(|slot| unsafe { (*slot).assume_init_read() });
-        self.head = self.head.wrapping_add(1);
-        self.ring.head.0.store(self.head, Ordering::Release);
-        value
+        let Consumer { ring, head, .. } = self;
+        Some(Readable {
+            slot: ring.slot(*head),
+            ring,
+            head,
+        })
     }
 
     /// Moves up to `max` items (oldest first) into `deliver`, then publishes the freed slots
@@ -317,35 +337,57 @@ impl<T> Consumer<T> {
         count
     }
 
-    /// Moves items out (oldest first) while `take` accepts the oldest one, at most `max`,
-    /// into `deliver`, then publishes the freed slots once. Returns how many it moved.
+    /// Hands items (oldest first) to `consume` in place while `take` accepts the oldest
+    /// one, at most `max`, dropping what is left of each after `consume`, then publishes
+    /// the freed slots once. Returns how many it consumed. As with
+    /// [`Readable::consume`], a panicking `consume` still consumes its item once.
     #[inline]
-    pub(crate) fn drain_while(
+    pub(crate) fn consume_while(
         &mut self,
         max: usize,
         mut take: impl FnMut(&T) -> bool,
-        mut deliver: impl FnMut(T),
+        mut consume: impl FnMut(&mut T),
     ) -> usize {
         let count = self.available().min(max);
-        let mut moved = 0;
-        while moved < count {
-            let slot = self.ring.slot(self.head);
-            // SAFETY: as in `drain`: `head < cached_tail <= tail`, so the slot holds an
-            // initialised item published to this consumer; the shared reference does not
-            // outlive `take`.
-            if !slot.with(|slot| take(unsafe { (*slot).assume_init_ref() })) {
-                break;
+        // The slots as (at most) two contiguous runs, walked by pointer; `run` keeps `head`
+        // in a register across the calls of `consume` and writes it back at the end (also
+        // by unwinding).
+        let (first, second) = runs(&self.ring.slots, self.head & self.ring.mask, count);
+        let start = self.head;
+        let mut run = Run {
+            head: &mut self.head,
+            pos: start,
+        };
+        'runs: for slots in [first, second] {
+            for slot in slots {
+                // SAFETY: as in `drain`: the `count` slots from `head` on hold initialised
+                // items published to this consumer; the reference does not outlive `take`.
+                if !slot.with(|slot| take(unsafe { (*slot).assume_init_ref() })) {
+                    break 'runs;
+                }
+                let front = Front {
+                    slot,
+                    head: &mut run.pos,
+                };
+                // SAFETY: the same item, still initialised; the exclusive reference does not
+                // outlive `consume`, and `front` drops the item once afterwards.
+                front
+                    .slot
+                    .with_mut(|slot| consume(unsafe { (*slot).assume_init_mut() }));
             }
-            self.head = self.head.wrapping_add(1);
-            moved += 1;
-            // SAFETY: the same item, moved out once (straight into `deliver`'s argument); its
-            // position (already counted in `head`) is published after the loop.
-            slot.with(|slot| deliver(unsafe { (*slot).assume_init_read() }));
         }
+        let moved = run.pos.wrapping_sub(start);
+        drop(run);
         if moved > 0 {
-            self.ring.head.0.store(self.head, Ordering::Release);
+            self.publish();
         }
         moved
+    }
+
+    /// Publishes `head` (the slots before it are free for the producer).
+    #[inline]
+    fn publish(&mut self) {
+        self.ring.head.0.store(self.head, Ordering::Release);
     }
 
     /// Whether the producer is gone and everything it wrote has been taken: the ring will
@@ -356,6 +398,120 @@ impl<T> Consumer<T> {
             self.cached_tail = self.ring.tail.0.load(Ordering::Acquire);
             self.cached_tail == self.head
         }
+    }
+}
+
+/// The oldest readable item of a [`Consumer`] ([`Consumer::front`]): `head < cached_tail`,
+/// so its slot holds an initialised item published to this consumer, which only this
+/// consumer accesses.
+pub(crate) struct Readable<'a, T> {
+    ring: &'a Ring<T>,
+    head: &'a mut usize,
+    slot: &'a UnsafeCell<MaybeUninit<T>>,
+}
+
+impl<T> Readable<'_, T> {
+    /// Applies `look` to the item, in place (it stays in the ring).
+    #[inline]
+    pub(crate) fn peek<R>(&self, look: impl FnOnce(&T) -> R) -> R {
+        // SAFETY: the slot holds an initialised item that only this consumer accesses (type
+        // invariant: the `Acquire` load that produced `cached_tail` synchronised with the
+        // producer's publication of the slot). The shared reference does not outlive `look`.
+        self.slot
+            .with(|slot| look(unsafe { (*slot).assume_init_ref() }))
+    }
+
+    /// Hands the item to `consume` in place (nothing is copied out), then drops what is
+    /// left of it and publishes the freed slot. The item is consumed exactly once even when
+    /// `consume` panics (it is dropped then, and never handed out again).
+    #[inline]
+    pub(crate) fn consume<R>(self, consume: impl FnOnce(&mut T) -> R) -> R {
+        let Readable { ring, head, slot } = self;
+        let front = Front {
+            slot,
+            head: &mut *head,
+        };
+        // SAFETY: the item is initialised and only this consumer accesses it (type
+        // invariant). The exclusive reference does not outlive `consume`; `front` drops the
+        // item (once) when it goes out of scope.
+        let seen = slot.with_mut(|slot| consume(unsafe { (*slot).assume_init_mut() }));
+        drop(front);
+        ring.head.0.store(*head, Ordering::Release);
+        seen
+    }
+
+    /// Moves the item out (straight to the caller: no staging copy) and publishes the
+    /// freed slot.
+    #[inline]
+    pub(crate) fn take(self) -> T {
+        // SAFETY: the item is initialised and only this consumer accesses it (type
+        // invariant); it is moved out once and its position released right after, so it is
+        // never read again.
+        let value = self.slot.with(|slot| unsafe { (*slot).assume_init_read() });
+        *self.head = self.head.wrapping_add(1);
+        self.ring.head.0.store(*self.head, Ordering::Release);
+        value
+    }
+}
+
+/// The producer's next slot, known to be free ([`Producer::vacant`]).
+pub(crate) struct Vacant<'a, T>(&'a mut Producer<T>);
+
+impl<T> Vacant<'_, T> {
+    /// Builds the item in the slot, then publishes it with everything written before: the
+    /// slot gets `blank`, then `fill` sets it in place (as in [`Producer::push_slice`]).
+    #[inline]
+    pub(crate) fn send(self, blank: T, fill: impl FnOnce(&mut T)) {
+        let producer = self.0;
+        // SAFETY: `vacant` found a free slot (`tail - head < capacity` for the real `head`,
+        // of which the cached one is a lower bound), and nothing was written since (the
+        // `Vacant` borrows the producer), so slot `tail` is outside `[head, tail)`:
+        // uninitialised and not read by the consumer before `tail` is published. If `fill`
+        // panics, the slot keeps an item that is never published (leaked, not read).
+        producer
+            .ring
+            .slot(producer.tail)
+            .with_mut(|slot| fill(unsafe { (*slot).write(blank) }));
+        producer.tail = producer.tail.wrapping_add(1);
+        // Unconditionally: there is something new to publish (`flush` would compare).
+        producer.ring.tail.0.store(producer.tail, Ordering::Release);
+        producer.published_tail = producer.tail;
+    }
+}
+
+/// The oldest readable item of a [`Consumer`] while it is handed out in place. When this
+/// goes out of scope (also by unwinding), `head` moves past the item and the item is
+/// dropped in its slot; the caller publishes `head` (or the consumer's drop does).
+struct Front<'a, T> {
+    slot: &'a UnsafeCell<MaybeUninit<T>>,
+    head: &'a mut usize,
+}
+
+/// A run of [`Consumer::consume_while`]: `pos` is its local `head`, written back to the
+/// consumer when the run ends (also by unwinding).
+struct Run<'a> {
+    head: &'a mut usize,
+    pos: usize,
+}
+
+impl Drop for Run<'_> {
+    #[inline]
+    fn drop(&mut self) {
+        *self.head = self.pos;
+    }
+}
+
+impl<T> Drop for Front<'_, T> {
+    #[inline]
+    fn drop(&mut self) {
+        // First, so that a panicking drop below never leads to a second one.
+        *self.head = self.head.wrapping_add(1);
+        // SAFETY: a `Front` exists only for a readable position (`head < cached_tail`, the
+        // slot initialised and published to this consumer); it was handed out by reference
+        // only, and `head` has just moved past it, so it is dropped exactly once and never
+        // read again.
+        self.slot
+            .with_mut(|slot| unsafe { (*slot).assume_init_drop() });
     }
 }
 

@@ -87,20 +87,16 @@ impl StatsCounters {
         add_single_writer(&self.slow_path, n);
     }
 
-    /// Receiver only: `n` messages delivered, with no latency to record.
+    /// Receiver only: `n` messages delivered (their latencies, if any, are recorded apart).
     #[inline]
-    pub(crate) fn record_received_many(&self, n: u64) {
+    pub(crate) fn record_received(&self, n: u64) {
         add_single_writer(&self.received, n);
     }
 
-    /// Receiver only: one message delivered, `latency` ticks after it was stamped (when the
-    /// endpoint has a clock).
-    #[inline]
-    pub(crate) fn record_received(&self, latency: Option<u64>) {
-        add_single_writer(&self.received, 1);
-        if let Some(ticks) = latency {
-            add_single_writer(&self.latency_log2[latency_bucket(ticks)], 1);
-        }
+    /// Receiver only: a delivered message arrived `ticks` after it was stamped (counted
+    /// as received apart, by [`StatsCounters::record_received`]).
+    pub(crate) fn record_latency(&self, ticks: u64) {
+        add_single_writer(&self.latency_log2[latency_bucket(ticks)], 1);
     }
 
     /// Any sender: a send found the endpoint full.
@@ -159,8 +155,8 @@ mod tests {
         let counters = StatsCounters::new();
         counters.record_fast_path(3);
         counters.record_slow_path(2);
-        counters.record_received(Some(5));
-        counters.record_received(None);
+        counters.record_received(2);
+        counters.record_latency(5);
         counters.record_full();
         counters.record_late_reply();
         counters.record_peer_died();

@@ -29,6 +29,13 @@ pub(super) const fn lanes_above(lane: Priority) -> u32 {
     lane_bit(lane) - 1
 }
 
+/// Whether no lane above `lane` is set in `signals` (`signals & lanes_above(lane) == 0`, in
+/// fewer instructions: the lane bits are the lowest ones).
+#[inline]
+pub(super) const fn none_above(signals: u32, lane: Priority) -> bool {
+    signals.trailing_zeros() >= lane.index() as u32
+}
+
 /// Messages by lane, oldest first within a lane.
 pub(super) struct Lanes {
     queues: [VecDeque<Received>; Priority::COUNT],

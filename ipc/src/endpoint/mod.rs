@@ -53,7 +53,11 @@ use crate::message::{Header, Message};
 
 /// A delivered message: who sent it and how urgent (`header`), the payload, and for a call
 /// the token to answer it with.
+///
+/// `repr(C)` in this order, the order of a `(Header, Message)` pair: an envelope built
+/// from one is a straight copy of its words.
 #[derive(Debug)]
+#[repr(C)]
 pub struct Received {
     /// The sender's header.
     pub header: Header,
@@ -61,6 +65,18 @@ pub struct Received {
     pub message: Message,
     /// Present when the sender waits for an answer ([`Sender::call`]).
     pub reply: Option<ReplyToken>,
+}
+
+impl Received {
+    /// A placeholder that the senders overwrite in the ring slot (see `spsc::Vacant`).
+    #[inline]
+    fn blank() -> Self {
+        Self {
+            header: Header::default(),
+            message: Message::default(),
+            reply: None,
+        }
+    }
 }
 
 /// Creates the endpoint of service `id`: one [`Sender`] (clone it for more producers) and

@@ -26,13 +26,13 @@ use core::pin::Pin;
 use core::task::{Context, Poll};
 
 use super::Received;
-use super::lanes::{ALL_LANES, Lanes, lanes_above};
+use super::lanes::{ALL_LANES, Lanes, lanes_above, none_above};
 use super::shared::{FALLBACK, NEW_RINGS, RETIRED, Shared};
 use crate::Priority;
 use crate::error::IpcError;
 use crate::ids::ServiceId;
 use crate::message::Header;
-use crate::spsc::Consumer;
+use crate::spsc::{Consumer, Readable};
 use crate::stats::EndpointStats;
 
 /// The unique consumer of one endpoint.
@@ -63,64 +63,92 @@ impl Receiver {
     /// nothing is queued; `Err(Closed)` when nothing is queued and every sender is gone.
     #[inline]
     pub fn try_recv(&mut self) -> Result<Option<Received>, IpcError> {
-        match self.lanes.highest() {
-            None => match self.direct_ring() {
-                Direct::Front(index) => {
-                    let envelope = self.rings[index].take_front();
-                    self.shared.stats.record_fast_path(1);
-                    self.delivered(&envelope.header);
-                    return Ok(Some(envelope));
-                }
-                // Every ring looked empty and nothing else is announced: a refill would find
-                // nothing (a message published since is found by the caller's next look, or
-                // by the refill `Recv` does after parking).
-                Direct::Empty => {}
-                Direct::Refill => self.refill(),
-            },
-            Some(top) => {
-                if self.shared.signals_any(lanes_above(top)) {
-                    self.refill();
-                }
+        match direct(
+            &mut self.rings,
+            &mut self.next_ring,
+            &self.lanes,
+            &self.shared,
+        ) {
+            Direct::Front(front) => {
+                let envelope = front.take();
+                self.shared.stats.record_fast_path(1);
+                self.delivered(&envelope.header);
+                return Ok(Some(envelope));
             }
+            Direct::Refill => self.refill(),
+            Direct::Lanes => {}
         }
         self.pop_lanes()
     }
 
-    /// Delivers up to `max` waiting messages to `deliver`, in the order that as many
-    /// [`Receiver::try_recv`] calls would, without waiting; returns how many. A run of
-    /// messages at the front of one sender's ring goes out in one pass (the signal word is
-    /// read before each, so a higher lane still goes first; the run's room is released and
-    /// the ring's head published once). `Err(Closed)` as for `try_recv` when nothing was
-    /// delivered.
+    /// Hands the message [`Receiver::try_recv`] would return to `consume` in place (from a
+    /// sender's ring, it stays in its slot: nothing is copied out), then drops what is left
+    /// of it: take the reply token out (`received.reply.take()`) to answer a call later; a
+    /// token left behind ends its call with `PeerDied`. Returns what `consume` returned;
+    /// `Ok(None)` and `Err(Closed)` as for `try_recv`. The message's room is released
+    /// after `consume`.
+    #[inline]
+    pub fn try_recv_with<R>(
+        &mut self,
+        consume: impl FnOnce(&mut Received) -> R,
+    ) -> Result<Option<R>, IpcError> {
+        match direct(
+            &mut self.rings,
+            &mut self.next_ring,
+            &self.lanes,
+            &self.shared,
+        ) {
+            Direct::Front(front) => {
+                let shared = &*self.shared;
+                let seen = front.consume(|envelope| {
+                    count_delivered(shared, &envelope.header);
+                    consume(envelope)
+                });
+                shared.stats.record_fast_path(1);
+                shared.release(1);
+                return Ok(Some(seen));
+            }
+            Direct::Refill => self.refill(),
+            Direct::Lanes => {}
+        }
+        Ok(self.pop_lanes()?.map(|mut envelope| consume(&mut envelope)))
+    }
+
+    /// Hands up to `max` waiting messages to `consume`, in the order that as many
+    /// [`Receiver::try_recv`] calls would, without waiting; returns how many. Each message
+    /// is handed over in place as by [`Receiver::try_recv_with`] (what `consume` leaves of
+    /// it is dropped after it returns). A run of messages at the front of one sender's
+    /// ring goes out in one pass (the signal word is read before each, so a higher lane
+    /// still goes first; the run's room is released and the ring's head published once).
+    /// `Err(Closed)` as for `try_recv` when nothing was delivered.
     pub fn try_recv_batch(
         &mut self,
         max: usize,
-        mut deliver: impl FnMut(Received),
+        mut consume: impl FnMut(&mut Received),
     ) -> Result<usize, IpcError> {
         let mut delivered = 0;
         while delivered < max {
-            if self.lanes.highest().is_none()
-                && let Direct::Front(index) = self.direct_ring()
+            if self.lanes.nonempty() == 0
+                && self.shared.signals() & (NEW_RINGS | FALLBACK | RETIRED) == 0
+                && let Some(index) = ready_ring(&mut self.rings, &mut self.next_ring)
             {
                 let shared = &*self.shared;
-                let may_take = |envelope: &Received| {
-                    shared.signals() & lanes_above(envelope.header.priority) == 0
-                };
-                // Without a clock or a trace, counting the run at its end is all there is.
-                let per_message = shared.config.clock.is_some() || shared.trace.is_some();
                 let ring = &mut self.rings[index];
-                let moved = if per_message {
-                    ring.drain_while(max - delivered, may_take, |envelope| {
-                        count_delivered(shared, &envelope.header);
-                        deliver(envelope);
-                    })
+                let moved = if shared.instrumented {
+                    consume_run_instrumented(shared, ring, max - delivered, &mut consume)
                 } else {
-                    ring.drain_while(max - delivered, may_take, &mut deliver)
+                    // Without a clock or a trace, counting the run at its end is all there is.
+                    let moved = ring.consume_while(
+                        max - delivered,
+                        |envelope| none_above(shared.signals(), envelope.header.priority),
+                        // A closure of this function, not `&mut consume`: the shim of
+                        // `&mut F` may land in another codegen unit, where it is not inlined.
+                        |envelope| consume(envelope),
+                    );
+                    shared.stats.record_received(moved as u64);
+                    moved
                 };
                 if moved > 0 {
-                    if !per_message {
-                        shared.stats.record_received_many(moved as u64);
-                    }
                     shared.release(moved);
                     shared.stats.record_fast_path(moved as u64);
                     delivered += moved;
@@ -128,17 +156,24 @@ impl Receiver {
                 }
                 // A higher lane was announced since the look: the ordinary path sorts it out.
             }
-            match self.try_recv() {
-                Ok(Some(envelope)) => {
-                    deliver(envelope);
-                    delivered += 1;
-                }
+            match self.recv_one(&mut consume) {
+                Ok(Some(())) => delivered += 1,
                 Ok(None) => break,
                 Err(error) if delivered == 0 => return Err(error),
                 Err(_) => break,
             }
         }
         Ok(delivered)
+    }
+
+    /// `try_recv_batch` off its run: one message as by `try_recv_with`. Out of line, so
+    /// that the batch's run is the one place `consume` is inlined.
+    #[inline(never)]
+    fn recv_one<F: FnMut(&mut Received)>(
+        &mut self,
+        consume: &mut F,
+    ) -> Result<Option<()>, IpcError> {
+        self.try_recv_with(consume)
     }
 
     /// Delivers from the private lanes (after a refill when needed).
@@ -203,39 +238,6 @@ impl Receiver {
             .map_or_else(Vec::new, |log| log.newest(n))
     }
 
-    /// The direct path, taken when the private lanes are empty: the first non-empty ring
-    /// (round robin from `next_ring`, so no ring starves) whose oldest message can be
-    /// delivered straight out of its slot, because no lane above its own may have messages
-    /// anywhere and no fallback message or new ring waits. `None` sends the caller to a
-    /// full refill.
-    ///
-    /// Sound because every message whose send has completed has its lane bit set until the
-    /// receiver moves it (module docs of `shared.rs`), and this path clears no bit.
-    #[inline]
-    fn direct_ring(&mut self) -> Direct {
-        let signals = self.shared.signals();
-        if signals & (NEW_RINGS | FALLBACK | RETIRED) != 0 {
-            return Direct::Refill;
-        }
-        let count = self.rings.len();
-        let mut index = self.next_ring;
-        for _ in 0..count {
-            if index >= count {
-                index = 0;
-            }
-            let front = self.rings[index].peek(|envelope| envelope.header.priority);
-            if let Some(lane) = front {
-                if signals & lanes_above(lane) != 0 {
-                    return Direct::Refill;
-                }
-                self.next_ring = index + 1;
-                return Direct::Front(index);
-            }
-            index += 1;
-        }
-        Direct::Empty
-    }
-
     /// Moves everything visible in the rings and the fallback queue into the lanes.
     #[inline]
     fn refill(&mut self) {
@@ -278,15 +280,44 @@ impl Receiver {
     }
 }
 
+/// A run of `try_recv_batch` for an endpoint with a clock or a trace: each message is
+/// counted (and timed, logged) before `consume` sees it. Out of line (see `recv_one`).
+#[inline(never)]
+fn consume_run_instrumented<F: FnMut(&mut Received)>(
+    shared: &Shared,
+    ring: &mut Consumer<Received>,
+    max: usize,
+    consume: &mut F,
+) -> usize {
+    ring.consume_while(
+        max,
+        |envelope| none_above(shared.signals(), envelope.header.priority),
+        |envelope| {
+            count_delivered(shared, &envelope.header);
+            consume(envelope);
+        },
+    )
+}
+
 /// Counts one delivered message (and its latency) and logs its header; its room is
 /// released by the caller (once per batch).
 #[inline]
 fn count_delivered(shared: &Shared, header: &Header) {
-    let latency = shared
-        .config
-        .clock
-        .map(|now| now().saturating_sub(header.timestamp));
-    shared.stats.record_received(latency);
+    shared.stats.record_received(1);
+    if shared.instrumented {
+        instrument_delivered(shared, header);
+    }
+}
+
+/// The latency and trace parts of [`count_delivered`], for an endpoint with a clock or a
+/// trace.
+#[inline(never)]
+fn instrument_delivered(shared: &Shared, header: &Header) {
+    if let Some(now) = shared.config.clock {
+        shared
+            .stats
+            .record_latency(now().saturating_sub(header.timestamp));
+    }
     if let Some(log) = &shared.trace {
         log.record(*header);
     }
@@ -316,14 +347,71 @@ impl core::fmt::Debug for Receiver {
     }
 }
 
-/// What the direct path found (`Receiver::direct_ring`).
-enum Direct {
-    /// Deliver the front of this ring.
-    Front(usize),
-    /// Every ring empty, no new ring, nothing in the fallback queue, no ring to retire.
-    Empty,
-    /// Something needs the full refill (a new ring, the fallback queue, or a more urgent lane).
+/// What the direct path found ([`direct`]).
+enum Direct<'a> {
+    /// Deliver this ring's front.
+    Front(Readable<'a, Received>),
+    /// Refill first: something announced, or a lane above the lanes' or the ring's front.
     Refill,
+    /// Deliver from the private lanes (or report that nothing is queued).
+    Lanes,
+}
+
+/// The direct path: with the private lanes empty, the front of the first non-empty ring
+/// (round robin from `next_ring`, so no ring starves), when it can be delivered straight
+/// out of its slot because no lane above its own may have messages anywhere and no
+/// fallback message, new ring or finished ring waits. With every ring empty and nothing
+/// else announced, a refill would find nothing (a message published since is found by the
+/// caller's next look, or by the refill `Recv` does after parking): `Lanes`.
+///
+/// Sound because every message whose send has completed has its lane bit set until the
+/// receiver moves it (module docs of `shared.rs`), and this path clears no bit. Takes the
+/// receiver's fields apart, so that the caller keeps the others while it holds the front.
+#[inline]
+fn direct<'a>(
+    rings: &'a mut [Consumer<Received>],
+    next_ring: &mut usize,
+    lanes: &Lanes,
+    shared: &Shared,
+) -> Direct<'a> {
+    let signals = shared.signals();
+    if let Some(top) = lanes.highest() {
+        return match signals & lanes_above(top) {
+            0 => Direct::Lanes,
+            _ => Direct::Refill,
+        };
+    }
+    if signals & (NEW_RINGS | FALLBACK | RETIRED) != 0 {
+        return Direct::Refill;
+    }
+    let Some(index) = ready_ring(rings, next_ring) else {
+        return Direct::Lanes;
+    };
+    match rings[index].front() {
+        Some(front) if none_above(signals, front.peek(|envelope| envelope.header.priority)) => {
+            Direct::Front(front)
+        }
+        _ => Direct::Refill,
+    }
+}
+
+/// The first ring, round robin from `next_ring`, with a message to read; `next_ring` then
+/// points past it.
+#[inline]
+fn ready_ring(rings: &mut [Consumer<Received>], next_ring: &mut usize) -> Option<usize> {
+    let count = rings.len();
+    let mut index = *next_ring;
+    for _ in 0..count {
+        if index >= count {
+            index = 0;
+        }
+        if rings[index].front().is_some() {
+            *next_ring = index + 1;
+            return Some(index);
+        }
+        index += 1;
+    }
+    None
 }
 
 /// The future of [`Receiver::recv`].

@@ -68,19 +68,17 @@ impl Sender {
     pub fn try_send(&mut self, header: Header, message: Message) -> Result<(), IpcError> {
         // Fast path: our own ring has a free slot; the envelope is built in place there.
         if let Route::Ring(producer) = &mut self.route
-            && producer.free_slots() > 0
+            && let Some(slot) = producer.vacant()
         {
             let shared = &*self.caller.shared;
             if let Err(error) = shared.reserve() {
-                return self.refuse(error);
+                return refuse(shared, error);
             }
             let lane = lane_bit(header.priority);
-            producer.write(Received {
-                header,
-                message,
-                reply: None,
+            slot.send(Received::blank(), |envelope| {
+                envelope.header = header;
+                envelope.message = message;
             });
-            producer.flush();
             shared.announce(lane);
             return Ok(());
         }
@@ -130,7 +128,7 @@ impl Sender {
             return self.try_send_each(messages);
         };
         let shared = &*self.caller.shared;
-        let wanted = messages.len().min(producer.free_slots());
+        let wanted = producer.room_for(messages.len());
         if wanted == 0 {
             return match messages.is_empty() {
                 true => Ok(0),
@@ -142,19 +140,23 @@ impl Sender {
             Ok(reserved) => reserved,
             Err(error) => return self.refuse(error),
         };
-        let mut lanes = 0;
-        // `free_slots` only grows, so all `reserved` fit; each envelope is built in its slot.
-        let queued = producer.push_slice(&messages[..reserved], |&(header, message)| {
-            lanes |= lane_bit(header.priority);
-            Received {
-                header,
-                message,
-                reply: None,
-            }
-        });
+        // Free slots only grow, so all `reserved` fit; each envelope is built in its slot.
+        let queued = producer.push_slice(
+            &messages[..reserved],
+            Received::blank,
+            |(header, message), envelope| {
+                envelope.header = *header;
+                envelope.message = *message;
+            },
+        );
         if queued < reserved {
             shared.release(reserved - queued);
         }
+        // A pass of its own: taking the lane from each header while copying it splits the
+        // copy into byte moves.
+        let lanes = messages[..queued]
+            .iter()
+            .fold(0, |lanes, (header, _)| lanes | lane_bit(header.priority));
         shared.announce(lanes);
         Ok(queued)
     }
@@ -175,13 +177,8 @@ impl Sender {
     }
 
     /// Counts and returns a refused send.
-    #[cold]
     fn refuse<T>(&self, error: IpcError) -> Result<T, IpcError> {
-        match error {
-            IpcError::Full => self.shared().stats.record_full(),
-            _ => self.shared().stats.record_peer_died(),
-        }
-        Err(error)
+        refuse(self.shared(), error)
     }
 
     /// Sends a request and waits for its reply. Time out by dropping the future (e.g. under
@@ -323,6 +320,16 @@ impl Sender {
             }
         }
     }
+}
+
+/// Counts and returns a refused send.
+#[cold]
+fn refuse<T>(shared: &Shared, error: IpcError) -> Result<T, IpcError> {
+    match error {
+        IpcError::Full => shared.stats.record_full(),
+        _ => shared.stats.record_peer_died(),
+    }
+    Err(error)
 }
 
 impl Clone for Sender {

@@ -92,6 +92,9 @@ pub(super) struct Shared {
     receiver_waker: AtomicWaker,
     pub(super) stats: StatsCounters,
     pub(super) trace: Option<TraceLog>,
+    /// Whether a delivery does more than count (`config.clock` or `trace` set): one
+    /// test on the receiver's path instead of two.
+    pub(super) instrumented: bool,
 }
 
 impl Shared {
@@ -111,6 +114,7 @@ impl Shared {
             receiver_waker: AtomicWaker::new(),
             stats: StatsCounters::new(),
             trace: config.trace.then(|| TraceLog::new(config.trace_depth)),
+            instrumented: config.clock.is_some() || config.trace,
         }
     }
 
@@ -124,7 +128,26 @@ impl Shared {
     /// Reserves room for one message.
     #[inline]
     pub(super) fn reserve(&self) -> Result<(), IpcError> {
-        self.reserve_up_to(1).map(drop)
+        let mut current = self.occupancy.load(Ordering::Acquire);
+        loop {
+            // One compare for both refusals: with `RECEIVER_GONE` (the top bit) set, the
+            // word without `WAITERS` is above any capacity.
+            if current & !WAITERS >= self.config.capacity {
+                return Err(match current & RECEIVER_GONE {
+                    0 => IpcError::Full,
+                    _ => IpcError::PeerDied,
+                });
+            }
+            match self.occupancy.compare_exchange_weak(
+                current,
+                current + 1,
+                Ordering::AcqRel,
+                Ordering::Acquire,
+            ) {
+                Ok(_) => return Ok(()),
+                Err(actual) => current = actual,
+            }
+        }
     }
 
     /// Reserves room for between 1 and `wanted` messages (as many as there is room for).
@@ -388,12 +411,6 @@ impl Shared {
     #[inline]
     pub(super) fn signals(&self) -> u32 {
         self.signals.load(Ordering::Relaxed)
-    }
-
-    /// Whether some lane above the receiver's highest may have messages waiting.
-    #[inline]
-    pub(super) fn signals_any(&self, lanes: u32) -> bool {
-        self.signals.load(Ordering::Relaxed) & lanes != 0
     }
 
     /// Receiver, before draining: clears the bits of its empty lanes (module docs) and

@@ -839,3 +839,83 @@ fn batched_drain_reports_closed_after_the_last_message() {
         Err(IpcError::Closed)
     );
 }
+
+/// Receiving in place hands over what `try_recv` would, in the same order, and gives the
+/// room back once each message is consumed.
+#[test]
+fn receiving_in_place_matches_repeated_receives() {
+    let (_a1, _b1, mut one_by_one) = mixed_traffic();
+    let mut expected = Vec::new();
+    while let Some(id) = recv_id(&mut one_by_one) {
+        expected.push(id);
+    }
+    let (mut a, _b, mut in_place) = mixed_traffic();
+    let mut got = Vec::new();
+    while let Some(id) = in_place.try_recv_with(|r| r.header.id.0).unwrap() {
+        got.push(id);
+    }
+    assert_eq!(got, expected);
+    assert_eq!(in_place.stats().received, expected.len() as u64);
+    for i in 0..64 {
+        a.try_send(header(100 + i, Priority::Normal), message(0))
+            .unwrap();
+    }
+    assert_eq!(
+        a.try_send(header(200, Priority::Normal), message(0)),
+        Err(IpcError::Full)
+    );
+    drop((a, _b));
+    assert_eq!(
+        in_place.try_recv_with(|r| r.header.id.0).unwrap(),
+        Some(100)
+    );
+}
+
+/// A call received in place is answered with the token taken out of its slot; a token
+/// left behind ends its call with `PeerDied` (the same for a batch).
+#[test]
+fn a_call_received_in_place_keeps_its_token_only_when_taken() {
+    let (mut tx, mut rx) = channel(ID, config(4));
+    let flag = Flag::new();
+    {
+        let mut call = pin!(tx.call(header(1, Priority::Normal), message(41)));
+        assert!(poll_once(call.as_mut(), &flag).is_pending());
+        let token = rx.try_recv_with(|r| r.reply.take()).unwrap().flatten();
+        assert!(!flag.take(), "taking the token out does not end the call");
+        token
+            .expect("a call carries a token")
+            .reply(message(42))
+            .unwrap();
+        assert_eq!(
+            poll_once(call.as_mut(), &flag),
+            Poll::Ready(Ok(message(42)))
+        );
+    }
+    {
+        let mut call = pin!(tx.call(header(2, Priority::Normal), message(1)));
+        assert!(poll_once(call.as_mut(), &flag).is_pending());
+        assert_eq!(rx.try_recv_batch(4, |r| assert!(r.reply.is_some())), Ok(1));
+        assert_eq!(
+            poll_once(call.as_mut(), &flag),
+            Poll::Ready(Err(IpcError::PeerDied))
+        );
+    }
+    assert_eq!(rx.stats().peer_died, 1);
+}
+
+/// `none_above` (a `trailing_zeros`) says what `signals & lanes_above(lane) == 0` says, for
+/// every lane and every combination of lane and flag bits.
+#[test]
+fn none_above_matches_the_lane_mask() {
+    use super::lanes::{lanes_above, none_above};
+    for signals in 0..1u32 << (Priority::COUNT + 5) {
+        for index in 0..Priority::COUNT {
+            let lane = Priority::from_index(index);
+            assert_eq!(
+                none_above(signals, lane),
+                signals & lanes_above(lane) == 0,
+                "{signals:#x} {lane:?}"
+            );
+        }
+    }
+}

@@ -51,7 +51,10 @@ fn loom_batched_publish() {
     model(|| {
         let (mut producer, mut consumer) = ring::<u32>(4);
         let writer = thread::spawn(move || {
-            assert_eq!(producer.push_slice(&[1, 2, 3], |&v| v), 3);
+            assert_eq!(
+                producer.push_slice(&[1, 2, 3], || 0, |&v, slot| *slot = v),
+                3
+            );
         });
         let mut got = Vec::new();
         consumer.drain(usize::MAX, |v| got.push(v));
@@ -89,5 +92,44 @@ fn loom_drop_with_items_left() {
         drop(consumer);
         writer.join().unwrap();
         assert_eq!(drops.load(Ordering::Relaxed), 2);
+    });
+}
+
+/// Items consumed in place (`Readable::consume`, `consume_while`) while the producer reuses
+/// the slots they free: every item is seen whole, once, in order, and dropped once (a
+/// slot published before its item was dropped, or read after it was freed, fails here).
+#[test]
+fn loom_consume_in_place_against_slot_reuse() {
+    model(|| {
+        let drops = Arc::new(AtomicUsize::new(0));
+        let (mut producer, mut consumer) = ring::<(u32, Counted)>(2);
+        let writer = {
+            let drops = drops.clone();
+            thread::spawn(move || {
+                for i in 1..=3 {
+                    let mut item = (i, Counted(drops.clone()));
+                    while let Err(back) = producer.send(item) {
+                        item = back;
+                        thread::yield_now();
+                    }
+                }
+            })
+        };
+        let mut got = Vec::new();
+        while got.len() < 3 {
+            if got.len() == 1 {
+                consumer.consume_while(2, |_| true, |item| got.push(item.0));
+            } else if let Some(front) = consumer.front() {
+                got.push(front.consume(|item| item.0));
+            }
+            if got.len() < 3 {
+                thread::yield_now();
+            }
+        }
+        writer.join().unwrap();
+        assert_eq!(got, [1, 2, 3]);
+        assert_eq!(drops.load(Ordering::Relaxed), 3);
+        drop(consumer);
+        assert_eq!(drops.load(Ordering::Relaxed), 3);
     });
 }

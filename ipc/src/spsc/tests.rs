@@ -8,6 +8,11 @@ use std::time::Duration;
 use super::*;
 use crate::test_support::join_within;
 
+/// `push_slice`'s fill: the item is a copy of the source.
+fn copy<T: Copy>(source: &T, slot: &mut T) {
+    *slot = *source;
+}
+
 #[test]
 fn capacity_is_rounded_up_to_a_power_of_two_and_clamped() {
     let (mut producer, _consumer) = ring::<u8>(5);
@@ -32,6 +37,23 @@ fn fifo_and_full() {
 }
 
 #[test]
+fn a_vacant_slot_is_built_in_place_and_published_with_what_came_before() {
+    let (mut producer, mut consumer) = ring(4);
+    producer.push([9u64; 4]).unwrap(); // not flushed
+    for i in 0..3 {
+        let slot = producer.vacant().expect("a free slot");
+        slot.send([0u64; 4], |item| item[3] = i);
+    }
+    assert!(producer.vacant().is_none(), "four slots, four items");
+    assert_eq!(consumer.pop(), Some([9, 9, 9, 9]));
+    assert!(producer.vacant().is_some(), "the consumer freed one");
+    assert_eq!(consumer.pop(), Some([0, 0, 0, 0]));
+    assert_eq!(consumer.pop(), Some([0, 0, 0, 1]));
+    assert_eq!(consumer.pop(), Some([0, 0, 0, 2]));
+    assert_eq!(consumer.pop(), None);
+}
+
+#[test]
 fn unflushed_items_are_invisible_until_flush() {
     let (mut producer, mut consumer) = ring(4);
     producer.push(1).unwrap();
@@ -45,7 +67,7 @@ fn unflushed_items_are_invisible_until_flush() {
 #[test]
 fn consumer_publishes_once_per_drain() {
     let (mut producer, mut consumer) = ring(4);
-    assert_eq!(producer.push_slice(&[0, 1, 2, 3], |&v| v), 4);
+    assert_eq!(producer.push_slice(&[0, 1, 2, 3], || 0, copy), 4);
     assert_eq!(producer.free_slots(), 0);
     let mut got = Vec::new();
     assert_eq!(consumer.drain(3, |v| got.push(v)), 3);
@@ -59,10 +81,14 @@ fn push_slice_takes_only_what_fits() {
     let items: Vec<u32> = (0..10).collect();
     let mut made = 0;
     assert_eq!(
-        producer.push_slice(&items, |&v| {
-            made += 1;
-            v * 10
-        }),
+        producer.push_slice(
+            &items,
+            || 0,
+            |&v, slot| {
+                made += 1;
+                *slot = v * 10;
+            }
+        ),
         4
     );
     assert_eq!(made, 4, "only the items that fit are built");
@@ -72,22 +98,108 @@ fn push_slice_takes_only_what_fits() {
 }
 
 #[test]
-fn drain_while_stops_at_the_first_refused_item_and_keeps_it() {
+fn consume_while_stops_at_the_first_refused_item_and_keeps_it() {
     let (mut producer, mut consumer) = ring(8);
-    assert_eq!(producer.push_slice(&[1, 2, 30, 4], |&v| v), 4);
+    assert_eq!(producer.push_slice(&[1, 2, 30, 4], || 0, copy), 4);
     let mut got = Vec::new();
-    assert_eq!(consumer.drain_while(8, |&v| v < 10, |v| got.push(v)), 2);
+    assert_eq!(consumer.consume_while(8, |&v| v < 10, |v| got.push(*v)), 2);
     assert_eq!(got, [1, 2]);
-    assert_eq!(consumer.drain_while(1, |_| true, |v| got.push(v)), 1);
-    assert_eq!(consumer.drain_while(8, |_| true, |v| got.push(v)), 1);
+    assert_eq!(consumer.consume_while(1, |_| true, |v| got.push(*v)), 1);
+    assert_eq!(consumer.consume_while(8, |_| true, |v| got.push(*v)), 1);
     assert_eq!(got, [1, 2, 30, 4]);
     // Four slots were never used; the other four only come back through the published head.
-    assert_eq!(producer.push_slice(&[0; 4], |&v| v), 4);
+    assert_eq!(producer.push_slice(&[0; 4], || 0, copy), 4);
     assert_eq!(
-        producer.push_slice(&[0; 4], |&v| v),
+        producer.push_slice(&[0; 4], || 0, copy),
         4,
         "every taken slot was published"
     );
+}
+
+#[test]
+fn the_front_is_consumed_in_place_then_its_slot_is_freed() {
+    let (mut producer, mut consumer) = ring(2);
+    producer.send(5).unwrap();
+    producer.send(6).unwrap();
+    assert_eq!(producer.free_slots(), 0);
+    let front = consumer.front().expect("an item");
+    assert_eq!(front.peek(|&v| v), 5);
+    let seen = front.consume(|v| {
+        *v += 1; // the consumer may take parts out; the rest is dropped in place
+        *v
+    });
+    assert_eq!(seen, 6);
+    assert_eq!(producer.free_slots(), 1, "the slot is published right away");
+    assert_eq!(consumer.pop(), Some(6));
+    assert_eq!(consumer.pop(), None);
+}
+
+#[test]
+fn consumed_items_are_dropped_in_their_slot_once() {
+    let drops = AtomicUsize::new(0);
+    let (mut producer, mut consumer) = ring(4);
+    for _ in 0..3 {
+        producer.push(Counted(&drops)).unwrap();
+    }
+    producer.flush();
+    let front = consumer.front().expect("an item");
+    front.consume(|item| assert_eq!(item.0.load(Ordering::Relaxed), 0));
+    assert_eq!(drops.load(Ordering::Relaxed), 1);
+    assert_eq!(consumer.consume_while(8, |_| true, |_| ()), 2);
+    assert_eq!(drops.load(Ordering::Relaxed), 3);
+    drop((producer, consumer));
+    assert_eq!(drops.load(Ordering::Relaxed), 3, "nothing is dropped twice");
+}
+
+#[test]
+fn a_panicking_consumer_consumes_its_item_once() {
+    let drops = AtomicUsize::new(0);
+    let (mut producer, mut consumer) = ring(8);
+    for _ in 0..4 {
+        producer.push(Counted(&drops)).unwrap();
+    }
+    producer.flush();
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        let mut seen = 0;
+        consumer.consume_while(
+            usize::MAX,
+            |_| true,
+            |_| {
+                seen += 1;
+                assert!(seen < 2, "consume fails on the second item");
+            },
+        );
+    }));
+    assert!(outcome.is_err());
+    assert_eq!(
+        drops.load(Ordering::Relaxed),
+        2,
+        "the item it failed on is dropped"
+    );
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        let front = consumer.front().expect("an item");
+        front.consume(|_| panic!("consume fails"));
+    }));
+    assert!(outcome.is_err());
+    assert_eq!(drops.load(Ordering::Relaxed), 3);
+    let mut left = 0;
+    consumer.drain(usize::MAX, |_| left += 1);
+    assert_eq!(left, 1, "no consumed item is handed out again");
+    drop((producer, consumer));
+    assert_eq!(drops.load(Ordering::Relaxed), 4);
+}
+
+/// A batch written and consumed across the end of the slot array keeps its order.
+#[test]
+fn batches_across_the_wrap_around_keep_their_order() {
+    let (mut producer, mut consumer) = ring(4);
+    for start in 0..9u32 {
+        let items: Vec<u32> = (start * 10..start * 10 + 3).collect();
+        assert_eq!(producer.push_slice(&items, || 0, copy), 3);
+        let mut got = Vec::new();
+        assert_eq!(consumer.consume_while(8, |_| true, |v| got.push(*v)), 3);
+        assert_eq!(got, items, "batch {start} (first slot {})", start * 3 % 4);
+    }
 }
 
 #[test]
@@ -171,7 +283,7 @@ fn two_threads_deliver_everything_in_order() {
         while next < ITEMS {
             let end = (next + batch).min(ITEMS);
             let items: Vec<u64> = (next..end).collect();
-            let written = producer.push_slice(&items, |&v| v) as u64;
+            let written = producer.push_slice(&items, || 0, copy) as u64;
             if written == 0 {
                 std::hint::spin_loop();
                 thread::yield_now();
