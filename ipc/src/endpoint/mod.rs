@@ -53,11 +53,7 @@ use crate::message::{Header, Message};
 
 /// A delivered message: who sent it and how urgent (`header`), the payload, and for a call
 /// the token to answer it with.
-///
-/// `repr(C)` in this order, the order of a `(Header, Message)` pair: an envelope built
-/// from one is a straight copy of its words.
 #[derive(Debug)]
-#[repr(C)]
 pub struct Received {
     /// The sender's header.
     pub header: Header,

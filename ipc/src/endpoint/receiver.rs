@@ -63,22 +63,16 @@ impl Receiver {
     /// nothing is queued; `Err(Closed)` when nothing is queued and every sender is gone.
     #[inline]
     pub fn try_recv(&mut self) -> Result<Option<Received>, IpcError> {
-        match direct(
-            &mut self.rings,
-            &mut self.next_ring,
-            &self.lanes,
-            &self.shared,
-        ) {
-            Direct::Front(front) => {
-                let envelope = front.take();
-                self.shared.stats.record_fast_path(1);
-                self.delivered(&envelope.header);
-                return Ok(Some(envelope));
-            }
-            Direct::Refill => self.refill(),
-            Direct::Lanes => {}
+        let ring_front = self.ring_front((), |front, shared, ()| {
+            let envelope = front.take();
+            shared.release(1);
+            count_delivered(shared, &envelope.header);
+            envelope
+        });
+        match ring_front {
+            Ok(envelope) => Ok(Some(envelope)),
+            Err(()) => self.pop_lanes(),
         }
-        self.pop_lanes()
     }
 
     /// Hands the message [`Receiver::try_recv`] would return to `consume` in place (from a
@@ -92,6 +86,29 @@ impl Receiver {
         &mut self,
         consume: impl FnOnce(&mut Received) -> R,
     ) -> Result<Option<R>, IpcError> {
+        let ring_front = self.ring_front(consume, |front, shared, consume| {
+            let seen = front.consume(|envelope| {
+                count_delivered(shared, &envelope.header);
+                consume(envelope)
+            });
+            shared.release(1);
+            seen
+        });
+        match ring_front {
+            Ok(seen) => Ok(Some(seen)),
+            Err(consume) => Ok(self.pop_lanes()?.map(|mut envelope| consume(&mut envelope))),
+        }
+    }
+
+    /// The direct path of `try_recv`: hands a ring's front and `consume` to `in_slot`
+    /// (which releases its room and counts it) when it can be delivered in its slot;
+    /// otherwise refills when needed and gives `consume` back, for the private lanes.
+    #[inline]
+    fn ring_front<C, R>(
+        &mut self,
+        consume: C,
+        in_slot: impl FnOnce(Readable<'_, Received>, &Shared, C) -> R,
+    ) -> Result<R, C> {
         match direct(
             &mut self.rings,
             &mut self.next_ring,
@@ -99,19 +116,16 @@ impl Receiver {
             &self.shared,
         ) {
             Direct::Front(front) => {
-                let shared = &*self.shared;
-                let seen = front.consume(|envelope| {
-                    count_delivered(shared, &envelope.header);
-                    consume(envelope)
-                });
-                shared.stats.record_fast_path(1);
-                shared.release(1);
-                return Ok(Some(seen));
+                let seen = in_slot(front, &self.shared, consume);
+                self.shared.stats.record_fast_path(1);
+                Ok(seen)
             }
-            Direct::Refill => self.refill(),
-            Direct::Lanes => {}
+            Direct::Refill => {
+                self.refill();
+                Err(consume)
+            }
+            Direct::Lanes => Err(consume),
         }
-        Ok(self.pop_lanes()?.map(|mut envelope| consume(&mut envelope)))
     }
 
     /// Hands up to `max` waiting messages to `consume`, in the order that as many
