@@ -19,6 +19,29 @@ use core::arch::asm;
 
 pub use mohhos_abi::syscall::*;
 
+/// `syscall` with `nr` in `rax` and the given register operands; evaluates to `rax`.
+/// Every wrapper below is one use of it, so the clobbers and the safety argument are
+/// written once.
+macro_rules! syscall {
+    ($nr:expr $(, $direction:tt($register:tt) $value:expr)* $(,)?) => {{
+        let rax: u64;
+        // SAFETY: `syscall` enters the kernel, which returns to the next instruction with
+        // only rax, rcx, r11 and the named in-out operands changed and the stack
+        // untouched; its effect on memory is the caller's obligation.
+        unsafe {
+            asm!(
+                "syscall",
+                inlateout("rax") $nr => rax,
+                $($direction($register) $value,)*
+                out("rcx") _,
+                out("r11") _,
+                options(nostack),
+            );
+        }
+        rax
+    }};
+}
+
 /// System call `nr` without arguments.
 ///
 /// # Safety
@@ -26,14 +49,7 @@ pub use mohhos_abi::syscall::*;
 /// still uses (it may read any memory, and refuse bad arguments).
 #[inline(always)]
 pub unsafe fn syscall0(nr: u64) -> u64 {
-    let rax: u64;
-    // SAFETY: `syscall` enters the kernel, which returns to the next instruction with
-    // only rax, rcx and r11 changed and the stack untouched; its effect on memory is the
-    // caller's obligation.
-    unsafe {
-        asm!("syscall", inlateout("rax") nr => rax, out("rcx") _, out("r11") _, options(nostack));
-    }
-    rax
+    syscall!(nr)
 }
 
 /// System call `nr` with one argument.
@@ -42,19 +58,7 @@ pub unsafe fn syscall0(nr: u64) -> u64 {
 /// As for [`syscall0`].
 #[inline(always)]
 pub unsafe fn syscall1(nr: u64, a0: u64) -> u64 {
-    let rax: u64;
-    // SAFETY: as in `syscall0`.
-    unsafe {
-        asm!(
-            "syscall",
-            inlateout("rax") nr => rax,
-            in("rdi") a0,
-            out("rcx") _,
-            out("r11") _,
-            options(nostack),
-        );
-    }
-    rax
+    syscall!(nr, in("rdi") a0)
 }
 
 /// System call `nr` with two arguments.
@@ -63,20 +67,7 @@ pub unsafe fn syscall1(nr: u64, a0: u64) -> u64 {
 /// As for [`syscall0`].
 #[inline(always)]
 pub unsafe fn syscall2(nr: u64, a0: u64, a1: u64) -> u64 {
-    let rax: u64;
-    // SAFETY: as in `syscall0`.
-    unsafe {
-        asm!(
-            "syscall",
-            inlateout("rax") nr => rax,
-            in("rdi") a0,
-            in("rsi") a1,
-            out("rcx") _,
-            out("r11") _,
-            options(nostack),
-        );
-    }
-    rax
+    syscall!(nr, in("rdi") a0, in("rsi") a1)
 }
 
 /// System call `nr` with three arguments.
@@ -85,45 +76,16 @@ pub unsafe fn syscall2(nr: u64, a0: u64, a1: u64) -> u64 {
 /// As for [`syscall0`].
 #[inline(always)]
 pub unsafe fn syscall3(nr: u64, a0: u64, a1: u64, a2: u64) -> u64 {
-    let rax: u64;
-    // SAFETY: as in `syscall0`.
-    unsafe {
-        asm!(
-            "syscall",
-            inlateout("rax") nr => rax,
-            in("rdi") a0,
-            in("rsi") a1,
-            in("rdx") a2,
-            out("rcx") _,
-            out("r11") _,
-            options(nostack),
-        );
-    }
-    rax
+    syscall!(nr, in("rdi") a0, in("rsi") a1, in("rdx") a2)
 }
 
-/// System call `nr` with four arguments (the fourth in `r10`: `syscall` uses `rcx`).
+/// System call `nr` with four arguments.
 ///
 /// # Safety
 /// As for [`syscall0`].
 #[inline(always)]
 pub unsafe fn syscall4(nr: u64, a0: u64, a1: u64, a2: u64, a3: u64) -> u64 {
-    let rax: u64;
-    // SAFETY: as in `syscall0`.
-    unsafe {
-        asm!(
-            "syscall",
-            inlateout("rax") nr => rax,
-            in("rdi") a0,
-            in("rsi") a1,
-            in("rdx") a2,
-            in("r10") a3,
-            out("rcx") _,
-            out("r11") _,
-            options(nostack),
-        );
-    }
-    rax
+    syscall!(nr, in("rdi") a0, in("rsi") a1, in("rdx") a2, in("r10") a3)
 }
 
 /// System call `nr` with five arguments.
@@ -132,23 +94,7 @@ pub unsafe fn syscall4(nr: u64, a0: u64, a1: u64, a2: u64, a3: u64) -> u64 {
 /// As for [`syscall0`].
 #[inline(always)]
 pub unsafe fn syscall5(nr: u64, a0: u64, a1: u64, a2: u64, a3: u64, a4: u64) -> u64 {
-    let rax: u64;
-    // SAFETY: as in `syscall0`.
-    unsafe {
-        asm!(
-            "syscall",
-            inlateout("rax") nr => rax,
-            in("rdi") a0,
-            in("rsi") a1,
-            in("rdx") a2,
-            in("r10") a3,
-            in("r8") a4,
-            out("rcx") _,
-            out("r11") _,
-            options(nostack),
-        );
-    }
-    rax
+    syscall!(nr, in("rdi") a0, in("rsi") a1, in("rdx") a2, in("r10") a3, in("r8") a4)
 }
 
 /// System call `nr` with six arguments.
@@ -157,24 +103,15 @@ pub unsafe fn syscall5(nr: u64, a0: u64, a1: u64, a2: u64, a3: u64, a4: u64) -> 
 /// As for [`syscall0`].
 #[inline(always)]
 pub unsafe fn syscall6(nr: u64, a0: u64, a1: u64, a2: u64, a3: u64, a4: u64, a5: u64) -> u64 {
-    let rax: u64;
-    // SAFETY: as in `syscall0`.
-    unsafe {
-        asm!(
-            "syscall",
-            inlateout("rax") nr => rax,
-            in("rdi") a0,
-            in("rsi") a1,
-            in("rdx") a2,
-            in("r10") a3,
-            in("r8") a4,
-            in("r9") a5,
-            out("rcx") _,
-            out("r11") _,
-            options(nostack),
-        );
-    }
-    rax
+    syscall!(
+        nr,
+        in("rdi") a0,
+        in("rsi") a1,
+        in("rdx") a2,
+        in("r10") a3,
+        in("r8") a4,
+        in("r9") a5,
+    )
 }
 
 /// System call `nr` with one argument that does not return (`exit`). Should the kernel
@@ -199,27 +136,18 @@ pub unsafe fn syscall1_noreturn(nr: u64, a0: u64) -> ! {
 /// As for [`syscall0`].
 #[inline(always)]
 pub unsafe fn syscall2_message(nr: u64, a0: u64, a1: u64, message: &mut [u64; 8]) -> u64 {
-    let rax: u64;
     let [tag, d0, d1, d2, d3, d4, d5, cap] = message;
-    // SAFETY: as in `syscall0`; the message registers are in-out operands.
-    unsafe {
-        asm!(
-            "syscall",
-            inlateout("rax") nr => rax,
-            in("rdi") a0,
-            in("rsi") a1,
-            inout("rdx") *tag,
-            inout("r8") *d0,
-            inout("r9") *d1,
-            inout("r10") *d2,
-            inout("r12") *d3,
-            inout("r13") *d4,
-            inout("r14") *d5,
-            inout("r15") *cap,
-            out("rcx") _,
-            out("r11") _,
-            options(nostack),
-        );
-    }
-    rax
+    syscall!(
+        nr,
+        in("rdi") a0,
+        in("rsi") a1,
+        inout("rdx") *tag,
+        inout("r8") *d0,
+        inout("r9") *d1,
+        inout("r10") *d2,
+        inout("r12") *d3,
+        inout("r13") *d4,
+        inout("r14") *d5,
+        inout("r15") *cap,
+    )
 }

@@ -59,6 +59,26 @@ pub enum ReplyTo {
     Registers,
 }
 
+impl ReplyTo {
+    /// Puts `reply` where the caller asked for it: into user memory, or into `regs`'
+    /// message registers.
+    #[inline]
+    pub fn deliver(
+        self,
+        reply: &Message,
+        memory: &mut UserMemory,
+        regs: &mut InterruptFrame,
+    ) -> Result<(), Error> {
+        match self {
+            Self::Memory(slot) => write_message(memory, slot, reply),
+            Self::Registers => {
+                message_to_registers(regs, reply);
+                Ok(())
+            }
+        }
+    }
+}
+
 /// The message in `regs`' message registers (`docs/abi.md`: `rdx` tag, `r8`, `r9`,
 /// `r10`, `r12`, `r13`, `r14` data, `r15` capability word).
 #[inline]

@@ -4,10 +4,7 @@
 use super::control::Control;
 use super::ipc_holder::ProcessIpc;
 use super::memory::{UserMemory, UserSlice};
-use super::message::{
-    ReplyTo, message_from_registers, message_slot, message_to_registers, read_message, read_name,
-    write_message,
-};
+use super::message::{ReplyTo, message_from_registers, message_slot, read_message, read_name};
 use crate::arch::x86_64::UserFrame;
 use alloc::string::String;
 use alloc::vec;
@@ -62,9 +59,9 @@ pub fn handle(
             Step::Return(read_name(memory, a0, a1).and_then(|name| ipc.connect(&name)))
         }
         syscall::IPC_CALL if a3 > MAX_TIMEOUT_US => Step::Return(Err(Error::InvalidArgument)),
-        syscall::IPC_CALL => result(call_in_memory(memory, ipc, a0, a1, a2, a3)),
+        syscall::IPC_CALL => result(call_in_memory(frame, memory, ipc, a0, a1, a2, a3)),
         syscall::IPC_CALL_REGS if a1 > MAX_TIMEOUT_US => Step::Return(Err(Error::InvalidArgument)),
-        syscall::IPC_CALL_REGS => call_in_registers(frame, ipc, a0, a1),
+        syscall::IPC_CALL_REGS => call_in_registers(frame, memory, ipc, a0, a1),
         syscall::IPC_SEND => {
             result(read_message(memory, a1).map(|message| Step::Send { cap: a0, message }))
         }
@@ -116,6 +113,7 @@ pub fn handle(
 /// [`handle`], which every system call pays for.
 #[inline(never)]
 fn call_in_memory(
+    frame: &mut UserFrame,
     memory: &mut UserMemory,
     ipc: &mut ProcessIpc,
     cap: u64,
@@ -124,41 +122,54 @@ fn call_in_memory(
     timeout_us: u64,
 ) -> Result<Step, Error> {
     let request = read_message(memory, request_ptr)?;
-    let reply_to = message_slot(memory, reply_ptr)?;
-    // The fast path: answered at once, the process goes on in the same turn.
-    let mut reply = Message::default();
-    if let Some(answer) = ipc.try_call_now(cap, &request, &mut reply) {
-        let written = answer.and_then(|()| write_message(memory, reply_to, &reply));
-        return Ok(Step::Return(written.map(|()| 0)));
-    }
-    Ok(Step::Call {
-        cap,
-        request,
-        reply_to: ReplyTo::Memory(reply_to),
-        timeout_us,
-    })
+    let reply_to = ReplyTo::Memory(message_slot(memory, reply_ptr)?);
+    Ok(call(frame, memory, ipc, cap, request, reply_to, timeout_us))
 }
 
 /// `ipc_call_regs(cap, timeout_us)`, the message in the frame's message registers.
 #[inline(never)]
 fn call_in_registers(
     frame: &mut UserFrame,
+    memory: &mut UserMemory,
     ipc: &mut ProcessIpc,
     cap: u64,
     timeout_us: u64,
 ) -> Step {
     let request = message_from_registers(&frame.regs);
+    call(
+        frame,
+        memory,
+        ipc,
+        cap,
+        request,
+        ReplyTo::Registers,
+        timeout_us,
+    )
+}
+
+/// A call of `cap`: answered now when the service can (the process goes on in the same
+/// turn), else left to the process task, which puts the reply where `reply_to` says.
+#[inline(always)]
+fn call(
+    frame: &mut UserFrame,
+    memory: &mut UserMemory,
+    ipc: &mut ProcessIpc,
+    cap: u64,
+    request: Message,
+    reply_to: ReplyTo,
+    timeout_us: u64,
+) -> Step {
     let mut reply = Message::default();
     match ipc.try_call_now(cap, &request, &mut reply) {
-        Some(Ok(())) => {
-            message_to_registers(&mut frame.regs, &reply);
-            Step::Return(Ok(0))
-        }
-        Some(Err(error)) => Step::Return(Err(error)),
+        Some(answer) => Step::Return(
+            answer
+                .and_then(|()| reply_to.deliver(&reply, memory, &mut frame.regs))
+                .map(|()| 0),
+        ),
         None => Step::Call {
             cap,
             request,
-            reply_to: ReplyTo::Registers,
+            reply_to,
             timeout_us,
         },
     }

@@ -13,7 +13,7 @@ use super::call_deadline::Watchdog;
 use super::control::{self, Control, RunState};
 use super::ipc_holder::ProcessIpc;
 use super::memory::UserMemory;
-use super::message::{ReplyTo, message_to_registers, write_message};
+use super::message::write_message;
 use super::ring::Ring;
 use super::syscalls::{self, Step};
 use crate::arch::x86_64::{self as arch, Trap, UserFrame};
@@ -246,19 +246,11 @@ async fn run_until_exit(
                 timeout_us,
             } => {
                 control.set_state(RunState::Blocked);
-                let result = match (
-                    ipc.call(cap, request, timeout_us, &mut watchdog).await,
-                    reply_to,
-                ) {
-                    (Ok(reply), ReplyTo::Memory(slot)) => {
-                        write_message(memory, slot, &reply).map(|()| 0)
-                    }
-                    (Ok(reply), ReplyTo::Registers) => {
-                        message_to_registers(&mut frame.regs, &reply);
-                        Ok(0)
-                    }
-                    (Err(error), _) => Err(error),
-                };
+                let result = ipc
+                    .call(cap, request, timeout_us, &mut watchdog)
+                    .await
+                    .and_then(|reply| reply_to.deliver(&reply, memory, &mut frame.regs))
+                    .map(|()| 0);
                 frame.regs.rax = encode(result);
             }
             Step::RingSetup(_) if ring.is_some() => {
