@@ -63,6 +63,18 @@ impl Flag {
     }
 }
 
+/// A call of `value` from `sender`, polled once: queued and waiting for its answer.
+fn waiting_call<'a>(
+    sender: &'a mut Sender,
+    header: Header,
+    value: u64,
+    flag: &Arc<Flag>,
+) -> core::pin::Pin<Box<Call<'a>>> {
+    let mut call = Box::pin(sender.call(header, message(value)));
+    assert!(poll_once(call.as_mut(), flag).is_pending());
+    call
+}
+
 fn poll_once<F: Future>(future: core::pin::Pin<&mut F>, flag: &Arc<Flag>) -> Poll<F::Output> {
     let waker = waker(flag.clone());
     future.poll(&mut Context::from_waker(&waker))
@@ -368,8 +380,7 @@ fn a_parked_recv_is_woken_by_the_last_sender_leaving() {
 fn call_gets_its_reply() {
     let (mut tx, mut rx) = channel(ID, config(4));
     let flag = Flag::new();
-    let mut call = pin!(tx.call(header(1, Priority::High), message(41)));
-    assert!(poll_once(call.as_mut(), &flag).is_pending());
+    let mut call = waiting_call(&mut tx, header(1, Priority::High), 41, &flag);
     let request = rx.try_recv().unwrap().unwrap();
     assert_eq!(request.message.data[0], 41);
     let token = request.reply.expect("a call carries a reply token");
@@ -385,8 +396,7 @@ fn call_gets_its_reply() {
 fn a_dropped_reply_token_ends_the_call_with_peer_died() {
     let (mut tx, mut rx) = channel(ID, config(4));
     let flag = Flag::new();
-    let mut call = pin!(tx.call(header(1, Priority::Normal), message(1)));
-    assert!(poll_once(call.as_mut(), &flag).is_pending());
+    let mut call = waiting_call(&mut tx, header(1, Priority::Normal), 1, &flag);
     drop(rx.try_recv().unwrap().unwrap());
     assert_eq!(
         poll_once(call.as_mut(), &flag),
@@ -399,13 +409,10 @@ fn a_dropped_reply_token_ends_the_call_with_peer_died() {
 fn a_late_reply_is_discarded_and_never_reaches_the_next_call() {
     let (mut tx, mut rx) = channel(ID, config(4));
     let flag = Flag::new();
-    {
-        let mut call = pin!(tx.call(header(1, Priority::Normal), message(1)));
-        assert!(poll_once(call.as_mut(), &flag).is_pending());
-    } // timed out: the future is dropped
+    // Timed out: the future is dropped.
+    drop(waiting_call(&mut tx, header(1, Priority::Normal), 1, &flag));
     let late = rx.try_recv().unwrap().unwrap().reply.unwrap();
-    let mut call = pin!(tx.call(header(2, Priority::Normal), message(2)));
-    assert!(poll_once(call.as_mut(), &flag).is_pending());
+    let mut call = waiting_call(&mut tx, header(2, Priority::Normal), 2, &flag);
     assert_eq!(late.reply(message(100)), Err(IpcError::Timeout));
     assert!(
         poll_once(call.as_mut(), &flag).is_pending(),
@@ -424,10 +431,7 @@ fn a_late_reply_is_discarded_and_never_reaches_the_next_call() {
 fn a_reply_after_cancel_but_before_the_next_call_is_late() {
     let (mut tx, mut rx) = channel(ID, config(4));
     let flag = Flag::new();
-    {
-        let mut call = pin!(tx.call(header(1, Priority::Normal), message(1)));
-        assert!(poll_once(call.as_mut(), &flag).is_pending());
-    }
+    drop(waiting_call(&mut tx, header(1, Priority::Normal), 1, &flag));
     let token = rx.try_recv().unwrap().unwrap().reply.unwrap();
     assert_eq!(token.reply(message(5)), Err(IpcError::Timeout));
     assert_eq!(tx.stats().late_replies, 1);
@@ -463,8 +467,7 @@ fn receiver_death_fails_sends_calls_and_waiters_and_leaks_nothing() {
     let weak_shared = Arc::downgrade(&tx.caller.shared);
     let weak_caller = Arc::downgrade(&caller.caller);
     {
-        let mut call = pin!(caller.call(header(1, Priority::Normal), message(1)));
-        assert!(poll_once(call.as_mut(), &flag).is_pending());
+        let mut call = waiting_call(&mut caller, header(1, Priority::Normal), 1, &flag);
         tx.try_send(header(2, Priority::Normal), message(2))
             .unwrap();
         let mut waiting = pin!(tx.send(header(3, Priority::Normal), message(3)));
@@ -620,8 +623,7 @@ fn futures_polled_after_completion_return_an_error() {
             Poll::Ready(Err(IpcError::InvalidArgument))
         );
     }
-    let mut call = pin!(tx.call(header(2, Priority::Normal), message(2)));
-    assert!(poll_once(call.as_mut(), &flag).is_pending());
+    let mut call = waiting_call(&mut tx, header(2, Priority::Normal), 2, &flag);
     drop(rx.try_recv().unwrap());
     rx.try_recv()
         .unwrap()
@@ -878,8 +880,7 @@ fn a_call_received_in_place_keeps_its_token_only_when_taken() {
     let (mut tx, mut rx) = channel(ID, config(4));
     let flag = Flag::new();
     {
-        let mut call = pin!(tx.call(header(1, Priority::Normal), message(41)));
-        assert!(poll_once(call.as_mut(), &flag).is_pending());
+        let mut call = waiting_call(&mut tx, header(1, Priority::Normal), 41, &flag);
         let token = rx.try_recv_with(|r| r.reply.take()).unwrap().flatten();
         assert!(!flag.take(), "taking the token out does not end the call");
         token
@@ -892,8 +893,7 @@ fn a_call_received_in_place_keeps_its_token_only_when_taken() {
         );
     }
     {
-        let mut call = pin!(tx.call(header(2, Priority::Normal), message(1)));
-        assert!(poll_once(call.as_mut(), &flag).is_pending());
+        let mut call = waiting_call(&mut tx, header(2, Priority::Normal), 1, &flag);
         assert_eq!(rx.try_recv_batch(4, |r| assert!(r.reply.is_some())), Ok(1));
         assert_eq!(
             poll_once(call.as_mut(), &flag),

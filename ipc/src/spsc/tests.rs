@@ -137,11 +137,7 @@ fn the_front_is_consumed_in_place_then_its_slot_is_freed() {
 #[test]
 fn consumed_items_are_dropped_in_their_slot_once() {
     let drops = AtomicUsize::new(0);
-    let (mut producer, mut consumer) = ring(4);
-    for _ in 0..3 {
-        producer.push(Counted(&drops)).unwrap();
-    }
-    producer.flush();
+    let (producer, mut consumer) = counted_ring(&drops, 4, 3);
     let front = consumer.front().expect("an item");
     front.consume(|item| assert_eq!(item.0.load(Ordering::Relaxed), 0));
     assert_eq!(drops.load(Ordering::Relaxed), 1);
@@ -154,12 +150,8 @@ fn consumed_items_are_dropped_in_their_slot_once() {
 #[test]
 fn a_panicking_consumer_consumes_its_item_once() {
     let drops = AtomicUsize::new(0);
-    let (mut producer, mut consumer) = ring(8);
-    for _ in 0..4 {
-        producer.push(Counted(&drops)).unwrap();
-    }
-    producer.flush();
-    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+    let (producer, mut consumer) = counted_ring(&drops, 8, 4);
+    let failed = panics(|| {
         let mut seen = 0;
         consumer.consume_while(
             usize::MAX,
@@ -169,18 +161,18 @@ fn a_panicking_consumer_consumes_its_item_once() {
                 assert!(seen < 2, "consume fails on the second item");
             },
         );
-    }));
-    assert!(outcome.is_err());
+    });
+    assert!(failed);
     assert_eq!(
         drops.load(Ordering::Relaxed),
         2,
         "the item it failed on is dropped"
     );
-    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+    let failed = panics(|| {
         let front = consumer.front().expect("an item");
         front.consume(|_| panic!("consume fails"));
-    }));
-    assert!(outcome.is_err());
+    });
+    assert!(failed);
     assert_eq!(drops.load(Ordering::Relaxed), 3);
     let mut left = 0;
     consumer.drain(usize::MAX, |_| left += 1);
@@ -224,8 +216,28 @@ fn finished_only_after_producer_gone_and_drained() {
     assert!(consumer.is_finished());
 }
 
+/// An item that counts its drops in the counter it points to.
 #[derive(Debug)]
 struct Counted<'a>(&'a AtomicUsize);
+
+/// A ring of `capacity` holding `items` published [`Counted`] items that count into `drops`.
+fn counted_ring(
+    drops: &AtomicUsize,
+    capacity: usize,
+    items: usize,
+) -> (Producer<Counted<'_>>, Consumer<Counted<'_>>) {
+    let (mut producer, consumer) = ring(capacity);
+    for _ in 0..items {
+        producer.push(Counted(drops)).unwrap();
+    }
+    producer.flush();
+    (producer, consumer)
+}
+
+/// Whether `f` panics.
+fn panics(f: impl FnOnce()) -> bool {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).is_err()
+}
 
 impl Drop for Counted<'_> {
     fn drop(&mut self) {
@@ -236,11 +248,7 @@ impl Drop for Counted<'_> {
 #[test]
 fn dropping_the_ring_drops_remaining_items_once() {
     let drops = AtomicUsize::new(0);
-    let (mut producer, mut consumer) = ring(8);
-    for _ in 0..5 {
-        producer.push(Counted(&drops)).unwrap();
-    }
-    producer.flush();
+    let (mut producer, mut consumer) = counted_ring(&drops, 8, 5);
     producer.push(Counted(&drops)).unwrap(); // unpublished: still owned by the ring
     drop(consumer.pop());
     assert_eq!(drops.load(Ordering::Relaxed), 1);
@@ -253,20 +261,16 @@ fn dropping_the_ring_drops_remaining_items_once() {
 #[test]
 fn a_panicking_deliver_never_causes_a_double_drop() {
     let drops = AtomicUsize::new(0);
-    let (mut producer, mut consumer) = ring(8);
-    for _ in 0..4 {
-        producer.push(Counted(&drops)).unwrap();
-    }
-    producer.flush();
-    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+    let (producer, mut consumer) = counted_ring(&drops, 8, 4);
+    let failed = panics(|| {
         let mut seen = 0;
         consumer.drain(usize::MAX, |item| {
             seen += 1;
             drop(item);
             assert!(seen < 2, "deliver fails on the second item");
         });
-    }));
-    assert!(outcome.is_err());
+    });
+    assert!(failed);
     drop(consumer);
     drop(producer);
     assert_eq!(drops.load(Ordering::Relaxed), 4);
