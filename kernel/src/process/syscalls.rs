@@ -4,14 +4,17 @@
 use super::control::Control;
 use super::ipc_holder::ProcessIpc;
 use super::memory::{UserMemory, UserSlice};
-use super::message::{ReplyTo, message_from_registers, message_slot, read_message, read_name};
-use crate::arch::x86_64::UserFrame;
+use super::message::{
+    ReplyTo, message_from_registers, message_slot, message_to_registers, read_message, read_name,
+    write_message,
+};
+use crate::arch::x86_64::{InterruptFrame, UserFrame};
 use alloc::string::String;
 use alloc::vec;
 use ipc::Message;
 use mohhos_abi::layout::PAGE_SIZE;
 use mohhos_abi::syscall::{self, MAX_SLEEP_US, MAX_TIMEOUT_US, MAX_WRITE};
-use mohhos_abi::{Error, SysResult};
+use mohhos_abi::{Error, SysResult, encode};
 
 /// What the process task does with a system call.
 pub enum Step {
@@ -59,9 +62,9 @@ pub fn handle(
             Step::Return(read_name(memory, a0, a1).and_then(|name| ipc.connect(&name)))
         }
         syscall::IPC_CALL if a3 > MAX_TIMEOUT_US => Step::Return(Err(Error::InvalidArgument)),
-        syscall::IPC_CALL => result(call_in_memory(frame, memory, ipc, a0, a1, a2, a3)),
+        syscall::IPC_CALL => result(call_in_memory(memory, ipc, a0, a1, a2, a3)),
         syscall::IPC_CALL_REGS if a1 > MAX_TIMEOUT_US => Step::Return(Err(Error::InvalidArgument)),
-        syscall::IPC_CALL_REGS => call_in_registers(frame, memory, ipc, a0, a1),
+        syscall::IPC_CALL_REGS => call_in_registers(frame, a0, a1),
         syscall::IPC_SEND => {
             result(read_message(memory, a1).map(|message| Step::Send { cap: a0, message }))
         }
@@ -108,12 +111,12 @@ pub fn handle(
     }
 }
 
-/// `ipc_call(cap, request_ptr, reply_ptr, timeout_us)`. Out of line, as is
-/// [`call_in_registers`]: their message buffers would otherwise enlarge the frame of
-/// [`handle`], which every system call pays for.
+/// `ipc_call(cap, request_ptr, reply_ptr, timeout_us)`: answered now when the service
+/// can (the process goes on in the same turn), else left to the process task. Out of
+/// line: its message buffers would otherwise enlarge the frame of [`handle`], which
+/// every system call pays for.
 #[inline(never)]
 fn call_in_memory(
-    frame: &mut UserFrame,
     memory: &mut UserMemory,
     ipc: &mut ProcessIpc,
     cap: u64,
@@ -122,56 +125,50 @@ fn call_in_memory(
     timeout_us: u64,
 ) -> Result<Step, Error> {
     let request = read_message(memory, request_ptr)?;
-    let reply_to = ReplyTo::Memory(message_slot(memory, reply_ptr)?);
-    Ok(call(frame, memory, ipc, cap, request, reply_to, timeout_us))
-}
-
-/// `ipc_call_regs(cap, timeout_us)`, the message in the frame's message registers.
-#[inline(never)]
-fn call_in_registers(
-    frame: &mut UserFrame,
-    memory: &mut UserMemory,
-    ipc: &mut ProcessIpc,
-    cap: u64,
-    timeout_us: u64,
-) -> Step {
-    let request = message_from_registers(&frame.regs);
-    call(
-        frame,
-        memory,
-        ipc,
+    let reply_to = message_slot(memory, reply_ptr)?;
+    let mut reply = Message::default();
+    if let Some(answer) = ipc.try_call_now(cap, &request, &mut reply) {
+        let written = answer.and_then(|()| write_message(memory, reply_to, &reply));
+        return Ok(Step::Return(written.map(|()| 0)));
+    }
+    Ok(Step::Call {
         cap,
         request,
-        ReplyTo::Registers,
+        reply_to: ReplyTo::Memory(reply_to),
         timeout_us,
-    )
+    })
 }
 
-/// A call of `cap`: answered now when the service can (the process goes on in the same
-/// turn), else left to the process task, which puts the reply where `reply_to` says.
-#[inline(always)]
-fn call(
-    frame: &mut UserFrame,
-    memory: &mut UserMemory,
-    ipc: &mut ProcessIpc,
-    cap: u64,
-    request: Message,
-    reply_to: ReplyTo,
-    timeout_us: u64,
-) -> Step {
+/// An `ipc_call_regs` in the trap itself (`TrapCalls`, `user_entry.rs`): answered when
+/// the service answers at once, else left to [`handle`] (which also reports a bad
+/// timeout).
+#[inline]
+pub fn call_in_trap(regs: &mut InterruptFrame, ipc: &mut ProcessIpc) -> bool {
+    if regs.rsi > MAX_TIMEOUT_US {
+        return false;
+    }
+    let request = message_from_registers(regs);
     let mut reply = Message::default();
-    match ipc.try_call_now(cap, &request, &mut reply) {
-        Some(answer) => Step::Return(
-            answer
-                .and_then(|()| reply_to.deliver(&reply, memory, &mut frame.regs))
-                .map(|()| 0),
-        ),
-        None => Step::Call {
-            cap,
-            request,
-            reply_to,
-            timeout_us,
-        },
+    let Some(answer) = ipc.try_call_now(regs.rdi, &request, &mut reply) else {
+        return false;
+    };
+    if answer.is_ok() {
+        message_to_registers(regs, &reply);
+    }
+    regs.rax = encode(answer.map(|()| 0));
+    true
+}
+
+/// `ipc_call_regs(cap, timeout_us)`, the message in the frame's message registers, that
+/// [`call_in_trap`] could not answer at once (the entry stub offers it every one with a
+/// return address `sysretq` can take; any other is about to fault on its return):
+/// left to the process task, which puts the reply into the registers.
+fn call_in_registers(frame: &UserFrame, cap: u64, timeout_us: u64) -> Step {
+    Step::Call {
+        cap,
+        request: message_from_registers(&frame.regs),
+        reply_to: ReplyTo::Registers,
+        timeout_us,
     }
 }
 

@@ -188,7 +188,8 @@ async fn run_until_exit(
         // Published for `ps` when the turn ends (at most a slice late).
         let mut calls = 0;
         let step = loop {
-            match arch::run_user(frame, memory.cr3(), slice_end) {
+            let trap_calls = &mut |regs: &mut _| syscalls::call_in_trap(regs, ipc);
+            match arch::run_user(frame, memory.cr3(), slice_end, trap_calls) {
                 Trap::Syscall => {
                     calls += 1;
                     let rax = match syscalls::handle(frame, memory, ipc, control) {

@@ -28,6 +28,9 @@ pub struct PerCpu {
     user_frame: AtomicU64,
     /// The user `rsp` between `syscall` and the push of the register frame.
     user_rsp_scratch: AtomicU64,
+    /// While this CPU runs user code: the address of the `&mut TrapCalls` that answers
+    /// system calls in the trap (`user_entry.rs`); 0 otherwise.
+    pub trap_calls: AtomicU64,
     index: AtomicU32,
     /// APIC id (x2APIC id where enabled).
     pub apic_id: AtomicU32,
@@ -59,6 +62,7 @@ impl PerCpu {
             kernel_rsp: AtomicU64::new(0),
             user_frame: AtomicU64::new(0),
             user_rsp_scratch: AtomicU64::new(0),
+            trap_calls: AtomicU64::new(0),
             index: AtomicU32::new(0),
             apic_id: AtomicU32::new(0),
             online: AtomicBool::new(false),

@@ -35,6 +35,15 @@
 //! `enter_user`, so [`run`] returns to its caller with the trap described by the frame,
 //! interrupts still disabled. An NMI, #DF or #MC from ring 3 arrives on its IST stack,
 //! not on the frame, and takes the normal (fatal) path.
+//!
+//! Answered in the trap: `getpid` by the entry stub itself, and `ipc_call_regs` by the
+//! [`TrapCalls`] closure [`run`] was given (`PerCpu::trap_calls` points at it while
+//! user code runs). The stub saves the registers into the frame as for any system call,
+//! calls the closure on the kernel stack below the one `enter_user` saved (nothing
+//! lives there while user code runs), and, when it answered, returns straight to ring 3
+//! from the frame with `sysretq` — still in the user's address space, interrupts off
+//! throughout, the slice timer still armed. When it did not, the call leaves through
+//! `user_exit` as any other.
 
 use super::apic::LocalApicHandle;
 use super::cpu_features::rdtsc;
@@ -115,6 +124,12 @@ impl UserFrame {
     }
 }
 
+/// What may answer an `ipc_call_regs` in the trap itself: gets the saved registers and
+/// returns whether it answered (then `rax` and the message registers hold the answer),
+/// or leaves the frame as it was for the process task (see the module docs). It runs
+/// with interrupts disabled, on the user's address space, touching no user memory.
+pub type TrapCalls<'a> = dyn FnMut(&mut InterruptFrame) -> bool + 'a;
+
 /// Why user mode was left.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Trap {
@@ -189,7 +204,8 @@ const UNENTERABLE: Trap = Trap::Exception {
 /// the TSC reaches `slice_end` at the latest (the LAPIC timer fires; a timer already
 /// pending for an earlier time is kept and may end the run sooner). Returns why it
 /// stopped, with the frame updated; the kernel's own page tables are active again.
-pub fn run(frame: &mut UserFrame, cr3: u64, slice_end: u64) -> Trap {
+/// `trap_calls` may answer `ipc_call_regs` calls meanwhile without leaving the trap.
+pub fn run(frame: &mut UserFrame, cr3: u64, slice_end: u64, trap_calls: &mut TrapCalls) -> Trap {
     let regs = &mut frame.regs;
     let sysret = regs.vector == SYSCALL_VECTOR && sysret_safe(regs.rip);
     // `iretq` with a non-canonical stack pointer (the process set one) or RIP (a
@@ -231,6 +247,10 @@ pub fn run(frame: &mut UserFrame, cr3: u64, slice_end: u64) -> Trap {
         cpu.slice_timer_interrupts
             .store(interrupts, Ordering::Relaxed);
     }
+    // Read only by `answer_in_trap` while `enter_user` runs, which `trap_calls` outlives.
+    let mut trap_calls = trap_calls;
+    cpu.trap_calls
+        .store(&raw mut trap_calls as u64, Ordering::Relaxed);
     // SAFETY: `cr3` is the root of an address space whose kernel half is the kernel's
     // (`address_space.rs`), so this code, its stack and the frame stay mapped.
     unsafe { load_cr3(cr3) };
@@ -239,6 +259,7 @@ pub fn run(frame: &mut UserFrame, cr3: u64, slice_end: u64) -> Trap {
     unsafe { enter_user(base) };
     // SAFETY: back on the kernel's own tables, which map everything the kernel uses.
     unsafe { load_cr3(paging::kernel_cr3()) };
+    cpu.trap_calls.store(0, Ordering::Relaxed);
     let trap = match frame.regs.vector {
         SYSCALL_VECTOR => Trap::Syscall,
         _ => other_trap(&mut frame.regs),
@@ -407,8 +428,10 @@ pub(super) unsafe extern "C" fn user_exit() {
 /// register but `rax` (the slice timer stays armed, so the process is still preempted on
 /// time). It is taken only when RCX is a lower-half address, for which `sysretq` is safe.
 ///
-/// Every other call stores what a system call leaves in the user frame, then leaves
-/// through `user_exit` to the process task.
+/// Every other call stores what a system call leaves in the user frame; an
+/// `ipc_call_regs` (with such an RCX) is then offered to [`answer_in_trap`] and, if
+/// answered, returns from the frame with `sysretq` (RIP and RFLAGS as `syscall` saved
+/// them); the rest leaves through `user_exit` to the process task.
 ///
 /// Written field by field rather than pushed, it skips what nothing reads after a
 /// `syscall`: `cs` and `ss` (constants, which `run` writes before every entry), the
@@ -449,11 +472,36 @@ unsafe extern "C" fn syscall_entry() {
         "mov rax, gs:[{scratch}]",
         "mov [rsp + {at_rsp}], rax",
         "mov qword ptr [rsp + {at_vector}], {syscall}",
-        // DF is already clear: SFMASK clears it on `syscall` (`init_cpu`).
-        "jmp {exit}",
+        "cmp qword ptr [rsp + {at_rax}], {call_regs}",
+        "jne {exit}",
+        "bt rcx, 47",
+        "jc {exit}",
+        // DF is already clear: SFMASK clears it on `syscall` (`init_cpu`). The saved
+        // kernel stack is 8 below a 16-byte boundary (`enter_user` pushed six registers
+        // after its return address), so one more word aligns it for the call.
+        "mov rdi, rsp",
+        "mov rsp, gs:[{kernel_rsp}]",
+        "sub rsp, 8",
+        "call {answer}",
+        "mov rsp, gs:[{user_frame}]",
+        "test al, al",
+        "jz {exit}",
+        "inc qword ptr [rsp + {at_fast_calls}]",
+        pop_general_registers!(),
+        "mov rcx, [rsp + {rip_above_vector}]",
+        "mov r11, [rsp + {rflags_above_vector}]",
+        "mov rsp, [rsp + {rsp_above_vector}]",
+        "swapgs",
+        "sysretq",
         scratch = const offsets::USER_RSP_SCRATCH,
         user_frame = const offsets::USER_FRAME,
         getpid = const mohhos_abi::syscall::GETPID,
+        call_regs = const mohhos_abi::syscall::IPC_CALL_REGS,
+        kernel_rsp = const offsets::KERNEL_RSP,
+        answer = sym answer_in_trap,
+        rip_above_vector = const offset_of!(InterruptFrame, rip) - offset_of!(InterruptFrame, vector),
+        rflags_above_vector = const offset_of!(InterruptFrame, rflags) - offset_of!(InterruptFrame, vector),
+        rsp_above_vector = const offset_of!(InterruptFrame, rsp) - offset_of!(InterruptFrame, vector),
         at_pid = const offset_of!(UserFrame, pid),
         at_fast_calls = const offset_of!(UserFrame, fast_calls),
         at_rax = const offset_of!(InterruptFrame, rax),
@@ -476,4 +524,21 @@ unsafe extern "C" fn syscall_entry() {
         syscall = const SYSCALL_VECTOR,
         exit = sym user_exit,
     );
+}
+
+/// Called by `syscall_entry` on the kernel stack, with interrupts off and the kernel's
+/// GS, for an `ipc_call_regs` whose registers are saved in the frame at `regs`: whether
+/// this CPU's [`TrapCalls`] answered it.
+extern "C" fn answer_in_trap(regs: *mut InterruptFrame) -> bool {
+    let trap_calls = percpu::current().trap_calls.load(Ordering::Relaxed) as *mut &mut TrapCalls;
+    if trap_calls.is_null() {
+        return false;
+    }
+    // SAFETY: `run` stored the address of its `&mut TrapCalls` before entering user
+    // mode and clears it after `enter_user` returns, so while this CPU is in this
+    // system call it points at that live reference, which nothing else uses meanwhile
+    // (`run` is inside `enter_user`). `regs` is the frame `run` entered user mode from,
+    // derived from its `&mut UserFrame`, which `run` does not touch until `enter_user`
+    // returns.
+    unsafe { (*trap_calls)(&mut *regs) }
 }
