@@ -1,9 +1,12 @@
 //! Inodes: the files and directories themselves, the tree that names them, and the two
 //! limits on them (node count and file bytes).
 //!
-//! Nodes live in a map keyed by inode number and directories hold their children's
-//! numbers, not the children: a node can then outlive its name (an unlinked file that is
-//! still open) without any back pointers, and every lookup is a bounded map walk.
+//! Nodes live in slots, found by inode number in one step, and directories hold their
+//! children's numbers, not the children: a node can then outlive its name (an unlinked
+//! file that is still open) without any back pointers, and every lookup is a bounded
+//! walk. A number is `serial << SLOT_BITS | slot`, the serial counting every node ever
+//! created: numbers are never reused (a freed slot's next node has a new serial, so a
+//! stale number finds nothing) and a newer node has a larger number.
 //!
 //! The byte count is kept here, next to the only code that changes file lengths, so it
 //! cannot drift from the sum of the files.
@@ -15,8 +18,18 @@ use alloc::vec::Vec;
 use super::path::Path;
 use super::{FsError, NodeKind, Stat};
 
-/// The root directory's inode number.
+/// The root directory's inode number: serial 0 in slot 1 (slot 0 stays empty, so no
+/// node is number 0).
 const ROOT: u64 = 1;
+
+/// Bits of a node number that name its slot.
+const SLOT_BITS: u32 = 32;
+
+/// One slot: the number of the node in it, if any.
+struct Slot {
+    number: u64,
+    node: Option<Node>,
+}
 
 /// What a node holds.
 enum Contents {
@@ -70,10 +83,13 @@ pub(super) enum Lookup<'p> {
 
 /// Every node, and the limits on them.
 pub(super) struct NodeTable {
-    nodes: BTreeMap<u64, Node>,
-    /// The next inode number to hand out. Numbers are never reused, so a stale number
-    /// can never name a newer node.
-    next: u64,
+    slots: Vec<Slot>,
+    /// Slots whose node was freed, for the next ones.
+    free_slots: Vec<usize>,
+    /// Nodes in the slots.
+    live: usize,
+    /// The serial of the next node (module docs).
+    next_serial: u64,
     max_nodes: usize,
     used_bytes: u64,
     capacity_bytes: u64,
@@ -88,9 +104,19 @@ impl NodeTable {
             linked: true,
             open: 0,
         };
+        let empty = Slot {
+            number: 0,
+            node: None,
+        };
+        let root = Slot {
+            number: ROOT,
+            node: Some(root),
+        };
         NodeTable {
-            nodes: BTreeMap::from([(ROOT, root)]),
-            next: ROOT + 1,
+            slots: Vec::from([empty, root]),
+            free_slots: Vec::new(),
+            live: 1,
+            next_serial: 1,
             max_nodes: max_nodes.max(1),
             used_bytes: 0,
             capacity_bytes,
@@ -99,7 +125,7 @@ impl NodeTable {
 
     /// Live nodes, unlinked-but-open files included.
     pub(super) fn len(&self) -> usize {
-        self.nodes.len()
+        self.live
     }
 
     pub(super) fn max_nodes(&self) -> usize {
@@ -118,9 +144,10 @@ impl NodeTable {
     /// A missing directory on the way is [`FsError::NotFound`], a file on the way
     /// [`FsError::NotADirectory`].
     pub(super) fn lookup<'p>(&self, path: Path<'p>) -> Result<Lookup<'p>, FsError> {
-        let Some((parent, name)) = self.parent_of(path)? else {
+        let Some((parent_path, name)) = path.split_last() else {
             return Ok(Lookup::Found(ROOT));
         };
+        let parent = self.resolve(parent_path)?;
         Ok(match self.entries(parent)?.get(name) {
             Some(&node) => Lookup::Found(node),
             None => Lookup::Missing { parent, name },
@@ -166,7 +193,7 @@ impl NodeTable {
     ) -> Result<impl Iterator<Item = (&str, NodeKind, u64)>, FsError> {
         let entries = self.entries(dir)?;
         Ok(entries.iter().filter_map(|(name, &node)| {
-            let n = self.nodes.get(&node)?;
+            let n = self.node(node).ok()?;
             Some((name.as_str(), n.kind(), n.size()))
         }))
     }
@@ -179,26 +206,32 @@ impl NodeTable {
         name: &str,
         kind: NodeKind,
     ) -> Result<u64, FsError> {
-        if self.nodes.len() >= self.max_nodes {
+        if self.live >= self.max_nodes || self.next_serial >> (u64::BITS - SLOT_BITS) != 0 {
             return Err(FsError::NoSpace);
         }
-        let node = self.next;
-        let next = node.checked_add(1).ok_or(FsError::NoSpace)?;
         let contents = match kind {
             NodeKind::File => Contents::File(Vec::new()),
             NodeKind::Directory => Contents::Directory(BTreeMap::new()),
         };
-        self.entries_mut(parent)?.insert(String::from(name), node);
-        self.nodes.insert(
-            node,
-            Node {
+        let slot = self.free_slots.last().copied().unwrap_or(self.slots.len());
+        let number = self.next_serial << SLOT_BITS | slot as u64;
+        self.entries_mut(parent)?.insert(String::from(name), number);
+        self.free_slots.pop();
+        let slot_value = Slot {
+            number,
+            node: Some(Node {
                 contents,
                 linked: true,
                 open: 0,
-            },
-        );
-        self.next = next;
-        Ok(node)
+            }),
+        };
+        match self.slots.get_mut(slot) {
+            Some(free) => *free = slot_value,
+            None => self.slots.push(slot_value),
+        }
+        self.next_serial += 1;
+        self.live += 1;
+        Ok(number)
     }
 
     /// Removes `name` from `parent`. A non-empty directory is
@@ -237,7 +270,7 @@ impl NodeTable {
     /// Drops a handle's hold on a file; the last one frees an unlinked file and its
     /// bytes.
     pub(super) fn release(&mut self, file: u64) {
-        let Some(n) = self.nodes.get_mut(&file) else {
+        let Ok(n) = self.node_mut(file) else {
             return;
         };
         n.open = n.open.saturating_sub(1);
@@ -315,12 +348,32 @@ impl NodeTable {
         Ok(data.len())
     }
 
-    fn node(&self, node: u64) -> Result<&Node, FsError> {
-        self.nodes.get(&node).ok_or(FsError::NotFound)
+    /// The slot a node number names, if that node is still in it.
+    #[inline]
+    fn slot_of(number: u64) -> usize {
+        (number & ((1 << SLOT_BITS) - 1)) as usize
     }
 
-    fn node_mut(&mut self, node: u64) -> Result<&mut Node, FsError> {
-        self.nodes.get_mut(&node).ok_or(FsError::NotFound)
+    #[inline]
+    fn node(&self, number: u64) -> Result<&Node, FsError> {
+        match self.slots.get(Self::slot_of(number)) {
+            Some(Slot {
+                number: held,
+                node: Some(node),
+            }) if *held == number => Ok(node),
+            _ => Err(FsError::NotFound),
+        }
+    }
+
+    #[inline]
+    fn node_mut(&mut self, number: u64) -> Result<&mut Node, FsError> {
+        match self.slots.get_mut(Self::slot_of(number)) {
+            Some(Slot {
+                number: held,
+                node: Some(node),
+            }) if *held == number => Ok(node),
+            _ => Err(FsError::NotFound),
+        }
     }
 
     fn entries(&self, dir: u64) -> Result<&BTreeMap<String, u64>, FsError> {
@@ -345,10 +398,21 @@ impl NodeTable {
     }
 
     /// Drops a node (already out of its directory) and uncharges its bytes.
-    fn free(&mut self, node: u64) {
-        if let Some(n) = self.nodes.remove(&node)
-            && let Contents::File(data) = n.contents
-        {
+    fn free(&mut self, number: u64) {
+        let slot = Self::slot_of(number);
+        let Some(held) = self
+            .slots
+            .get_mut(slot)
+            .filter(|held| held.number == number)
+        else {
+            return;
+        };
+        let Some(node) = held.node.take() else {
+            return;
+        };
+        self.free_slots.push(slot);
+        self.live -= 1;
+        if let Contents::File(data) = node.contents {
             let freed = u64::try_from(data.len()).unwrap_or(u64::MAX);
             self.used_bytes = self.used_bytes.saturating_sub(freed);
         }
