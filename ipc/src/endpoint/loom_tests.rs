@@ -188,12 +188,13 @@ fn loom_a_direct_call_never_overtakes_the_callers_queued_message() {
         let (mut tx, mut rx) = channel(ServiceId(1), config);
         let handled = Arc::new(AtomicBool::new(false));
         let seen = handled.clone();
-        rx.serve_directly(alloc::boxed::Box::new(move |_, m| {
+        rx.serve_directly(alloc::boxed::Box::new(move |_, m, reply| {
             assert!(
                 seen.load(Ordering::SeqCst),
                 "a direct call overtook a queued message"
             );
-            Some(*m)
+            *reply = *m;
+            true
         }))
         .unwrap();
         let receiver = thread::spawn(move || {
@@ -221,7 +222,7 @@ fn loom_a_direct_call_never_overtakes_the_callers_queued_message() {
         });
         let (header, message) = one_message();
         tx.try_send(header, message).unwrap();
-        let _ = tx.try_direct(&header, &message);
+        let _ = tx.try_direct(&header, &message, &mut Message::default());
         receiver.join().unwrap();
     });
 }

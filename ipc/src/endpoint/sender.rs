@@ -189,10 +189,11 @@ impl Sender {
     }
 
     /// The answer of the service's direct handler, when it can answer this call at once
-    /// (see [`Receiver::serve_directly`](super::Receiver::serve_directly)); `None`: call
-    /// through the queue.
-    pub fn try_direct(&self, header: &Header, message: &Message) -> Option<Message> {
-        self.shared().try_direct(header, message)
+    /// (see [`Receiver::serve_directly`](super::Receiver::serve_directly)), written into
+    /// `reply`; `false`: call through the queue (`reply` may have been written).
+    #[inline]
+    pub fn try_direct(&self, header: &Header, message: &Message, reply: &mut Message) -> bool {
+        self.shared().try_direct(header, message, reply)
     }
 
     /// Whether [`Sender::try_direct`] would be answered now (unless the handler

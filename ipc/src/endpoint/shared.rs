@@ -71,9 +71,11 @@ pub(super) const RETIRED: u32 = PARKED << 4;
 pub(super) type PriorityHook = Box<dyn Fn(Priority) + Send + Sync>;
 
 /// A service's handler that answers a call on the caller's own stack (see
-/// [`Shared::try_direct`]): `Some(answer)`, or `None` to leave the call to the queue
-/// (for instance while the service's state is busy).
-pub type DirectHandler = Box<dyn Fn(&Header, &Message) -> Option<Message> + Send + Sync>;
+/// [`Shared::try_direct`]): it writes the answer into its third argument (the caller's
+/// reply, in place) and returns `true`, or returns `false` to leave the call to the
+/// queue (for instance while the service's state is busy; what it wrote then is
+/// ignored).
+pub type DirectHandler = Box<dyn Fn(&Header, &Message, &mut Message) -> bool + Send + Sync>;
 
 pub(super) struct Shared {
     pub(super) id: ServiceId,
@@ -378,17 +380,29 @@ impl Shared {
     /// own earlier messages: they are counted in `occupancy` until the receiver takes
     /// them, and `PARKED` is clear while it handles them. (Another sender's message
     /// may arrive meanwhile and be handled concurrently: the handler serialises itself,
-    /// and messages of different senders were never ordered.) `None`: use the queue.
-    pub(super) fn try_direct(&self, header: &Header, message: &Message) -> Option<Message> {
+    /// and messages of different senders were never ordered.) Writes the answer into
+    /// `reply`; `false`: use the queue (`reply` may have been written).
+    #[inline]
+    pub(super) fn try_direct(
+        &self,
+        header: &Header,
+        message: &Message,
+        reply: &mut Message,
+    ) -> bool {
         if !self.may_answer_directly() {
-            return None;
+            return false;
         }
-        let answer = self.direct_handler.get()?(header, message)?;
+        let Some(handler) = self.direct_handler.get() else {
+            return false;
+        };
+        if !handler(header, message, reply) {
+            return false;
+        }
         self.stats.record_direct();
         if let Some(log) = &self.trace {
             log.record(*header);
         }
-        Some(answer)
+        true
     }
 
     /// Whether a call now would be answered by the direct handler (it exists, and the

@@ -234,9 +234,10 @@ fn direct_calls_keep_each_sender_s_order() {
         },
     );
     let by_handler = last.clone();
-    rx.serve_directly(alloc::boxed::Box::new(move |_, m| {
+    rx.serve_directly(alloc::boxed::Box::new(move |_, m, reply| {
         seen(&by_handler, m);
-        Some(*m)
+        *reply = *m;
+        true
     }))
     .unwrap();
     let producers: Vec<_> = (0..SENDERS)
@@ -246,7 +247,9 @@ fn direct_calls_keep_each_sender_s_order() {
                 let mut direct = 0u64;
                 for seq in 0..PER_SENDER {
                     let message = Message::with_data(0, [sender, seq, 0, 0, 0, 0]);
-                    if seq % 2 == 1 && tx.try_direct(&Header::default(), &message).is_some() {
+                    if seq % 2 == 1
+                        && tx.try_direct(&Header::default(), &message, &mut Message::default())
+                    {
                         direct += 1;
                         continue;
                     }

@@ -688,7 +688,17 @@ fn park(rx: &mut Receiver, flag: &Arc<Flag>) {
 }
 
 fn doubling() -> DirectHandler {
-    Box::new(|_, m| Some(message(m.data[0] * 2)))
+    Box::new(|_, m, reply| {
+        *reply = message(m.data[0] * 2);
+        true
+    })
+}
+
+/// `Sender::try_direct` with its answer returned.
+fn try_direct(tx: &Sender, header: Header, message: Message) -> Option<Message> {
+    let mut reply = Message::default();
+    tx.try_direct(&header, &message, &mut reply)
+        .then_some(reply)
 }
 
 #[test]
@@ -701,12 +711,12 @@ fn a_waiting_receiver_s_direct_handler_answers_calls_at_once() {
     );
     // Not waiting yet: the queue takes the call.
     assert_eq!(
-        tx.try_direct(&header(1, Priority::Normal), &message(3)),
+        try_direct(&tx, header(1, Priority::Normal), message(3)),
         None
     );
     let flag = Flag::new();
     park(&mut rx, &flag);
-    let answer = tx.try_direct(&header(2, Priority::Normal), &message(3));
+    let answer = try_direct(&tx, header(2, Priority::Normal), message(3));
     assert_eq!(answer.map(|m| m.data[0]), Some(6));
     assert_eq!(rx.stats().direct, 1);
     // Nothing reached the receiver, and it was not woken.
@@ -724,30 +734,27 @@ fn a_direct_call_never_overtakes_the_caller_s_own_queued_messages() {
         .unwrap();
     // A message is accepted and not yet handed out: the call must queue behind it.
     assert_eq!(
-        tx.try_direct(&header(2, Priority::Normal), &message(2)),
+        try_direct(&tx, header(2, Priority::Normal), message(2)),
         None
     );
     assert_eq!(recv_id(&mut rx), Some(1));
     // Handed out, but the receiver has not asked again (it is handling it).
     assert_eq!(
-        tx.try_direct(&header(3, Priority::Normal), &message(3)),
+        try_direct(&tx, header(3, Priority::Normal), message(3)),
         None
     );
     park(&mut rx, &flag);
-    assert!(
-        tx.try_direct(&header(4, Priority::Normal), &message(4))
-            .is_some()
-    );
+    assert!(try_direct(&tx, header(4, Priority::Normal), message(4)).is_some());
 }
 
 #[test]
 fn a_declining_handler_leaves_the_call_to_the_queue() {
     let (tx, mut rx) = channel(ID, config(8));
-    rx.serve_directly(Box::new(|_, _| None)).unwrap();
+    rx.serve_directly(Box::new(|_, _, _| false)).unwrap();
     let flag = Flag::new();
     park(&mut rx, &flag);
     assert_eq!(
-        tx.try_direct(&header(1, Priority::Normal), &message(1)),
+        try_direct(&tx, header(1, Priority::Normal), message(1)),
         None
     );
     assert_eq!(rx.stats().direct, 0);

@@ -99,6 +99,7 @@ impl<'a> Connection<'a> {
     /// Sends a request and waits for its reply. Wrap it in a timeout to bound the wait:
     /// dropping the future cancels the call, and a late reply is discarded. (A plain
     /// function returning the endpoint's call future: no extra state machine per call.)
+    #[inline]
     pub fn call(&mut self, priority: Priority, message: Message) -> ConnectionCall<'_> {
         if let Err(error) = self.authorise() {
             return ConnectionCall::Refused(Some(error));
@@ -109,7 +110,8 @@ impl<'a> Connection<'a> {
             MessageKind::Request,
             priority,
         );
-        if let Some(answer) = self.sender.try_direct(&header, &message) {
+        let mut answer = Message::default();
+        if self.sender.try_direct(&header, &message, &mut answer) {
             return ConnectionCall::Answered(Some(answer));
         }
         ConnectionCall::Calling(self.sender.call(header, message))
@@ -141,8 +143,9 @@ impl<'a> Connection<'a> {
             MessageKind::Request,
             priority,
         );
-        *reply = self.sender.try_direct(&header, message)?;
-        Some(Ok(()))
+        self.sender
+            .try_direct(&header, message, reply)
+            .then_some(Ok(()))
     }
 }
 
@@ -160,6 +163,7 @@ pub enum ConnectionCall<'a> {
 impl Future for ConnectionCall<'_> {
     type Output = Result<Message, IpcError>;
 
+    #[inline]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         match self.get_mut() {
             ConnectionCall::Refused(error) => {

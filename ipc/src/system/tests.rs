@@ -305,7 +305,10 @@ fn a_call_is_answered_now_by_a_waiting_direct_handler_and_checked_first() {
     let mut connection = system.connect(CLIENT, cap, ServiceId::KERNEL).unwrap();
     service
         .receiver
-        .serve_directly(Box::new(|_, m| Some(Message::with_data(m.tag + 1, m.data))))
+        .serve_directly(Box::new(|_, m, reply| {
+            *reply = Message::with_data(m.tag + 1, m.data);
+            true
+        }))
         .unwrap();
     let request = Message::new(41);
     let mut reply = Message::new(0);

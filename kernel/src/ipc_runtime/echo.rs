@@ -34,7 +34,10 @@ fn answer(request: &Message) -> Message {
 /// while it waits, else from its queue.
 pub async fn serve(service: Service) {
     // A fresh endpoint has no handler yet, so this cannot be refused.
-    let _ = service.serve_directly(Box::new(|_, request| Some(answer(request))));
+    let _ = service.serve_directly(Box::new(|_, request, reply| {
+        *reply = answer(request);
+        true
+    }));
     serve_queued(service).await
 }
 

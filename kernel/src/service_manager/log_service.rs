@@ -22,7 +22,10 @@ pub const ENDPOINT: &str = protocol::ENDPOINT;
 /// it waits, the rest (and every one-way write) from its queue.
 pub async fn serve(mut service: Service) {
     // A fresh endpoint has no handler yet, so this cannot be refused.
-    let _ = service.serve_directly(Box::new(|header, message| Some(answer(header, message))));
+    let _ = service.serve_directly(Box::new(|header, message, reply| {
+        *reply = answer(header, message);
+        true
+    }));
     while let Ok(request) = service.next().await {
         let reply = answer(&request.header, &request.message);
         if let Some(token) = request.reply {

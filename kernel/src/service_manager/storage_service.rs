@@ -54,10 +54,11 @@ pub async fn serve(mut service: Service) {
     let direct = storage.clone();
     // A fresh endpoint has no handler yet, so this cannot be refused. Busy (the task
     // or another caller has it): the call queues.
-    let _ = service.serve_directly(Box::new(move |header, message| {
+    let _ = service.serve_directly(Box::new(move |header, message, reply| {
         direct
             .try_lock()
-            .map(|mut storage| storage.handle(client_of(header), message))
+            .map(|mut storage| *reply = storage.handle(client_of(header), message))
+            .is_some()
     }));
     let mut next_sweep = 0;
     loop {
