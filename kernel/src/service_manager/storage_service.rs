@@ -185,7 +185,7 @@ impl Storage {
         &mut self,
         client: ClientId,
         len: u64,
-        op: impl FnOnce(&mut RamFs, &str) -> Result<R, FsError>,
+        op: impl FnOnce(&mut RamFs, &[u8]) -> Result<R, FsError>,
     ) -> Result<R, Status> {
         let buffer = self.buffers.get(&client).ok_or(Status::NoBuffer)?;
         let len = usize::try_from(len)
@@ -202,8 +202,7 @@ impl Storage {
             }
         };
         buffer.read(0, bytes).map_err(|_| Status::NoBuffer)?;
-        let path = core::str::from_utf8(bytes).map_err(|_| Status::BadPath)?;
-        op(&mut self.fs, path).map_err(status_of)
+        op(&mut self.fs, bytes).map_err(status_of)
     }
 
     fn open(&mut self, client: ClientId, flags: u64, len: u64) -> Result<[u64; 3], Status> {

@@ -17,9 +17,14 @@ impl RamFs {
     /// [`FsError::TooManyOpen`] and, for a new file, the node limit
     /// [`FsError::NoSpace`]; both are checked before anything changes, so a failed open
     /// creates and truncates nothing.
-    pub fn open(&mut self, owner: u64, path: &str, flags: OpenFlags) -> Result<Handle, FsError> {
+    pub fn open(
+        &mut self,
+        owner: u64,
+        path: impl AsRef<[u8]>,
+        flags: OpenFlags,
+    ) -> Result<Handle, FsError> {
         flags.validate()?;
-        let node = match self.nodes.lookup(Path::parse(path)?)? {
+        let node = match self.nodes.lookup(Path::parse(path.as_ref())?)? {
             Lookup::Found(node) => {
                 if flags.contains(OpenFlags::CREATE | OpenFlags::EXCLUSIVE) {
                     return Err(FsError::AlreadyExists);

@@ -79,16 +79,16 @@ impl RamFs {
     }
 
     /// The metadata of the node at `path`.
-    pub fn stat(&self, path: &str) -> Result<Stat, FsError> {
-        let node = self.nodes.resolve(Path::parse(path)?)?;
+    pub fn stat(&self, path: impl AsRef<[u8]>) -> Result<Stat, FsError> {
+        let node = self.nodes.resolve(Path::parse(path.as_ref())?)?;
         self.nodes.stat(node)
     }
 
     /// Creates an empty directory. [`FsError::AlreadyExists`] if `path` names anything
     /// (the root included), [`FsError::NotFound`] / [`FsError::NotADirectory`] for a
     /// missing parent or a file on the way, [`FsError::NoSpace`] at the node limit.
-    pub fn mkdir(&mut self, path: &str) -> Result<(), FsError> {
-        match self.nodes.lookup(Path::parse(path)?)? {
+    pub fn mkdir(&mut self, path: impl AsRef<[u8]>) -> Result<(), FsError> {
+        match self.nodes.lookup(Path::parse(path.as_ref())?)? {
             Lookup::Found(_) => Err(FsError::AlreadyExists),
             Lookup::Missing { parent, name } => self
                 .nodes
@@ -101,18 +101,18 @@ impl RamFs {
     /// The root cannot be removed: [`FsError::AccessDenied`] (the path is well formed,
     /// the operation is what is refused). An open file stays usable through its
     /// handles until the last one closes; see the [module documentation](self).
-    pub fn unlink(&mut self, path: &str) -> Result<(), FsError> {
+    pub fn unlink(&mut self, path: impl AsRef<[u8]>) -> Result<(), FsError> {
         let (parent, name) = self
             .nodes
-            .parent_of(Path::parse(path)?)?
+            .parent_of(Path::parse(path.as_ref())?)?
             .ok_or(FsError::AccessDenied)?;
         self.nodes.unlink(parent, name)
     }
 
     /// The entries of the directory at `path`, sorted by name (byte order).
     /// [`FsError::NotADirectory`] if `path` is a file.
-    pub fn readdir(&self, path: &str) -> Result<Vec<DirEntry>, FsError> {
-        let dir = self.nodes.resolve(Path::parse(path)?)?;
+    pub fn readdir(&self, path: impl AsRef<[u8]>) -> Result<Vec<DirEntry>, FsError> {
+        let dir = self.nodes.resolve(Path::parse(path.as_ref())?)?;
         Ok(self
             .nodes
             .list(dir)?

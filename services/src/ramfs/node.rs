@@ -14,6 +14,7 @@
 use alloc::collections::BTreeMap;
 use alloc::string::String;
 use alloc::vec::Vec;
+use core::borrow::Borrow;
 
 use super::path::Path;
 use super::{FsError, NodeKind, Stat};
@@ -31,13 +32,24 @@ struct Slot {
     node: Option<Node>,
 }
 
+/// A directory entry's name: UTF-8 (checked by [`Path::parse`]), looked up by its bytes.
+/// Ordered as its bytes are, as `str` is, so `Borrow<[u8]>` keeps the map's order.
+#[derive(PartialEq, Eq, PartialOrd, Ord)]
+struct Name(String);
+
+impl Borrow<[u8]> for Name {
+    fn borrow(&self) -> &[u8] {
+        self.0.as_bytes()
+    }
+}
+
 /// What a node holds.
 enum Contents {
     /// A file's bytes.
     File(Vec<u8>),
     /// A directory's entries, name to inode number; a `BTreeMap` so listings come out
     /// sorted for free.
-    Directory(BTreeMap<String, u64>),
+    Directory(BTreeMap<Name, u64>),
 }
 
 /// One inode.
@@ -77,7 +89,7 @@ pub(super) enum Lookup<'p> {
         /// The directory's inode number.
         parent: u64,
         /// The free name.
-        name: &'p str,
+        name: &'p [u8],
     },
 }
 
@@ -166,7 +178,7 @@ impl NodeTable {
 
     /// The directory holding a path's last component, and that component; `None` for
     /// the root.
-    pub(super) fn parent_of<'p>(&self, path: Path<'p>) -> Result<Option<(u64, &'p str)>, FsError> {
+    pub(super) fn parent_of<'p>(&self, path: Path<'p>) -> Result<Option<(u64, &'p [u8])>, FsError> {
         let Some((parent_path, name)) = path.split_last() else {
             return Ok(None);
         };
@@ -194,7 +206,7 @@ impl NodeTable {
         let entries = self.entries(dir)?;
         Ok(entries.iter().filter_map(|(name, &node)| {
             let n = self.node(node).ok()?;
-            Some((name.as_str(), n.kind(), n.size()))
+            Some((name.0.as_str(), n.kind(), n.size()))
         }))
     }
 
@@ -203,9 +215,11 @@ impl NodeTable {
     pub(super) fn create(
         &mut self,
         parent: u64,
-        name: &str,
+        name: &[u8],
         kind: NodeKind,
     ) -> Result<u64, FsError> {
+        // Valid after `Path::parse`; checked again rather than trusted.
+        let name = core::str::from_utf8(name).map_err(|_| FsError::BadPath)?;
         if self.live >= self.max_nodes || self.next_serial >> (u64::BITS - SLOT_BITS) != 0 {
             return Err(FsError::NoSpace);
         }
@@ -215,7 +229,8 @@ impl NodeTable {
         };
         let slot = self.free_slots.last().copied().unwrap_or(self.slots.len());
         let number = self.next_serial << SLOT_BITS | slot as u64;
-        self.entries_mut(parent)?.insert(String::from(name), number);
+        self.entries_mut(parent)?
+            .insert(Name(String::from(name)), number);
         self.free_slots.pop();
         let slot_value = Slot {
             number,
@@ -238,7 +253,7 @@ impl NodeTable {
     /// [`FsError::DirectoryNotEmpty`]. The node itself goes at once unless handles are
     /// open on it; then it lives on, nameless, until [`NodeTable::release`] drops the
     /// last one.
-    pub(super) fn unlink(&mut self, parent: u64, name: &str) -> Result<(), FsError> {
+    pub(super) fn unlink(&mut self, parent: u64, name: &[u8]) -> Result<(), FsError> {
         let node = *self.entries(parent)?.get(name).ok_or(FsError::NotFound)?;
         let n = self.node_mut(node)?;
         if let Contents::Directory(entries) = &n.contents
@@ -376,14 +391,14 @@ impl NodeTable {
         }
     }
 
-    fn entries(&self, dir: u64) -> Result<&BTreeMap<String, u64>, FsError> {
+    fn entries(&self, dir: u64) -> Result<&BTreeMap<Name, u64>, FsError> {
         match &self.node(dir)?.contents {
             Contents::Directory(entries) => Ok(entries),
             Contents::File(_) => Err(FsError::NotADirectory),
         }
     }
 
-    fn entries_mut(&mut self, dir: u64) -> Result<&mut BTreeMap<String, u64>, FsError> {
+    fn entries_mut(&mut self, dir: u64) -> Result<&mut BTreeMap<Name, u64>, FsError> {
         match &mut self.node_mut(dir)?.contents {
             Contents::Directory(entries) => Ok(entries),
             Contents::File(_) => Err(FsError::NotADirectory),

@@ -1,8 +1,10 @@
 //! Path validation and splitting.
 //!
-//! Paths come from clients over IPC, so every one is checked once, up front, before the
-//! tree is walked: the walk itself then never meets `.`, `..` or an empty name and cannot
-//! escape the root or loop.
+//! Paths come from clients over IPC, as bytes, so every one is checked once, up front,
+//! before the tree is walked: the walk itself then never meets `.`, `..` or an empty name
+//! and cannot escape the root or loop. The check reads eight bytes at a time while none
+//! of them is special (NUL, `/` or non-ASCII), and validates UTF-8 only for a path that
+//! is not ASCII: names are compared as bytes, and only a new name becomes a `String`.
 
 use super::FsError;
 
@@ -15,48 +17,59 @@ pub const MAX_NAME_LEN: usize = 255;
 /// A path that passed [`Path::parse`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(super) struct Path<'a> {
-    /// The path without its leading `/`: empty for the root, otherwise names joined by
-    /// single `/`s.
-    rel: &'a str,
+    /// The path without its leading `/`: empty for the root, otherwise valid UTF-8
+    /// names joined by single `/`s.
+    rel: &'a [u8],
 }
 
 impl<'a> Path<'a> {
     /// The root directory.
-    const ROOT: Path<'static> = Path { rel: "" };
+    const ROOT: Path<'static> = Path { rel: b"" };
 
     /// Checks a client's path, in this order: it must start with `/` (so an empty or
     /// relative path is [`FsError::BadPath`]), be at most [`MAX_PATH_LEN`] bytes
-    /// ([`FsError::NameTooLong`]) and hold no NUL byte (`BadPath`); then each component,
-    /// left to right, must be non-empty and not `.` or `..` (`BadPath`) and at most
-    /// [`MAX_NAME_LEN`] bytes (`NameTooLong`).
+    /// ([`FsError::NameTooLong`]), hold no NUL byte and be UTF-8 (`BadPath`); then each
+    /// component, left to right, must be non-empty and not `.` or `..` (`BadPath`) and at
+    /// most [`MAX_NAME_LEN`] bytes (`NameTooLong`).
     ///
     /// `/` alone is the root. Any other trailing `/` leaves an empty last component and
     /// is rejected, for files and directories alike: one spelling per node keeps the
     /// rules simple.
-    pub(super) fn parse(path: &'a str) -> Result<Path<'a>, FsError> {
-        let rel = path.strip_prefix('/').ok_or(FsError::BadPath)?;
+    pub(super) fn parse(path: &'a [u8]) -> Result<Path<'a>, FsError> {
+        let rel = path.strip_prefix(b"/").ok_or(FsError::BadPath)?;
         if path.len() > MAX_PATH_LEN {
             return Err(FsError::NameTooLong);
         }
         if rel.is_empty() {
             return Ok(Path::ROOT);
         }
-        // One pass over the bytes (paths are short: a plain loop beats `split`'s and
-        // `contains`' searches): the first bad name is kept, but a NUL anywhere wins.
-        let bytes = rel.as_bytes();
+        // One pass (the first bad name is kept, but a NUL anywhere wins), skipping runs
+        // of eight plain bytes.
         let mut first_error = None;
         let mut start = 0;
-        for (i, &byte) in bytes.iter().enumerate() {
-            match byte {
+        let mut ascii = true;
+        let mut i = 0;
+        while i < rel.len() {
+            if let Some(word) = rel[i..].first_chunk::<8>()
+                && !has_special_byte(u64::from_le_bytes(*word))
+            {
+                i += 8;
+                continue;
+            }
+            match rel[i] {
                 0 => return Err(FsError::BadPath),
                 b'/' => {
-                    first_error = first_error.or(check_name(&bytes[start..i]).err());
+                    first_error = first_error.or(check_name(&rel[start..i]).err());
                     start = i + 1;
                 }
-                _ => {}
+                byte => ascii &= byte.is_ascii(),
             }
+            i += 1;
         }
-        match first_error.or(check_name(&bytes[start..]).err()) {
+        if !ascii && core::str::from_utf8(rel).is_err() {
+            return Err(FsError::BadPath);
+        }
+        match first_error.or(check_name(&rel[start..]).err()) {
             Some(error) => Err(error),
             None => Ok(Path { rel }),
         }
@@ -69,12 +82,11 @@ impl<'a> Path<'a> {
 
     /// The parent directory's path and the last name; `None` for the root, which has
     /// neither.
-    pub(super) fn split_last(self) -> Option<(Path<'a>, &'a str)> {
+    pub(super) fn split_last(self) -> Option<(Path<'a>, &'a [u8])> {
         if self.rel.is_empty() {
             return None;
         }
-        // Validated: ASCII `/` separates non-empty names, so slicing at it is sound.
-        Some(match self.rel.bytes().rposition(|b| b == b'/') {
+        Some(match self.rel.iter().rposition(|&b| b == b'/') {
             Some(slash) => (
                 Path {
                     rel: &self.rel[..slash],
@@ -84,6 +96,19 @@ impl<'a> Path<'a> {
             None => (Path::ROOT, self.rel),
         })
     }
+}
+
+/// Byte `b` in every lane of a word.
+const fn lanes(b: u8) -> u64 {
+    u64::from_ne_bytes([b; 8])
+}
+
+/// Whether a word of path bytes holds a NUL, a `/` or a non-ASCII byte (the classic
+/// zero-byte test, `(w - 0x01…) & !w & 0x80…`, on the word and on it XOR `/`s).
+#[inline]
+fn has_special_byte(word: u64) -> bool {
+    let has_zero = |w: u64| w.wrapping_sub(lanes(1)) & !w & lanes(0x80) != 0;
+    word & lanes(0x80) != 0 || has_zero(word) || has_zero(word ^ lanes(b'/'))
 }
 
 /// A path component's own rules: non-empty, not `.` or `..`, at most [`MAX_NAME_LEN`].
@@ -98,21 +123,19 @@ fn check_name(name: &[u8]) -> Result<(), FsError> {
 /// The names of a validated [`Path`], from the root down.
 pub(super) struct Components<'a> {
     /// What is left: names joined by single `/`s, or empty.
-    rest: &'a str,
+    rest: &'a [u8],
 }
 
 impl<'a> Iterator for Components<'a> {
-    type Item = &'a str;
+    type Item = &'a [u8];
 
-    fn next(&mut self) -> Option<&'a str> {
+    fn next(&mut self) -> Option<&'a [u8]> {
         if self.rest.is_empty() {
             return None;
         }
-        // Validated: every name is non-empty and `/` is ASCII, so these are char
-        // boundaries.
-        let (name, rest) = match self.rest.bytes().position(|b| b == b'/') {
+        let (name, rest) = match self.rest.iter().position(|&b| b == b'/') {
             Some(slash) => (&self.rest[..slash], &self.rest[slash + 1..]),
-            None => (self.rest, ""),
+            None => (self.rest, &b""[..]),
         };
         self.rest = rest;
         Some(name)
@@ -126,7 +149,11 @@ mod tests {
     use alloc::vec::Vec;
 
     fn names(path: &str) -> Vec<&str> {
-        Path::parse(path).unwrap().components().collect()
+        Path::parse(path.as_bytes())
+            .unwrap()
+            .components()
+            .map(|name| core::str::from_utf8(name).unwrap())
+            .collect()
     }
 
     #[test]
@@ -183,17 +210,47 @@ mod tests {
             (&dotdot_first, FsError::BadPath),
         ];
         for (path, expected) in table {
-            assert_eq!(Path::parse(path), Err(expected), "{path:?}");
+            assert_eq!(Path::parse(path.as_bytes()), Err(expected), "{path:?}");
+        }
+        // Not UTF-8, wherever it is (a plain run first, so the fast scan meets it late).
+        for path in [
+            &b"/\xff"[..],
+            b"/abcdefgh\xc3",
+            b"/abcdefghijklmno/\xc3\x28",
+        ] {
+            assert_eq!(Path::parse(path), Err(FsError::BadPath), "{path:?}");
+        }
+        // Special bytes in every position of an eight-byte run are seen.
+        for at in 1..=16 {
+            let mut path = alloc::vec![b'x'; 18];
+            path[0] = b'/';
+            path[at] = 0;
+            assert_eq!(Path::parse(&path), Err(FsError::BadPath), "NUL at {at}");
+            path[at] = b'/';
+            // Right after the leading `/` it leaves an empty first name.
+            let names = if at == 1 {
+                Err(FsError::BadPath)
+            } else {
+                Ok(2)
+            };
+            assert_eq!(
+                Path::parse(&path).map(|p| p.components().count()),
+                names,
+                "/ at {at}"
+            );
         }
     }
 
     #[test]
     fn split_last_gives_parent_and_name() {
-        assert_eq!(Path::parse("/").unwrap().split_last(), None);
-        let (parent, name) = Path::parse("/a").unwrap().split_last().unwrap();
-        assert_eq!((parent, name), (Path::ROOT, "a"));
-        let (parent, name) = Path::parse("/a/b/c").unwrap().split_last().unwrap();
-        assert_eq!(name, "c");
-        assert_eq!(parent.components().collect::<Vec<_>>(), ["a", "b"]);
+        assert_eq!(Path::parse(b"/").unwrap().split_last(), None);
+        let (parent, name) = Path::parse(b"/a").unwrap().split_last().unwrap();
+        assert_eq!((parent, name), (Path::ROOT, &b"a"[..]));
+        let (parent, name) = Path::parse(b"/a/b/c").unwrap().split_last().unwrap();
+        assert_eq!(name, b"c");
+        assert_eq!(
+            parent.components().collect::<Vec<_>>(),
+            [&b"a"[..], &b"b"[..]]
+        );
     }
 }
