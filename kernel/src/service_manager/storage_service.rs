@@ -7,11 +7,11 @@
 //! client's use of a handle value is `BadHandle`. A client that ends loses its open
 //! files and its buffer at the next sweep (every [`SWEEP_US`]).
 
+use super::client_buffers::{ClientBuffers, ClientId};
 use crate::ipc_runtime::{self, KERNEL, Service};
 use crate::process;
 use crate::runtime::{executor, us_to_ticks};
 use alloc::boxed::Box;
-use alloc::collections::BTreeMap;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 use ipc::{Cap, Header, Message, RegionMap};
@@ -36,12 +36,9 @@ const SHORT_PATH: usize = 64;
 /// How often ended clients are swept.
 const SWEEP_US: u64 = 100_000;
 
-/// A client: a process id, or 0 for the kernel.
-type ClientId = u64;
-
 struct Storage {
     fs: RamFs,
-    buffers: BTreeMap<ClientId, RegionMap>,
+    buffers: ClientBuffers,
 }
 
 /// Serves until the endpoint closes: directly on the caller's stack while it waits and
@@ -49,7 +46,7 @@ struct Storage {
 pub async fn serve(mut service: Service) {
     let storage = Arc::new(spin::Mutex::new(Storage {
         fs: RamFs::new(CAPACITY_BYTES, MAX_NODES, MAX_OPEN),
-        buffers: BTreeMap::new(),
+        buffers: ClientBuffers::default(),
     }));
     let direct = storage.clone();
     // A fresh endpoint has no handler yet, so this cannot be refused. Busy (the task
@@ -110,14 +107,10 @@ fn stat_words(stat: Stat) -> [u64; 3] {
 impl Storage {
     /// Forgets the clients whose process has ended: their files close, their buffer goes.
     fn sweep(&mut self) {
-        let ended: Vec<ClientId> = self
+        let ended = self
             .buffers
-            .keys()
-            .copied()
-            .filter(|&c| c != 0 && process::find(c as u32).is_none())
-            .collect();
+            .remove_ended(|c| c != 0 && process::find(c as u32).is_none());
         for client in ended {
-            self.buffers.remove(&client);
             self.fs.close_all(client);
         }
     }
@@ -158,7 +151,7 @@ impl Storage {
     }
 
     fn attach(&mut self, client: ClientId, cap: u64) -> Result<(), Status> {
-        if !self.buffers.contains_key(&client) && self.buffers.len() >= MAX_CLIENTS {
+        if !self.buffers.contains(client) && self.buffers.len() >= MAX_CLIENTS {
             return Err(Status::TooManyClients);
         }
         let map = ipc_runtime::system()
@@ -174,7 +167,7 @@ impl Storage {
     /// `len` bytes from the start of the client's buffer.
     /// Puts `bytes` at the start of the client's buffer.
     fn give(&self, client: ClientId, bytes: &[u8]) -> Result<(), Status> {
-        let buffer = self.buffers.get(&client).ok_or(Status::NoBuffer)?;
+        let buffer = self.buffers.get(client).ok_or(Status::NoBuffer)?;
         buffer.write(0, bytes).map_err(|_| Status::NoBuffer)
     }
 
@@ -187,7 +180,7 @@ impl Storage {
         len: u64,
         op: impl FnOnce(&mut RamFs, &[u8]) -> Result<R, FsError>,
     ) -> Result<R, Status> {
-        let buffer = self.buffers.get(&client).ok_or(Status::NoBuffer)?;
+        let buffer = self.buffers.get(client).ok_or(Status::NoBuffer)?;
         let len = usize::try_from(len)
             .ok()
             .filter(|&len| len <= buffer.len())
@@ -216,11 +209,11 @@ impl Storage {
 
     /// The client's buffer in `buffers` and `len` as a length within it.
     fn buffer(
-        buffers: &BTreeMap<ClientId, RegionMap>,
+        buffers: &ClientBuffers,
         client: ClientId,
         len: u64,
     ) -> Result<(&RegionMap, usize), Status> {
-        let buffer = buffers.get(&client).ok_or(Status::NoBuffer)?;
+        let buffer = buffers.get(client).ok_or(Status::NoBuffer)?;
         let len = usize::try_from(len)
             .ok()
             .filter(|&l| l <= buffer.len())
@@ -268,7 +261,7 @@ impl Storage {
     /// Writes the entries from index `first` that fit the buffer.
     fn readdir(&mut self, client: ClientId, len: u64, first: u64) -> Result<[u64; 3], Status> {
         let entries = self.on_path(client, len, |fs, path| fs.readdir(path))?;
-        let room = self.buffers.get(&client).ok_or(Status::NoBuffer)?.len();
+        let room = self.buffers.get(client).ok_or(Status::NoBuffer)?.len();
         let mut out = Vec::new();
         let mut written = 0u64;
         for entry in entries
