@@ -196,6 +196,18 @@ impl Sender {
         self.shared().try_direct(header, message, reply)
     }
 
+    /// [`Sender::try_direct`] right after [`Sender::may_answer_directly`] said yes (no
+    /// second look).
+    #[inline]
+    pub(crate) fn answer_directly(
+        &self,
+        header: &Header,
+        message: &Message,
+        reply: &mut Message,
+    ) -> bool {
+        self.shared().answer_directly(header, message, reply)
+    }
+
     /// Whether [`Sender::try_direct`] would be answered now (unless the handler
     /// declines): a cheap look before the work of making a call.
     pub fn may_answer_directly(&self) -> bool {

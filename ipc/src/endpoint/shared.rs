@@ -389,9 +389,19 @@ impl Shared {
         message: &Message,
         reply: &mut Message,
     ) -> bool {
-        if !self.may_answer_directly() {
-            return false;
-        }
+        self.may_answer_directly() && self.answer_directly(header, message, reply)
+    }
+
+    /// [`Shared::try_direct`] for a caller that has just seen `may_answer_directly`
+    /// (its own earlier messages, the ones a direct answer must not overtake, cannot
+    /// have come back into the queue since).
+    #[inline]
+    pub(super) fn answer_directly(
+        &self,
+        header: &Header,
+        message: &Message,
+        reply: &mut Message,
+    ) -> bool {
         let Some(handler) = self.direct_handler.get() else {
             return false;
         };

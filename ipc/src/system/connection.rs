@@ -144,7 +144,7 @@ impl<'a> Connection<'a> {
             priority,
         );
         self.sender
-            .try_direct(&header, message, reply)
+            .answer_directly(&header, message, reply)
             .then_some(Ok(()))
     }
 }
