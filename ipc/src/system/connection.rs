@@ -112,7 +112,7 @@ impl<'a> Connection<'a> {
         );
         let mut answer = Message::default();
         if self.sender.try_direct(&header, &message, &mut answer) {
-            return ConnectionCall::Answered(Some(answer));
+            return ConnectionCall::Answered(answer);
         }
         ConnectionCall::Calling(self.sender.call(header, message))
     }
@@ -154,8 +154,9 @@ impl<'a> Connection<'a> {
 pub enum ConnectionCall<'a> {
     /// The capability check failed (the error is taken by the first poll).
     Refused(Option<IpcError>),
-    /// The service's direct handler answered at once (taken by the first poll).
-    Answered(Option<Message>),
+    /// The service's direct handler answered at once (a copy for each poll: a future
+    /// polled again after `Ready` may answer anything, and this one repeats itself).
+    Answered(Message),
     /// The request is on its way, or the reply is awaited.
     Calling(Call<'a>),
 }
@@ -169,9 +170,7 @@ impl Future for ConnectionCall<'_> {
             ConnectionCall::Refused(error) => {
                 Poll::Ready(Err(error.take().unwrap_or(IpcError::InvalidArgument)))
             }
-            ConnectionCall::Answered(answer) => {
-                Poll::Ready(answer.take().ok_or(IpcError::InvalidArgument))
-            }
+            ConnectionCall::Answered(answer) => Poll::Ready(Ok(*answer)),
             ConnectionCall::Calling(call) => Pin::new(call).poll(cx),
         }
     }
