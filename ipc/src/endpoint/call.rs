@@ -17,9 +17,9 @@ use crate::message::{Header, Message};
 /// The future of [`Sender::call`]: the reply, or why there is none.
 #[must_use = "futures do nothing unless polled"]
 pub struct Call<'a> {
+    /// The sender, holding the request until it is queued (`Sender::pending`).
     sender: &'a mut Sender,
     seq: u64,
-    request: Option<Received>,
     phase: Phase,
     waited: bool,
 }
@@ -35,14 +35,14 @@ impl<'a> Call<'a> {
     pub(super) fn new(sender: &'a mut Sender, header: Header, message: Message) -> Self {
         let seq = sender.caller.begin_call();
         let token = ReplyToken::new(sender.caller.clone(), seq);
+        sender.pending = Some(Received {
+            header,
+            message,
+            reply: Some(token),
+        });
         Self {
             sender,
             seq,
-            request: Some(Received {
-                header,
-                message,
-                reply: Some(token),
-            }),
             phase: Phase::Sending,
             waited: false,
         }
@@ -55,16 +55,13 @@ impl Future for Call<'_> {
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
         if this.phase == Phase::Sending {
-            match this
-                .sender
-                .poll_enqueue(&mut this.request, &mut this.waited, cx)
-            {
+            match this.sender.poll_enqueue(&mut this.waited, cx) {
                 Poll::Pending => return Poll::Pending,
                 Poll::Ready(Err(error)) => {
                     this.phase = Phase::Done;
                     // Cancel first: the refused request's token then drops silently.
                     this.sender.caller.cancel(this.seq);
-                    this.request = None;
+                    this.sender.pending = None;
                     return Poll::Ready(Err(error));
                 }
                 Poll::Ready(Ok(())) => this.phase = Phase::AwaitingReply,
@@ -97,6 +94,10 @@ impl Drop for Call<'_> {
     fn drop(&mut self) {
         if self.phase != Phase::Done {
             self.sender.caller.cancel(self.seq);
+        }
+        if self.phase == Phase::Sending {
+            // Never queued: cancelled first, so its token drops silently.
+            self.sender.pending = None;
         }
     }
 }

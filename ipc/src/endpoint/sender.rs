@@ -26,6 +26,11 @@ use crate::stats::EndpointStats;
 pub struct Sender {
     pub(super) caller: Arc<Caller>,
     pub(super) route: Route,
+    /// The envelope of the send or call in flight until it is queued: each borrows the
+    /// sender, so there is at most one, and keeping it here keeps their futures small
+    /// (a future is moved into its caller's state; a directly answered call never needs
+    /// an envelope).
+    pub(super) pending: Option<Received>,
 }
 
 /// Where this sender's messages go.
@@ -50,6 +55,7 @@ impl Sender {
         Self {
             caller: Arc::new(Caller::new(shared)),
             route: Route::Unassigned,
+            pending: None,
         }
     }
 
@@ -108,13 +114,13 @@ impl Sender {
     /// Queues a one-way message, waiting for room while the endpoint is full
     /// (backpressure). Fails only with `PeerDied`.
     pub fn send(&mut self, header: Header, message: Message) -> SendFuture<'_> {
+        self.pending = Some(Received {
+            header,
+            message,
+            reply: None,
+        });
         SendFuture {
             sender: self,
-            envelope: Some(Received {
-                header,
-                message,
-                reply: None,
-            }),
             waited: false,
         }
     }
@@ -288,21 +294,20 @@ impl Sender {
         }
     }
 
-    /// Enqueues `*envelope`, registering for a wakeup (then retrying once) when there is no
-    /// room. Leaves the envelope in place while pending and after `PeerDied` (so that a
-    /// call can cancel itself before its reply token is dropped).
+    /// Enqueues the pending envelope, registering for a wakeup (then retrying once) when
+    /// there is no room. Leaves the envelope pending while there is none and after
+    /// `PeerDied` (so that a call can cancel itself before its reply token is dropped).
     pub(super) fn poll_enqueue(
         &mut self,
-        envelope: &mut Option<Received>,
         waited: &mut bool,
         cx: &mut Context<'_>,
     ) -> Poll<Result<(), IpcError>> {
-        let Some(first_try) = envelope.take() else {
+        let Some(first_try) = self.pending.take() else {
             return Poll::Ready(Err(IpcError::InvalidArgument)); // polled after completion
         };
         let retry = match self.enqueue(first_try) {
             Enqueued::Full(back) => back,
-            done => return Poll::Ready(self.finish(done, envelope)),
+            done => return Poll::Ready(self.finish(done)),
         };
         if !core::mem::replace(waited, true) {
             self.shared().stats.record_full();
@@ -311,23 +316,23 @@ impl Sender {
         self.caller.shared.wait_for_space(&self.caller);
         match self.enqueue(retry) {
             Enqueued::Full(back) => {
-                *envelope = Some(back);
+                self.pending = Some(back);
                 Poll::Pending
             }
-            done => Poll::Ready(self.finish(done, envelope)),
+            done => Poll::Ready(self.finish(done)),
         }
     }
 
-    /// The result of a final (not `Full`) enqueue; a refused envelope goes back to `slot`.
-    fn finish(&self, enqueued: Enqueued, slot: &mut Option<Received>) -> Result<(), IpcError> {
+    /// The result of a final (not `Full`) enqueue; a refused envelope is pending again.
+    fn finish(&mut self, enqueued: Enqueued) -> Result<(), IpcError> {
         match enqueued {
             Enqueued::Queued => Ok(()),
             Enqueued::Full(back) => {
-                *slot = Some(back);
+                self.pending = Some(back);
                 Err(IpcError::Full)
             }
             Enqueued::PeerDied(back) => {
-                *slot = Some(back);
+                self.pending = Some(back);
                 self.shared().stats.record_peer_died();
                 Err(IpcError::PeerDied)
             }
@@ -381,7 +386,6 @@ impl core::fmt::Debug for Sender {
 #[must_use = "futures do nothing unless polled"]
 pub struct SendFuture<'a> {
     sender: &'a mut Sender,
-    envelope: Option<Received>,
     waited: bool,
 }
 
@@ -390,7 +394,13 @@ impl Future for SendFuture<'_> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
-        this.sender
-            .poll_enqueue(&mut this.envelope, &mut this.waited, cx)
+        this.sender.poll_enqueue(&mut this.waited, cx)
+    }
+}
+
+impl Drop for SendFuture<'_> {
+    fn drop(&mut self) {
+        // A send given up before it was queued takes its message with it.
+        self.sender.pending = None;
     }
 }

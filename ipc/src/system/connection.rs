@@ -25,6 +25,8 @@ pub struct Connection<'a> {
     source: ServiceId,
     destination: ServiceId,
     sender: Sender,
+    /// The answer of the latest call, lent to its caller (see [`Connection::call`]).
+    answer: Message,
 }
 
 impl<'a> Connection<'a> {
@@ -43,6 +45,7 @@ impl<'a> Connection<'a> {
             source,
             destination,
             sender,
+            answer: Message::default(),
         }
     }
 
@@ -99,6 +102,10 @@ impl<'a> Connection<'a> {
     /// Sends a request and waits for its reply. Wrap it in a timeout to bound the wait:
     /// dropping the future cancels the call, and a late reply is discarded. (A plain
     /// function returning the endpoint's call future: no extra state machine per call.)
+    ///
+    /// The reply is lent: it lies in the connection's reply buffer until the next call
+    /// (as in an IPC buffer), so a direct handler's answer is written once, there, and
+    /// never moved; copy it (`*reply`) to keep it.
     #[inline]
     pub fn call(&mut self, priority: Priority, message: Message) -> ConnectionCall<'_> {
         if let Err(error) = self.authorise() {
@@ -110,11 +117,13 @@ impl<'a> Connection<'a> {
             MessageKind::Request,
             priority,
         );
-        let mut answer = Message::default();
-        if self.sender.try_direct(&header, &message, &mut answer) {
-            return ConnectionCall::Answered(answer);
+        if self.sender.try_direct(&header, &message, &mut self.answer) {
+            return ConnectionCall::Answered(&self.answer);
         }
-        ConnectionCall::Calling(self.sender.call(header, message))
+        ConnectionCall::Calling {
+            call: self.sender.call(header, message),
+            answer: Some(&mut self.answer),
+        }
     }
 
     /// The answer to a call when it needs no waiting, written into `reply`: the
@@ -149,20 +158,27 @@ impl<'a> Connection<'a> {
     }
 }
 
-/// The future of [`Connection::call`]: the reply, or why there is none.
+/// The future of [`Connection::call`]: the reply (in the connection's reply buffer), or
+/// why there is none.
 #[must_use = "futures do nothing unless polled"]
 pub enum ConnectionCall<'a> {
     /// The capability check failed (the error is taken by the first poll).
     Refused(Option<IpcError>),
-    /// The service's direct handler answered at once (a copy for each poll: a future
-    /// polled again after `Ready` may answer anything, and this one repeats itself).
-    Answered(Message),
-    /// The request is on its way, or the reply is awaited.
-    Calling(Call<'a>),
+    /// The service's direct handler answered at once, into the reply buffer (a future
+    /// polled again after `Ready` may answer anything; this one repeats itself).
+    Answered(&'a Message),
+    /// The request is on its way, or the reply is awaited; the reply buffer it goes
+    /// into (taken when it arrives).
+    Calling {
+        /// The endpoint's call.
+        call: Call<'a>,
+        /// The connection's reply buffer.
+        answer: Option<&'a mut Message>,
+    },
 }
 
-impl Future for ConnectionCall<'_> {
-    type Output = Result<Message, IpcError>;
+impl<'a> Future for ConnectionCall<'a> {
+    type Output = Result<&'a Message, IpcError>;
 
     #[inline]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
@@ -171,7 +187,12 @@ impl Future for ConnectionCall<'_> {
                 Poll::Ready(Err(error.take().unwrap_or(IpcError::InvalidArgument)))
             }
             ConnectionCall::Answered(answer) => Poll::Ready(Ok(*answer)),
-            ConnectionCall::Calling(call) => Pin::new(call).poll(cx),
+            ConnectionCall::Calling { call, answer } => {
+                let reply = core::task::ready!(Pin::new(call).poll(cx))?;
+                let slot = answer.take().ok_or(IpcError::InvalidArgument)?;
+                *slot = reply;
+                Poll::Ready(Ok(slot))
+            }
         }
     }
 }

@@ -196,7 +196,7 @@ fn pending_calls_end_with_peer_died_when_the_receiver_dies() {
         .unwrap();
     {
         let caller = std::thread::spawn(move || {
-            block_on(connection.call(Priority::Normal, Message::new(5)))
+            block_on(connection.call(Priority::Normal, Message::new(5))).copied()
         });
         std::thread::sleep(Duration::from_millis(20));
         drop(service);

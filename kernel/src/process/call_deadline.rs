@@ -16,7 +16,7 @@ use core::future::{Future, poll_fn};
 use core::pin::{Pin, pin};
 use core::task::Poll;
 use executor::Sleep;
-use ipc::{IpcError, Message};
+use ipc::IpcError;
 
 /// A process's call timer (none armed at first).
 #[derive(Default)]
@@ -25,11 +25,11 @@ pub struct Watchdog(Option<Sleep<KernelPlatform>>);
 impl Watchdog {
     /// Runs `call` until it answers, or fails with `Timeout` once the TSC reaches
     /// `deadline`.
-    pub async fn bound(
+    pub async fn bound<T>(
         &mut self,
-        call: impl Future<Output = Result<Message, IpcError>>,
+        call: impl Future<Output = Result<T, IpcError>>,
         deadline: u64,
-    ) -> Result<Message, IpcError> {
+    ) -> Result<T, IpcError> {
         let mut call = pin!(call);
         poll_fn(|cx| {
             if let Poll::Ready(answer) = call.as_mut().poll(cx) {

@@ -368,10 +368,10 @@ impl ProcessIpc {
         Self::transfer(holder, destination, &mut request)?;
         let call = connection.call(Priority::Normal, request);
         let reply = if timeout_us == 0 {
-            call.await
+            call.await.copied()
         } else {
             let deadline = arch::rdtsc().saturating_add(us_to_ticks(timeout_us));
-            watchdog.bound(call, deadline).await
+            watchdog.bound(call, deadline).await.copied()
         };
         // A timed-out request may have been delivered (the receiver keeps its copy).
         if let Err(error) = &reply

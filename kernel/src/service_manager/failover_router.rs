@@ -153,7 +153,7 @@ async fn call(replicas: &Replicas, i: usize, request: &Received) -> Result<ipc::
         Ok(mut connection) => {
             let priority = request.header.priority;
             match request.reply {
-                Some(_) => connection.call(priority, request.message).await,
+                Some(_) => connection.call(priority, request.message).await.copied(),
                 None => connection
                     .send(priority, request.message)
                     .await
