@@ -151,3 +151,57 @@ pub unsafe fn syscall2_message(nr: u64, a0: u64, a1: u64, message: &mut [u64; 8]
         inout("r15") *cap,
     )
 }
+
+/// The registers [`syscall_probe`] sets and reads back, in this order: `rdi`, `rsi`,
+/// `rdx`, `r8`, `r9`, `r10`, `r12`, `r13`, `r14`, `r15` (the arguments and the message
+/// registers).
+pub type ProbeRegisters = [u64; 10];
+
+/// System call `nr` with every register the ABI passes or keeps taken from `regs` (and
+/// a distinct pattern in `rbx` and `rbp`, which cannot be asm operands), for checking
+/// what the kernel keeps: `regs` comes back as the kernel left them. Returns `rax` and
+/// whether `rbx` or `rbp` changed.
+///
+/// # Safety
+/// As for [`syscall0`].
+pub unsafe fn syscall_probe(nr: u64, regs: &mut ProbeRegisters) -> (u64, bool) {
+    const RBX: u64 = 0x0b0b_0b0b_0b0b_0b0b;
+    const RBP: u64 = 0x0d0d_0d0d_0d0d_0d0d;
+    let rax: u64;
+    let rbx_rbp_changed: u64;
+    // SAFETY: as in `syscall0`; rbx and rbp are saved on the stack and restored, and
+    // the stack is balanced.
+    unsafe {
+        asm!(
+            "push rbx",
+            "push rbp",
+            "mov rbx, {rbx}",
+            "mov rbp, {rbp}",
+            "syscall",
+            // rcx and r11 are the kernel's to clobber: free scratch now.
+            "mov rcx, {rbx}",
+            "xor rcx, rbx",
+            "mov r11, {rbp}",
+            "xor r11, rbp",
+            "or rcx, r11",
+            "pop rbp",
+            "pop rbx",
+            rbx = const RBX,
+            rbp = const RBP,
+            inlateout("rax") nr => rax,
+            out("rcx") rbx_rbp_changed,
+            out("r11") _,
+            inout("rdi") regs[0],
+            inout("rsi") regs[1],
+            inout("rdx") regs[2],
+            inout("r8") regs[3],
+            inout("r9") regs[4],
+            inout("r10") regs[5],
+            inout("r12") regs[6],
+            inout("r13") regs[7],
+            inout("r14") regs[8],
+            inout("r15") regs[9],
+        );
+    }
+    (rax, rbx_rbp_changed != 0)
+}

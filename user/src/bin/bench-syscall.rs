@@ -19,7 +19,7 @@
 #![no_main]
 
 use mohhos_user::bench::{SAMPLES, collect, print_figure, rdtsc};
-use mohhos_user::syscall::{GETPID, syscall0};
+use mohhos_user::syscall::{GETPID, ProbeRegisters, syscall_probe, syscall0};
 use mohhos_user::{Error, decode, entry, println};
 
 entry!(main);
@@ -57,9 +57,7 @@ fn slow_syscall() -> Option<u64> {
 /// Whether one `getpid` with a distinct pattern in every register the kernel must keep
 /// returns them all unchanged (and a pid in `rax`).
 fn registers_kept() -> bool {
-    const RBX: u64 = 0x0b0b_0b0b_0b0b_0b0b;
-    const RBP: u64 = 0x0d0d_0d0d_0d0d_0d0d;
-    const PATTERNS: [u64; 10] = [
+    const PATTERNS: ProbeRegisters = [
         0x1111_1111_1111_1111, // rdi
         0x2222_2222_2222_2222, // rsi
         0x3333_3333_3333_3333, // rdx
@@ -72,43 +70,9 @@ fn registers_kept() -> bool {
         0xaaaa_aaaa_aaaa_aaaa, // r15
     ];
     let mut regs = PATTERNS;
-    let rax: u64;
-    let rbx_rbp_changed: u64;
-    // SAFETY: `getpid` touches no memory of the program; rbx and rbp (which cannot be
-    // asm operands) are saved on the stack and restored, and the stack is balanced.
-    unsafe {
-        core::arch::asm!(
-            "push rbx",
-            "push rbp",
-            "mov rbx, {rbx}",
-            "mov rbp, {rbp}",
-            "syscall",
-            // rcx and r11 are the kernel's to clobber: free scratch now.
-            "mov rcx, {rbx}",
-            "xor rcx, rbx",
-            "mov r11, {rbp}",
-            "xor r11, rbp",
-            "or rcx, r11",
-            "pop rbp",
-            "pop rbx",
-            rbx = const RBX,
-            rbp = const RBP,
-            inlateout("rax") GETPID => rax,
-            out("rcx") rbx_rbp_changed,
-            out("r11") _,
-            inout("rdi") regs[0],
-            inout("rsi") regs[1],
-            inout("rdx") regs[2],
-            inout("r8") regs[3],
-            inout("r9") regs[4],
-            inout("r10") regs[5],
-            inout("r12") regs[6],
-            inout("r13") regs[7],
-            inout("r14") regs[8],
-            inout("r15") regs[9],
-        );
-    }
-    decode(rax).is_ok() && rbx_rbp_changed == 0 && regs == PATTERNS
+    // SAFETY: `getpid` touches no memory of the program.
+    let (rax, rbx_rbp_changed) = unsafe { syscall_probe(GETPID, &mut regs) };
+    decode(rax).is_ok() && !rbx_rbp_changed && regs == PATTERNS
 }
 
 fn main() -> i32 {

@@ -1,7 +1,7 @@
 //! The call loop shared by `ping` and `ping-user`.
 
 use mohhos_user::ipc::{self, Message};
-use mohhos_user::syscall::IPC_CALL_REGS;
+use mohhos_user::syscall::{IPC_CALL_REGS, ProbeRegisters, syscall_probe};
 use mohhos_user::{decode, println};
 
 /// Makes `calls` calls to `service`, each answer checked (the first data word comes
@@ -39,50 +39,14 @@ pub fn ping(service: &str, calls: u64, timeout_us: u64) -> i32 {
 
 /// Whether one `ipc_call_regs` to `cap` keeps what the ABI keeps (`docs/abi.md`: all but
 /// `rax`, `rcx`, `r11` and the message registers, which bring the answer: the first data
-/// word plus one, the second unchanged), with a distinct pattern in `rbx` and `rbp`.
+/// word plus one, the second unchanged).
 fn registers_kept(cap: u64, timeout_us: u64) -> bool {
-    const RBX: u64 = 0x0b0b_0b0b_0b0b_0b0b;
-    const RBP: u64 = 0x0d0d_0d0d_0d0d_0d0d;
-    let (mut rdi, mut rsi) = (cap, timeout_us);
-    let (mut first, mut second) = (41, 0xfeed);
-    let rax: u64;
-    let rbx_rbp_changed: u64;
-    // SAFETY: the call touches no memory of the program; rbx and rbp (which cannot be
-    // asm operands) are saved on the stack and restored, and the stack is balanced.
-    unsafe {
-        core::arch::asm!(
-            "push rbx",
-            "push rbp",
-            "mov rbx, {rbx}",
-            "mov rbp, {rbp}",
-            "syscall",
-            // rcx and r11 are the kernel's to clobber: free scratch now.
-            "mov rcx, {rbx}",
-            "xor rcx, rbx",
-            "mov r11, {rbp}",
-            "xor r11, rbp",
-            "or rcx, r11",
-            "pop rbp",
-            "pop rbx",
-            rbx = const RBX,
-            rbp = const RBP,
-            inlateout("rax") IPC_CALL_REGS => rax,
-            out("rcx") rbx_rbp_changed,
-            out("r11") _,
-            inout("rdi") rdi,
-            inout("rsi") rsi,
-            inout("rdx") 7u64 => _,
-            inout("r8") first,
-            inout("r9") second,
-            inout("r10") 0u64 => _,
-            inout("r12") 0u64 => _,
-            inout("r13") 0u64 => _,
-            inout("r14") 0u64 => _,
-            inout("r15") 0u64 => _,
-        );
-    }
+    // rdi, rsi; the message: tag 7, data 41, 0xfeed, 0, 0, 0, 0, capability word 0.
+    let mut regs: ProbeRegisters = [cap, timeout_us, 7, 41, 0xfeed, 0, 0, 0, 0, 0];
+    // SAFETY: the call touches no memory of the program.
+    let (rax, rbx_rbp_changed) = unsafe { syscall_probe(IPC_CALL_REGS, &mut regs) };
     decode(rax).is_ok()
-        && rbx_rbp_changed == 0
-        && (rdi, rsi) == (cap, timeout_us)
-        && (first, second) == (42, 0xfeed)
+        && !rbx_rbp_changed
+        && regs[..2] == [cap, timeout_us]
+        && regs[3..5] == [42, 0xfeed]
 }
