@@ -9,7 +9,9 @@
 //! - [`events`]: lifecycle events and their bounded per-service log;
 //! - [`health`]: a service's health from its heartbeats and its queue;
 //! - [`log_book`]: the log service's channels (`dmesg`);
-//! - [`ramfs`]: the storage service's RAM filesystem.
+//! - [`ramfs`]: the storage service's RAM filesystem;
+//! - [`last_hit`]: a short keyed list that remembers its last hit (a process's
+//!   connections, the storage service's clients).
 //!
 //! The kernel runs them (`kernel/src/service_manager/`).
 
@@ -22,6 +24,7 @@ extern crate alloc;
 pub mod boot_plan;
 pub mod events;
 pub mod health;
+pub mod last_hit;
 pub mod log_book;
 pub mod manifest;
 pub mod ramfs;

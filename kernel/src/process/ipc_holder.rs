@@ -8,7 +8,6 @@
 //! callers get `PeerDied`), its services and names go away, and so do its capabilities.
 
 use super::call_deadline::Watchdog;
-use super::connections::Connections;
 use super::control::Limits;
 use super::memory::UserMemory;
 use crate::arch::x86_64 as arch;
@@ -25,6 +24,7 @@ use ipc::{
 use mohhos_abi::Error;
 use mohhos_abi::layout::PAGE_SIZE;
 use mohhos_abi::syscall::MAX_REGION;
+use services::last_hit::LastHitList;
 
 /// Most connections a process keeps open.
 const MAX_CONNECTIONS: usize = 64;
@@ -56,7 +56,7 @@ pub struct ProcessIpc {
     holder: HolderId,
     /// The process's task (for priority inheritance of its services).
     task: Arc<spin::Once<TaskRef>>,
-    connections: Connections,
+    connections: LastHitList<Connection<'static>>,
     services: BTreeMap<u64, Service>,
     tokens: BTreeMap<u64, ReplyToken>,
     next_token: u64,
@@ -90,7 +90,7 @@ impl ProcessIpc {
         Self {
             holder,
             task,
-            connections: Connections::default(),
+            connections: LastHitList::default(),
             services: BTreeMap::new(),
             tokens: BTreeMap::new(),
             next_token: 1,
@@ -162,8 +162,8 @@ impl ProcessIpc {
     fn connection(&mut self, cap: u64) -> Result<&mut Connection<'static>, Error> {
         // The usual case, an open connection (most often the one used last), is one
         // compare and nothing else; a lent one is out of the list.
-        match self.connections.find(cap) {
-            Some(at) => Ok(self.connections.at(at)),
+        match self.connections.position(cap) {
+            Some(at) => Ok(self.connections.at_mut(at)),
             None => self.open_connection(cap),
         }
     }

@@ -7,7 +7,6 @@
 //! The shell's `run`, `ps`, `kill`, `suspend` and `resume` drive it.
 
 mod call_deadline;
-mod connections;
 mod control;
 mod ipc_holder;
 mod load;

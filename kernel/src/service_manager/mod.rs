@@ -5,7 +5,6 @@
 //! tested `services` crate; this module runs them.
 
 mod catalog;
-mod client_buffers;
 mod failover_router;
 mod health_monitor;
 mod instance;

@@ -7,7 +7,6 @@
 //! client's use of a handle value is `BadHandle`. A client that ends loses its open
 //! files and its buffer at the next sweep (every [`SWEEP_US`]).
 
-use super::client_buffers::{ClientBuffers, ClientId};
 use crate::ipc_runtime::{self, KERNEL, Service};
 use crate::process;
 use crate::runtime::{executor, us_to_ticks};
@@ -16,6 +15,7 @@ use alloc::sync::Arc;
 use alloc::vec::Vec;
 use ipc::{Cap, Header, Message, RegionMap};
 use mohhos_abi::storage::{self, DIR_ENTRY_HEADER, Status};
+use services::last_hit::LastHitList;
 use services::ramfs::{FsError, Handle, NodeKind, OpenFlags, RamFs, SeekFrom, Stat};
 
 /// The storage service's endpoint.
@@ -36,9 +36,13 @@ const SHORT_PATH: usize = 64;
 /// How often ended clients are swept.
 const SWEEP_US: u64 = 100_000;
 
+/// A client: a process id, or 0 for the kernel.
+type ClientId = u64;
+
 struct Storage {
     fs: RamFs,
-    buffers: ClientBuffers,
+    /// Each client's buffer (a client usually makes several requests in a row).
+    buffers: LastHitList<RegionMap>,
 }
 
 /// Serves until the endpoint closes: directly on the caller's stack while it waits and
@@ -46,7 +50,7 @@ struct Storage {
 pub async fn serve(mut service: Service) {
     let storage = Arc::new(spin::Mutex::new(Storage {
         fs: RamFs::new(CAPACITY_BYTES, MAX_NODES, MAX_OPEN),
-        buffers: ClientBuffers::default(),
+        buffers: LastHitList::default(),
     }));
     let direct = storage.clone();
     // A fresh endpoint has no handler yet, so this cannot be refused. Busy (the task
@@ -107,10 +111,13 @@ fn stat_words(stat: Stat) -> [u64; 3] {
 impl Storage {
     /// Forgets the clients whose process has ended: their files close, their buffer goes.
     fn sweep(&mut self) {
-        let ended = self
+        let ended: Vec<ClientId> = self
             .buffers
-            .remove_ended(|c| c != 0 && process::find(c as u32).is_none());
+            .keys()
+            .filter(|&c| c != 0 && process::find(c as u32).is_none())
+            .collect();
         for client in ended {
+            self.buffers.remove(client);
             self.fs.close_all(client);
         }
     }
@@ -151,7 +158,7 @@ impl Storage {
     }
 
     fn attach(&mut self, client: ClientId, cap: u64) -> Result<(), Status> {
-        if !self.buffers.contains(client) && self.buffers.len() >= MAX_CLIENTS {
+        if self.buffers.get(client).is_none() && self.buffers.len() >= MAX_CLIENTS {
             return Err(Status::TooManyClients);
         }
         let map = ipc_runtime::system()
@@ -209,7 +216,7 @@ impl Storage {
 
     /// The client's buffer in `buffers` and `len` as a length within it.
     fn buffer(
-        buffers: &ClientBuffers,
+        buffers: &LastHitList<RegionMap>,
         client: ClientId,
         len: u64,
     ) -> Result<(&RegionMap, usize), Status> {
