@@ -363,10 +363,18 @@ impl NodeTable {
         Ok(data.len())
     }
 
-    /// The slot a node number names, if that node is still in it.
+    /// Where a node number's slot is.
     #[inline]
     fn slot_of(number: u64) -> usize {
         (number & ((1 << SLOT_BITS) - 1)) as usize
+    }
+
+    /// The node `number` names, in its slot (`None` once freed: the slot's number moved on
+    /// or its node is gone).
+    #[inline]
+    fn held(&mut self, number: u64) -> Option<&mut Option<Node>> {
+        let slot = self.slots.get_mut(Self::slot_of(number))?;
+        (slot.number == number).then_some(&mut slot.node)
     }
 
     #[inline]
@@ -382,13 +390,9 @@ impl NodeTable {
 
     #[inline]
     fn node_mut(&mut self, number: u64) -> Result<&mut Node, FsError> {
-        match self.slots.get_mut(Self::slot_of(number)) {
-            Some(Slot {
-                number: held,
-                node: Some(node),
-            }) if *held == number => Ok(node),
-            _ => Err(FsError::NotFound),
-        }
+        self.held(number)
+            .and_then(Option::as_mut)
+            .ok_or(FsError::NotFound)
     }
 
     fn entries(&self, dir: u64) -> Result<&BTreeMap<Name, u64>, FsError> {
@@ -414,18 +418,10 @@ impl NodeTable {
 
     /// Drops a node (already out of its directory) and uncharges its bytes.
     fn free(&mut self, number: u64) {
-        let slot = Self::slot_of(number);
-        let Some(held) = self
-            .slots
-            .get_mut(slot)
-            .filter(|held| held.number == number)
-        else {
+        let Some(node) = self.held(number).and_then(Option::take) else {
             return;
         };
-        let Some(node) = held.node.take() else {
-            return;
-        };
-        self.free_slots.push(slot);
+        self.free_slots.push(Self::slot_of(number));
         self.live -= 1;
         if let Contents::File(data) = node.contents {
             let freed = u64::try_from(data.len()).unwrap_or(u64::MAX);
