@@ -89,5 +89,12 @@ pub const IPC_REPLY_RECV: u64 = 26;
 /// short calls, as seL4's message registers). On an error they keep the request.
 pub const IPC_CALL_REGS: u64 = 27;
 
+/// `ipc_reply_recv_regs(token, cap) -> token`, the messages in registers: as
+/// [`IPC_REPLY_RECV`], but the answer (for a non-zero token) is read from, and the next
+/// message written to, the message registers of [`IPC_CALL_REGS`], so no user memory is
+/// touched (the service side of the register fast path). On an error the message
+/// registers keep the answer.
+pub const IPC_REPLY_RECV_REGS: u64 = 28;
+
 /// The largest shared region: 16 MiB.
 pub const MAX_REGION: u64 = 16 << 20;

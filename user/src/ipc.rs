@@ -6,7 +6,7 @@
 #![allow(unsafe_code)]
 
 use mohhos_abi::syscall::{
-    IPC_CALL, IPC_CALL_REGS, IPC_CONNECT, IPC_RECV, IPC_REGISTER, IPC_REPLY, IPC_REPLY_RECV,
+    IPC_CALL, IPC_CALL_REGS, IPC_CONNECT, IPC_RECV, IPC_REGISTER, IPC_REPLY, IPC_REPLY_RECV_REGS,
     IPC_SEND, REGION_CREATE, REGION_MAP,
 };
 use mohhos_abi::{Error, decode};
@@ -33,6 +33,22 @@ impl Message {
     }
 }
 
+/// System call `nr(a0, a1)` with `message` in the message registers (`docs/abi.md`):
+/// its result, and the message the registers hold after it.
+fn in_registers(nr: u64, a0: u64, a1: u64, message: &Message) -> (u64, Message) {
+    let d = message.data;
+    let mut words = [message.tag, d[0], d[1], d[2], d[3], d[4], d[5], message.cap];
+    // SAFETY: the register-message calls touch no memory of this program.
+    let result = unsafe { syscall2_message(nr, a0, a1, &mut words) };
+    let [tag, d0, d1, d2, d3, d4, d5, cap] = words;
+    let message = Message {
+        tag,
+        data: [d0, d1, d2, d3, d4, d5],
+        cap,
+    };
+    (result, message)
+}
+
 /// A capability: a word naming a connection or a service of this process.
 pub type Cap = u64;
 
@@ -52,16 +68,8 @@ pub fn connect(name: &str) -> Result<Cap, Error> {
 /// `timeout_us` microseconds (0: for ever). The request and the answer travel in
 /// registers (`ipc_call_regs`): no memory of this program is handed to the kernel.
 pub fn call(cap: Cap, request: &Message, timeout_us: u64) -> Result<Message, Error> {
-    let d = request.data;
-    let mut words = [request.tag, d[0], d[1], d[2], d[3], d[4], d[5], request.cap];
-    // SAFETY: the kernel touches no memory of this program for this call.
-    decode(unsafe { syscall2_message(IPC_CALL_REGS, cap, timeout_us, &mut words) })?;
-    let [tag, d0, d1, d2, d3, d4, d5, cap] = words;
-    Ok(Message {
-        tag,
-        data: [d0, d1, d2, d3, d4, d5],
-        cap,
-    })
+    let (result, reply) = in_registers(IPC_CALL_REGS, cap, timeout_us, request);
+    decode(result).map(|_| reply)
 }
 
 /// [`call`] through `ipc_call`, which passes the request and the answer in memory (the
@@ -119,21 +127,12 @@ pub fn region_map(cap: Cap) -> Result<u64, Error> {
 }
 
 /// Answers `token` with `reply` (nothing for token 0), then waits for the service
-/// `cap`'s next message: one system call per request in a service's loop.
+/// `cap`'s next message: one system call per request in a service's loop. Both messages
+/// travel in registers (`ipc_reply_recv_regs`): no memory of this program is handed to
+/// the kernel.
 pub fn reply_recv(token: u64, reply: &Message, cap: Cap) -> Result<(Message, u64), Error> {
-    let mut message = Message::default();
-    // SAFETY: the kernel reads one `Message` at `reply` and writes one into `message`,
-    // both valid and exclusively borrowed here, laid out as the ABI says.
-    let token = decode(unsafe {
-        syscall4(
-            IPC_REPLY_RECV,
-            token,
-            reply as *const Message as u64,
-            cap,
-            &mut message as *mut Message as u64,
-        )
-    })?;
-    Ok((message, token))
+    let (result, message) = in_registers(IPC_REPLY_RECV_REGS, token, cap, reply);
+    decode(result).map(|token| (message, token))
 }
 
 /// Answers every call on the service `cap` with its request, the first data word plus

@@ -51,28 +51,29 @@ pub fn write_message(
     slot.write_words(memory, &words)
 }
 
-/// Where the answer to a waiting call goes.
-pub enum ReplyTo {
-    /// A [`message_slot`] in user memory (`ipc_call`).
+/// Where a message for a process goes: the answer to its waiting call, or the message
+/// it waits to receive.
+pub enum DeliverTo {
+    /// A [`message_slot`] in user memory (`ipc_call`, `ipc_recv`, `ipc_reply_recv`).
     Memory(UserSlice),
-    /// The caller's message registers (`ipc_call_regs`).
+    /// The process's message registers (`ipc_call_regs`, `ipc_reply_recv_regs`).
     Registers,
 }
 
-impl ReplyTo {
-    /// Puts `reply` where the caller asked for it: into user memory, or into `regs`'
+impl DeliverTo {
+    /// Puts `message` where the process asked for it: into user memory, or into `regs`'
     /// message registers.
     #[inline]
     pub fn deliver(
         self,
-        reply: &Message,
+        message: &Message,
         memory: &mut UserMemory,
         regs: &mut InterruptFrame,
     ) -> Result<(), Error> {
         match self {
-            Self::Memory(slot) => write_message(memory, slot, reply),
+            Self::Memory(slot) => write_message(memory, slot, message),
             Self::Registers => {
-                message_to_registers(regs, reply);
+                message_to_registers(regs, message);
                 Ok(())
             }
         }

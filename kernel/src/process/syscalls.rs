@@ -5,7 +5,7 @@ use super::control::Control;
 use super::ipc_holder::ProcessIpc;
 use super::memory::{UserMemory, UserSlice};
 use super::message::{
-    ReplyTo, message_from_registers, message_slot, message_to_registers, read_message, read_name,
+    DeliverTo, message_from_registers, message_slot, message_to_registers, read_message, read_name,
     write_message,
 };
 use crate::arch::x86_64::{InterruptFrame, UserFrame};
@@ -22,13 +22,13 @@ pub enum Step {
     Call {
         cap: u64,
         request: Message,
-        reply_to: ReplyTo,
+        reply_to: DeliverTo,
         timeout_us: u64,
     },
     /// Send `message` to `cap`, waiting while its queue is full.
     Send { cap: u64, message: Message },
     /// Receive for the service `cap` into `into`; return the reply token.
-    Recv { cap: u64, into: UserSlice },
+    Recv { cap: u64, into: DeliverTo },
     /// Set up the rings with this many entries.
     RingSetup(u64),
     /// Take submissions; wait for `min_complete` completions or `timeout_us`.
@@ -68,20 +68,28 @@ pub fn handle(
         syscall::IPC_SEND => {
             result(read_message(memory, a1).map(|message| Step::Send { cap: a0, message }))
         }
-        syscall::IPC_RECV => {
-            result(message_slot(memory, a1).map(|into| Step::Recv { cap: a0, into }))
-        }
+        syscall::IPC_RECV => result(message_slot(memory, a1).map(|slot| Step::Recv {
+            cap: a0,
+            into: DeliverTo::Memory(slot),
+        })),
         syscall::IPC_REPLY_RECV => result((|| {
-            let into = message_slot(memory, a3)?;
+            let slot = message_slot(memory, a3)?;
             if a0 != 0 {
-                let reply = read_message(memory, a1)?;
-                match ipc.reply(a0, reply) {
-                    // The caller gave up: not this service's problem.
-                    Ok(()) | Err(Error::Timeout) => {}
-                    Err(error) => return Err(error),
-                }
+                reply_before_recv(ipc, a0, read_message(memory, a1)?)?;
             }
-            Ok(Step::Recv { cap: a2, into })
+            Ok(Step::Recv {
+                cap: a2,
+                into: DeliverTo::Memory(slot),
+            })
+        })()),
+        syscall::IPC_REPLY_RECV_REGS => result((|| {
+            if a0 != 0 {
+                reply_before_recv(ipc, a0, message_from_registers(&frame.regs))?;
+            }
+            Ok(Step::Recv {
+                cap: a1,
+                into: DeliverTo::Registers,
+            })
         })()),
         syscall::RING_SETUP => Step::RingSetup(a0),
         syscall::REGION_CREATE => Step::Return(ipc.region_create(a0)),
@@ -111,6 +119,15 @@ pub fn handle(
     }
 }
 
+/// The answer of an `ipc_reply_recv`: a caller that gave up (`Timeout`) is not the
+/// service's problem, so only other errors stop the receive.
+fn reply_before_recv(ipc: &mut ProcessIpc, token: u64, reply: Message) -> Result<(), Error> {
+    match ipc.reply(token, reply) {
+        Ok(()) | Err(Error::Timeout) => Ok(()),
+        Err(error) => Err(error),
+    }
+}
+
 /// `ipc_call(cap, request_ptr, reply_ptr, timeout_us)`: answered now when the service
 /// can (the process goes on in the same turn), else left to the process task. Out of
 /// line: its message buffers would otherwise enlarge the frame of [`handle`], which
@@ -134,7 +151,7 @@ fn call_in_memory(
     Ok(Step::Call {
         cap,
         request,
-        reply_to: ReplyTo::Memory(reply_to),
+        reply_to: DeliverTo::Memory(reply_to),
         timeout_us,
     })
 }
@@ -167,7 +184,7 @@ fn call_in_registers(frame: &UserFrame, cap: u64, timeout_us: u64) -> Step {
     Step::Call {
         cap,
         request: message_from_registers(&frame.regs),
-        reply_to: ReplyTo::Registers,
+        reply_to: DeliverTo::Registers,
         timeout_us,
     }
 }

@@ -13,7 +13,6 @@ use super::call_deadline::Watchdog;
 use super::control::{self, Control, RunState};
 use super::ipc_holder::ProcessIpc;
 use super::memory::UserMemory;
-use super::message::write_message;
 use super::ring::Ring;
 use super::syscalls::{self, Step};
 use crate::arch::x86_64::{self as arch, Trap, UserFrame};
@@ -280,7 +279,9 @@ async fn run_until_exit(
             Step::Recv { cap, into } => {
                 control.set_state(RunState::Blocked);
                 let result = match ipc.recv(cap).await {
-                    Ok((message, token)) => write_message(memory, into, &message).map(|()| token),
+                    Ok((message, token)) => into
+                        .deliver(&message, memory, &mut frame.regs)
+                        .map(|()| token),
                     Err(error) => Err(error),
                 };
                 frame.regs.rax = encode(result);

@@ -17,8 +17,9 @@ use mohhos_user::ipc;
 use mohhos_user::layout::PAGE_SIZE;
 use mohhos_user::syscall::{
     IPC_CALL, IPC_CALL_REGS, IPC_CONNECT, IPC_RECV, IPC_REGISTER, IPC_REPLY, IPC_REPLY_RECV,
-    IPC_SEND, MAP, MAX_NAME, MAX_REGION, MAX_SLEEP_US, MAX_TIMEOUT_US, MAX_WRITE, PROTECT,
-    REGION_CREATE, REGION_MAP, RING_ENTER, RING_SETUP, SLEEP, UNMAP, WRITE, YIELD,
+    IPC_REPLY_RECV_REGS, IPC_SEND, MAP, MAX_NAME, MAX_REGION, MAX_SLEEP_US, MAX_TIMEOUT_US,
+    MAX_WRITE, PROTECT, REGION_CREATE, REGION_MAP, RING_ENTER, RING_SETUP, SLEEP, UNMAP, WRITE,
+    YIELD,
 };
 use mohhos_user::syscall::{syscall2_message, syscall6};
 use mohhos_user::{Error, Prot, Region, SysResult, decode, entry, println};
@@ -225,6 +226,11 @@ const CHECKS: &[Check] = &[
     check("reply_recv with a null reply", IPC_REPLY_RECV, &[Val(1), Val(0), Own, Page(0)], BAD_ADDRESS),
     check("reply_recv on a connection (no receive right)", IPC_REPLY_RECV, &[Val(0), Ptr(REQUEST), Echo, Page(0)], DENIED),
     check("reply_recv forged capability", IPC_REPLY_RECV, &[Val(0), Ptr(REQUEST), Val(0x1234_0000_5678), Page(0)], FORGED),
+    // ipc_reply_recv_regs(token, cap), the messages in registers
+    check("reply_recv_regs forged token", IPC_REPLY_RECV_REGS, &[Val(0xdead_beef), Own], NOT_FOUND),
+    check("reply_recv_regs on a connection (no receive right)", IPC_REPLY_RECV_REGS, &[Val(0), Echo], DENIED),
+    check("reply_recv_regs forged capability", IPC_REPLY_RECV_REGS, &[Val(0), Val(0x1234_0000_5678)], FORGED),
+    check("reply_recv_regs stale capability (other generation)", IPC_REPLY_RECV_REGS, &[Val(0), EchoOtherGeneration], STALE),
     // ring_setup(entries) / ring_enter(min_complete, timeout_us)
     check("ring_enter before ring_setup", RING_ENTER, &[Val(0), Val(0)], NOT_FOUND),
     check("ring_setup 0 entries", RING_SETUP, &[Val(0)], INVALID),
