@@ -29,3 +29,4 @@ pub mod log_book;
 pub mod manifest;
 pub mod ramfs;
 pub mod restart;
+pub mod token_table;

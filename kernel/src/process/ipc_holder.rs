@@ -25,6 +25,7 @@ use mohhos_abi::Error;
 use mohhos_abi::layout::PAGE_SIZE;
 use mohhos_abi::syscall::MAX_REGION;
 use services::last_hit::LastHitList;
+use services::token_table::TokenTable;
 
 /// Most connections a process keeps open.
 const MAX_CONNECTIONS: usize = 64;
@@ -58,8 +59,7 @@ pub struct ProcessIpc {
     task: Arc<spin::Once<TaskRef>>,
     connections: LastHitList<Connection<'static>>,
     services: BTreeMap<u64, Service>,
-    tokens: BTreeMap<u64, ReplyToken>,
-    next_token: u64,
+    tokens: TokenTable<ReplyToken>,
     /// Connections and services an asynchronous operation has borrowed (`ring.rs`).
     lent: BTreeSet<u64>,
     /// The shared regions mapped into the process, with where: kept alive while its
@@ -92,8 +92,7 @@ impl ProcessIpc {
             task,
             connections: LastHitList::default(),
             services: BTreeMap::new(),
-            tokens: BTreeMap::new(),
-            next_token: 1,
+            tokens: TokenTable::default(),
             lent: BTreeSet::new(),
             mapped: Vec::new(),
         }
@@ -232,12 +231,12 @@ impl ProcessIpc {
         }
     }
 
-    /// Keeps the reply token of a received call; returns its number.
+    /// Keeps the reply token of a received call; returns its number. 0 (no answer
+    /// wanted) only if the process has used up every number (`TokenTable`: 2^48 of them;
+    /// the receives check the `MAX_TOKENS` quota first): the token is dropped, so its
+    /// caller gets `PeerDied` rather than waiting for an answer that cannot come.
     pub fn keep_token(&mut self, reply: ReplyToken) -> u64 {
-        let token = self.next_token;
-        self.next_token += 1;
-        self.tokens.insert(token, reply);
-        token
+        self.tokens.insert(reply).unwrap_or(0)
     }
 
     /// Why `cap` names none of this process's services: forged, stale, lent out, or
@@ -414,7 +413,7 @@ impl ProcessIpc {
 
     /// `ipc_reply`: answers the call `token` stands for.
     pub fn reply(&mut self, token: u64, message: Message) -> Result<(), Error> {
-        let reply = self.tokens.remove(&token).ok_or(Error::NotFound)?;
+        let reply = self.tokens.remove(token).ok_or(Error::NotFound)?;
         reply.reply(message).map_err(from_ipc)
     }
 }
