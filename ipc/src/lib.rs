@@ -36,7 +36,7 @@ pub use capability::{
     Cap, CapTable, ObjectRef, QuotaLedger, Quotas, Resource, Rights, SecurityLevel,
 };
 pub use endpoint::{
-    Call, DirectHandler, EndpointConfig, MAX_ENDPOINT_CAPACITY, Received, Receiver, Recv,
+    Call, DeferredCall, DirectHandler, EndpointConfig, MAX_ENDPOINT_CAPACITY, Received, Receiver, Recv,
     ReplyToken, SendFuture, Sender, channel,
 };
 pub use error::IpcError;

@@ -1,18 +1,22 @@
 //! Values handed out under numbers that are never reused: a process's reply tokens.
 //!
 //! A number is `serial << 16 | slot`: the slot says where the value lies (no search),
-//! the serial (counting from 1, one per value kept; 2^48 of them, nine years at a million
+//! the serial (counting from 1, one per value kept; 2^47 of them, four years at a million
 //! a second) makes every number unique for the table's life, so a number that was used
 //! up, or never handed out, finds nothing even when its slot holds a newer value. Numbers
-//! are never 0 (0 means "no token" in the ABI). Freed slots are reused, so the table
-//! holds at most as many slots as values were ever kept at once (at most 2^16).
+//! are never 0 (0 means "no token" in the ABI) and never have [`RESERVED_BIT`] set, so
+//! the table's owner can hand out numbers of its own beside them. Freed slots are reused,
+//! so the table holds at most as many slots as values were ever kept at once (at most
+//! 2^16).
 
 use alloc::vec::Vec;
 
 /// Bits of a number that name the slot.
 const SLOT_BITS: u32 = 16;
+/// The bit no number of a table has.
+pub const RESERVED_BIT: u64 = 1 << 63;
 /// The first serial that is never handed out.
-const SERIAL_END: u64 = 1 << (u64::BITS - SLOT_BITS);
+const SERIAL_END: u64 = RESERVED_BIT >> SLOT_BITS;
 
 /// Values under unique non-zero numbers.
 pub struct TokenTable<V> {
@@ -171,6 +175,7 @@ mod tests {
             ..TokenTable::default()
         };
         let last = table.insert('a').unwrap();
+        assert_eq!(last & RESERVED_BIT, 0, "the last number leaves the reserved bit clear");
         assert_eq!(table.insert('b'), Err('b'));
         assert_eq!(table.remove(last), Some('a'));
         assert_eq!(table.insert('c'), Err('c'));

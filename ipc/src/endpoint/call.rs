@@ -49,6 +49,19 @@ impl<'a> Call<'a> {
     }
 }
 
+impl<'a> Call<'a> {
+    /// The call `seq`, already delivered outside the queue (`Sender::defer_call`): it
+    /// only waits for its answer.
+    pub(super) fn deferred(sender: &'a mut Sender, seq: u64) -> Self {
+        Self {
+            sender,
+            seq,
+            phase: Phase::AwaitingReply,
+            waited: false,
+        }
+    }
+}
+
 impl Future for Call<'_> {
     type Output = Result<Message, IpcError>;
 

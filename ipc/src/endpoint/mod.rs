@@ -45,7 +45,7 @@ pub use call::Call;
 pub use caller::ReplyToken;
 pub use config::{EndpointConfig, MAX_ENDPOINT_CAPACITY};
 pub use receiver::{Receiver, Recv};
-pub use sender::{SendFuture, Sender};
+pub use sender::{DeferredCall, SendFuture, Sender};
 pub use shared::DirectHandler;
 
 use crate::ids::ServiceId;

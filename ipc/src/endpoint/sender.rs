@@ -12,7 +12,7 @@ use core::task::{Context, Poll};
 
 use super::Received;
 use super::call::Call;
-use super::caller::Caller;
+use super::caller::{Caller, ReplyToken};
 use super::lanes::lane_bit;
 use super::shared::Shared;
 use crate::error::IpcError;
@@ -42,6 +42,12 @@ pub(super) enum Route {
     /// The shared, locked queue (all rings were taken).
     Fallback,
 }
+
+/// A call of this sender delivered outside the queue and answered later
+/// ([`Sender::defer_call`]).
+#[derive(Debug)]
+#[must_use = "await the answer with `Sender::await_deferred`"]
+pub struct DeferredCall(u64);
 
 /// What [`Sender::enqueue`] did with an envelope.
 pub(super) enum Enqueued {
@@ -218,6 +224,35 @@ impl Sender {
     /// declines): a cheap look before the work of making a call.
     pub fn may_answer_directly(&self) -> bool {
         self.shared().may_answer_directly()
+    }
+
+    /// Whether the receiver waits with nothing accepted and unanswered, so that a call
+    /// delivered to it outside the queue (by whoever runs the receiver at once, as a
+    /// user service parked on the caller's CPU) overtakes none of this sender's
+    /// messages. The caller of [`Sender::count_direct`] looks here first.
+    #[inline]
+    pub fn receiver_waits_idle(&self) -> bool {
+        self.shared().receiver_waits_idle()
+    }
+
+    /// Counts (and logs) a call delivered outside the queue.
+    #[inline]
+    pub fn count_direct(&self, header: &Header) {
+        self.shared().count_direct(header);
+    }
+
+    /// A call delivered outside the queue whose answer comes later: the token that
+    /// answers it (its drop unanswered ends the call with `PeerDied`), and the call,
+    /// to await with [`Sender::await_deferred`].
+    pub fn defer_call(&mut self) -> (ReplyToken, DeferredCall) {
+        let seq = self.caller.begin_call();
+        (ReplyToken::new(self.caller.clone(), seq), DeferredCall(seq))
+    }
+
+    /// Waits for the answer to a [`Sender::defer_call`] (dropping the future cancels it,
+    /// and a late answer is discarded, as for [`Sender::call`]).
+    pub fn await_deferred(&mut self, call: DeferredCall) -> Call<'_> {
+        Call::deferred(self, call.0)
     }
 
     /// The endpoint's counters.

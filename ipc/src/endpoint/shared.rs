@@ -408,18 +408,31 @@ impl Shared {
         if !handler(header, message, reply) {
             return false;
         }
+        self.count_direct(header);
+        true
+    }
+
+    /// Counts (and logs) a call delivered outside the queue.
+    #[inline]
+    pub(super) fn count_direct(&self, header: &Header) {
         self.stats.record_direct();
         if let Some(log) = &self.trace {
             log.record(*header);
         }
-        true
     }
 
     /// Whether a call now would be answered by the direct handler (it exists, and the
     /// receiver waits with nothing pending), unless the handler declines.
     pub(super) fn may_answer_directly(&self) -> bool {
-        self.direct_handler.get().is_some()
-            && self.occupancy.load(Ordering::Acquire) & COUNT == 0
+        self.direct_handler.get().is_some() && self.receiver_waits_idle()
+    }
+
+    /// Whether the receiver waits with nothing accepted and unanswered (`occupancy` 0
+    /// and `PARKED`): a call delivered to it outside the queue now overtakes nothing of
+    /// its caller's (see [`Shared::try_direct`]).
+    #[inline]
+    pub(super) fn receiver_waits_idle(&self) -> bool {
+        self.occupancy.load(Ordering::Acquire) & COUNT == 0
             && self.signals.load(Ordering::Acquire) & PARKED != 0
     }
 

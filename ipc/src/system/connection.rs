@@ -10,10 +10,10 @@ use core::pin::Pin;
 use core::task::{Context, Poll};
 
 use crate::capability::{Cap, ObjectRef, Rights};
-use crate::endpoint::{Call, Sender};
+use crate::endpoint::{Call, DeferredCall, ReplyToken, Sender};
 use crate::error::IpcError;
 use crate::ids::{HolderId, ServiceId};
-use crate::message::{Message, MessageKind};
+use crate::message::{Header, Message, MessageKind};
 use crate::system::System;
 use executor::Priority;
 
@@ -155,6 +155,54 @@ impl<'a> Connection<'a> {
         self.sender
             .answer_directly(&header, message, reply)
             .then_some(Ok(()))
+    }
+}
+
+/// Calls handed to a receiver that runs at once outside the queue (a user service
+/// parked on the caller's CPU, run in the caller's trap: seL4's fastpath). The kernel
+/// delivers the request and takes the answer itself; the connection checks, counts and
+/// stands ready for an answer that comes later.
+impl Connection<'_> {
+    /// The header of a call that may be handed to the receiver now: it waits with
+    /// nothing accepted and unanswered (so the call overtakes none of this connection's
+    /// messages) and the capability allows it. `None`: call through the queue; an
+    /// error: the capability check failed.
+    #[inline]
+    pub fn try_hand_off(&mut self, priority: Priority) -> Option<Result<Header, IpcError>> {
+        if !self.sender.receiver_waits_idle() {
+            return None;
+        }
+        if let Err(error) = self.authorise() {
+            return Some(Err(error));
+        }
+        Some(Ok(self.system.header(
+            self.source,
+            self.destination,
+            MessageKind::Request,
+            priority,
+        )))
+    }
+
+    /// The receiver took (and answered, or will answer) a call of
+    /// [`Connection::try_hand_off`]: counted and logged as a direct call.
+    #[inline]
+    pub fn handed_off(&self, header: &Header) {
+        self.sender.count_direct(header);
+    }
+
+    /// The receiver took a handed-off call but answers it later: the token it answers
+    /// with, and the call to await with [`Connection::await_deferred`].
+    pub fn defer(&mut self) -> (ReplyToken, DeferredCall) {
+        self.sender.defer_call()
+    }
+
+    /// Waits for the answer of a [`Connection::defer`] call (lent, as for
+    /// [`Connection::call`]; drop the future to give up).
+    pub fn await_deferred(&mut self, call: DeferredCall) -> ConnectionCall<'_> {
+        ConnectionCall::Calling {
+            call: self.sender.await_deferred(call),
+            answer: Some(&mut self.answer),
+        }
     }
 }
 

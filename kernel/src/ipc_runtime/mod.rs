@@ -76,6 +76,11 @@ pub struct Service {
 }
 
 impl Service {
+    /// The endpoint it serves.
+    pub fn id(&self) -> ServiceId {
+        self.receiver.id()
+    }
+
     /// Wraps `receiver` for the task `task` will name (set once the task exists), at
     /// `base` priority, with priority inheritance wired to the endpoint.
     pub fn attach(

@@ -8,24 +8,28 @@
 //! callers get `PeerDied`), its services and names go away, and so do its capabilities.
 
 use super::call_deadline::Watchdog;
-use super::control::Limits;
+use super::control::{Control, Limits};
+use super::lending::{self, Lend, Listing, Served};
 use super::memory::UserMemory;
-use crate::arch::x86_64 as arch;
+use super::message::{message_from_registers, message_to_registers};
+use crate::arch::x86_64::{self as arch, FrameLoan, InterruptFrame, Trap, UserFrame};
 use crate::ipc_runtime::{self, Service};
 use crate::runtime::us_to_ticks;
 use alloc::collections::{BTreeMap, BTreeSet};
 use alloc::sync::Arc;
 use alloc::vec::Vec;
+use core::future::{Future, poll_fn};
+use core::task::Poll;
 use executor::{Priority, TaskRef};
 use ipc::{
-    Cap, Connection, HolderId, IpcError, Message, Quotas, RegionMap, ReplyToken, Rights,
+    Cap, Connection, DeferredCall, HolderId, IpcError, Message, Quotas, RegionMap, ReplyToken, Rights,
     SecurityLevel, ServiceId,
 };
-use mohhos_abi::Error;
 use mohhos_abi::layout::PAGE_SIZE;
+use mohhos_abi::{Error, encode};
 use mohhos_abi::syscall::MAX_REGION;
 use services::last_hit::LastHitList;
-use services::token_table::TokenTable;
+use services::token_table::{RESERVED_BIT, TokenTable};
 
 /// Most connections a process keeps open.
 const MAX_CONNECTIONS: usize = 64;
@@ -65,6 +69,20 @@ pub struct ProcessIpc {
     /// The shared regions mapped into the process, with where: kept alive while its
     /// address space (which is dropped first, see `task.rs`) maps their pages.
     mapped: Vec<(core::ops::Range<u64>, RegionMap)>,
+    /// As a service: the call it was running for a caller when it was handed back
+    /// (`lending.rs`), with its direct token, until it answers it.
+    handed_back: Option<(u64, ReplyToken)>,
+    /// As a caller: its `ipc_call_regs` on the connection `cap` that a lent service took
+    /// and will answer later, until the process task waits for it.
+    deferred: Option<(u64, DeferredCall)>,
+}
+
+/// What a lent receive ([`ProcessIpc::recv_lent`]) ended with.
+pub enum Parked {
+    /// A message through the queue, and the token that answers it (0: none wanted).
+    Received(Message, u64),
+    /// The process was handed back in the middle of a call: the trap its frame holds.
+    HandedBack(Trap),
 }
 
 /// What an asynchronous operation borrowed from a [`ProcessIpc`], given back when done.
@@ -95,6 +113,8 @@ impl ProcessIpc {
             tokens: TokenTable::default(),
             lent: BTreeSet::new(),
             mapped: Vec::new(),
+            handed_back: None,
+            deferred: None,
         }
     }
 
@@ -352,6 +372,80 @@ impl ProcessIpc {
             .map(|answer| answer.map_err(from_ipc))
     }
 
+    /// `ipc_call_regs` in the trap, handed to the service when it is lent on this core
+    /// (`lending.rs`): `true` when answered (the answer, or the refusal, in `regs`);
+    /// `false` when it must queue, or when the service took the call and answers later
+    /// ([`ProcessIpc::take_deferred`] then has it).
+    #[inline]
+    pub fn try_hand_off(&mut self, regs: &mut InterruptFrame, slice_end: u64) -> bool {
+        let cap = regs.rdi;
+        let request = message_from_registers(regs);
+        if request.cap != 0 {
+            return false;
+        }
+        let Ok(connection) = self.connection(cap) else {
+            return false;
+        };
+        let handed_off = lending::with_lent(connection.destination(), |lend| {
+            let header = match connection.try_hand_off(Priority::Normal)? {
+                Ok(header) => header,
+                Err(error) => {
+                    regs.rax = encode(Err(from_ipc(error)));
+                    return Some(None);
+                }
+            };
+            let mut call = None;
+            let served = lend.serve(&request, slice_end, || {
+                let (token, pending) = connection.defer();
+                call = Some(pending);
+                token
+            })?;
+            connection.handed_off(&header);
+            if let Served::Answered(reply) = served {
+                message_to_registers(regs, &reply);
+                regs.rax = 0;
+            }
+            Some(call)
+        });
+        match handed_off.flatten() {
+            // Answered, or refused.
+            Some(None) => true,
+            Some(Some(call)) => {
+                self.deferred = Some((cap, call));
+                false
+            }
+            None => false,
+        }
+    }
+
+    /// The call on `cap` a lent service took and answers later, if the last
+    /// `ipc_call_regs` was one ([`ProcessIpc::try_hand_off`]).
+    pub fn take_deferred(&mut self, cap: u64) -> Option<DeferredCall> {
+        match self.deferred.take() {
+            Some((on, call)) if on == cap => Some(call),
+            _ => None,
+        }
+    }
+
+    /// The answer to a call a lent service took ([`ProcessIpc::take_deferred`]),
+    /// waiting at most `timeout_us` (0: for ever), bounded by the process's `watchdog`.
+    pub async fn await_deferred(
+        &mut self,
+        cap: u64,
+        call: DeferredCall,
+        timeout_us: u64,
+        watchdog: &mut Watchdog,
+    ) -> Result<Message, Error> {
+        let call = self.connection(cap)?.await_deferred(call);
+        let reply = if timeout_us == 0 {
+            call.await.copied()
+        } else {
+            let deadline = arch::rdtsc().saturating_add(us_to_ticks(timeout_us));
+            watchdog.bound(call, deadline).await.copied()
+        };
+        reply.map_err(from_ipc)
+    }
+
     /// `ipc_call`: the reply to `request`, waiting at most `timeout_us` (0: for ever),
     /// bounded by the process's `watchdog`.
     pub async fn call(
@@ -411,9 +505,77 @@ impl ProcessIpc {
         Ok((received.message, token))
     }
 
-    /// `ipc_reply`: answers the call `token` stands for.
+    /// `ipc_recv` into the registers of a process pinned to this core: while it waits,
+    /// its frame is lent to callers on the core (`lending.rs`), who may run it in their
+    /// trap. Ends with a message from the queue, or with the process handed back in the
+    /// middle of such a call (the trap to handle). A process that holds a handed-back
+    /// call unanswered, or whose core lends too many already, receives as [`recv`] does.
+    ///
+    /// [`recv`]: ProcessIpc::recv
+    pub async fn recv_lent(
+        &mut self,
+        cap: u64,
+        frame: &mut UserFrame,
+        cr3: u64,
+        control: &Arc<Control>,
+    ) -> Result<Parked, Error> {
+        if self.handed_back.is_some() {
+            let (message, token) = self.recv(cap).await?;
+            return Ok(Parked::Received(message, token));
+        }
+        if self.tokens.len() >= MAX_TOKENS {
+            return Err(Error::QuotaExceeded);
+        }
+        let Some(service) = self.services.get_mut(&cap) else {
+            return Err(self.why_not_ours(cap));
+        };
+        let loan = FrameLoan::new(frame, cr3);
+        let lend = Lend::new(service.id(), cap, loan.handle(), control.clone());
+        let listing = Listing::new(lend.clone());
+        let outcome = {
+            let mut next = core::pin::pin!(service.next());
+            poll_fn(|cx| {
+                if listing.is_some()
+                    && let Poll::Ready(back) = lend.poll_handed_back(cx)
+                {
+                    return Poll::Ready(Err(back));
+                }
+                next.as_mut().poll(cx).map(Ok)
+            })
+            .await
+        };
+        drop(listing);
+        drop(loan);
+        match outcome {
+            Ok(received) => {
+                let received = received.map_err(from_ipc)?;
+                let token = match received.reply {
+                    Some(reply) => self.keep_token(reply),
+                    None => 0,
+                };
+                Ok(Parked::Received(received.message, token))
+            }
+            Err(back) => {
+                self.handed_back = Some((back.token, back.reply));
+                Ok(Parked::HandedBack(back.trap))
+            }
+        }
+    }
+
+    /// `ipc_reply`: answers the call `token` stands for (a direct token answers the
+    /// handed-back call it came with, `lending.rs`).
     pub fn reply(&mut self, token: u64, message: Message) -> Result<(), Error> {
-        let reply = self.tokens.remove(token).ok_or(Error::NotFound)?;
+        let reply = if token & RESERVED_BIT != 0 {
+            match self.handed_back.take() {
+                Some((held, reply)) if held == token => reply,
+                other => {
+                    self.handed_back = other;
+                    return Err(Error::NotFound);
+                }
+            }
+        } else {
+            self.tokens.remove(token).ok_or(Error::NotFound)?
+        };
         reply.reply(message).map_err(from_ipc)
     }
 }
@@ -421,6 +583,7 @@ impl ProcessIpc {
 impl Drop for ProcessIpc {
     fn drop(&mut self) {
         // Unanswered callers get PeerDied, then the services, names and capabilities go.
+        self.handed_back = None;
         self.tokens.clear();
         self.services.clear();
         self.connections.clear();

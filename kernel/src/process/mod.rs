@@ -9,6 +9,7 @@
 mod call_deadline;
 mod control;
 mod ipc_holder;
+mod lending;
 mod load;
 mod memory;
 mod message;
@@ -57,7 +58,7 @@ pub fn spawn(name: &str, options: Options) -> Result<(Arc<Control>, JoinHandle<E
         .build()
         .name(format!("pid {} {name}", control.pid))
         .priority(Priority::Normal);
-    let future = task::run(control.clone(), memory, ipc, frame);
+    let future = task::run(control.clone(), memory, ipc, frame, options.core);
     let handle = match options.core {
         Some(core) => builder
             .affinity(Affinity::Pinned(core))

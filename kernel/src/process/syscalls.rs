@@ -11,7 +11,7 @@ use super::message::{
 use crate::arch::x86_64::{InterruptFrame, UserFrame};
 use alloc::string::String;
 use alloc::vec;
-use ipc::Message;
+use ipc::{DeferredCall, Message};
 use mohhos_abi::layout::PAGE_SIZE;
 use mohhos_abi::syscall::{self, MAX_SLEEP_US, MAX_TIMEOUT_US, MAX_WRITE};
 use mohhos_abi::{Error, SysResult, encode};
@@ -27,6 +27,13 @@ pub enum Step {
     },
     /// Send `message` to `cap`, waiting while its queue is full.
     Send { cap: u64, message: Message },
+    /// Wait for the answer to the call on `cap` that a lent service took
+    /// (`lending.rs`); put it into the registers.
+    AwaitDeferred {
+        cap: u64,
+        call: DeferredCall,
+        timeout_us: u64,
+    },
     /// Receive for the service `cap` into `into`; return the reply token.
     Recv { cap: u64, into: DeliverTo },
     /// Set up the rings with this many entries.
@@ -64,7 +71,7 @@ pub fn handle(
         syscall::IPC_CALL if a3 > MAX_TIMEOUT_US => Step::Return(Err(Error::InvalidArgument)),
         syscall::IPC_CALL => result(call_in_memory(memory, ipc, a0, a1, a2, a3)),
         syscall::IPC_CALL_REGS if a1 > MAX_TIMEOUT_US => Step::Return(Err(Error::InvalidArgument)),
-        syscall::IPC_CALL_REGS => call_in_registers(frame, a0, a1),
+        syscall::IPC_CALL_REGS => call_in_registers(frame, ipc, a0, a1),
         syscall::IPC_SEND => {
             result(read_message(memory, a1).map(|message| Step::Send { cap: a0, message }))
         }
@@ -157,17 +164,18 @@ fn call_in_memory(
 }
 
 /// An `ipc_call_regs` in the trap itself (`TrapCalls`, `user_entry.rs`): answered when
-/// the service answers at once, else left to [`handle`] (which also reports a bad
-/// timeout).
+/// the service answers at once — a kernel service's direct handler, or a user service
+/// lent on this core run until `slice_end` at the latest (`lending.rs`) — else left to
+/// [`handle`] (which also reports a bad timeout).
 #[inline]
-pub fn call_in_trap(regs: &mut InterruptFrame, ipc: &mut ProcessIpc) -> bool {
+pub fn call_in_trap(regs: &mut InterruptFrame, ipc: &mut ProcessIpc, slice_end: u64) -> bool {
     if regs.rsi > MAX_TIMEOUT_US {
         return false;
     }
     let request = message_from_registers(regs);
     let mut reply = Message::default();
     let Some(answer) = ipc.try_call_now(regs.rdi, &request, &mut reply) else {
-        return false;
+        return ipc.try_hand_off(regs, slice_end);
     };
     if answer.is_ok() {
         message_to_registers(regs, &reply);
@@ -179,8 +187,16 @@ pub fn call_in_trap(regs: &mut InterruptFrame, ipc: &mut ProcessIpc) -> bool {
 /// `ipc_call_regs(cap, timeout_us)`, the message in the frame's message registers, that
 /// [`call_in_trap`] could not answer at once (the entry stub offers it every one with a
 /// return address `sysretq` can take; any other is about to fault on its return):
-/// left to the process task, which puts the reply into the registers.
-fn call_in_registers(frame: &UserFrame, cap: u64, timeout_us: u64) -> Step {
+/// left to the process task, which puts the reply into the registers — waiting for the
+/// answer only, when a lent service took the call in the trap.
+fn call_in_registers(frame: &UserFrame, ipc: &mut ProcessIpc, cap: u64, timeout_us: u64) -> Step {
+    if let Some(call) = ipc.take_deferred(cap) {
+        return Step::AwaitDeferred {
+            cap,
+            call,
+            timeout_us,
+        };
+    }
     Step::Call {
         cap,
         request: message_from_registers(&frame.regs),

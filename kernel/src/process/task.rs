@@ -11,8 +11,9 @@
 
 use super::call_deadline::Watchdog;
 use super::control::{self, Control, RunState};
-use super::ipc_holder::ProcessIpc;
+use super::ipc_holder::{Parked, ProcessIpc};
 use super::memory::UserMemory;
+use super::message::{DeliverTo, message_to_registers};
 use super::ring::Ring;
 use super::syscalls::{self, Step};
 use crate::arch::x86_64::{self as arch, Trap, UserFrame};
@@ -140,12 +141,14 @@ struct Process {
     reaper: Reaper,
 }
 
-/// The future that runs the process until it exits or faults.
+/// The future that runs the process until it exits or faults; `pinned`: the core its
+/// task is pinned to, if it is.
 pub fn run(
     control: Arc<Control>,
     memory: UserMemory,
     ipc: ProcessIpc,
     frame: Box<UserFrame>,
+    pinned: Option<usize>,
 ) -> impl Future<Output = Exit> + Send {
     let mut process = Process {
         memory,
@@ -158,19 +161,22 @@ pub fn run(
     };
     async move {
         let p = &mut process;
-        let exit = run_until_exit(&control, &mut p.memory, &mut p.ipc, &mut p.frame).await;
+        let exit = run_until_exit(&control, &mut p.memory, &mut p.ipc, &mut p.frame, pinned).await;
         p.reaper.exit = Some(exit);
         exit
     }
 }
 
 async fn run_until_exit(
-    control: &Control,
+    control: &Arc<Control>,
     memory: &mut UserMemory,
     ipc: &mut ProcessIpc,
     frame: &mut UserFrame,
+    pinned: Option<usize>,
 ) -> Exit {
     let mut ring: Option<Ring> = None;
+    // A trap the process took while lent to a caller (`lending.rs`), not yet handled.
+    let mut handed_back: Option<Trap> = None;
     let mut watchdog = Watchdog::default();
     let slice = us_to_ticks(TIME_SLICE_US);
     loop {
@@ -187,8 +193,15 @@ async fn run_until_exit(
         // Published for `ps` when the turn ends (at most a slice late).
         let mut calls = 0;
         let step = loop {
-            let trap_calls = &mut |regs: &mut _| syscalls::call_in_trap(regs, ipc);
-            match arch::run_user(frame, memory.cr3(), slice_end, trap_calls) {
+            let trap = match handed_back.take() {
+                Some(trap) => trap,
+                None => {
+                    let trap_calls =
+                        &mut |regs: &mut _| syscalls::call_in_trap(regs, ipc, slice_end);
+                    arch::run_user(frame, memory.cr3(), slice_end, trap_calls)
+                }
+            };
+            match trap {
                 Trap::Syscall => {
                     calls += 1;
                     let rax = match syscalls::handle(frame, memory, ipc, control) {
@@ -275,6 +288,34 @@ async fn run_until_exit(
             Step::Send { cap, message } => {
                 control.set_state(RunState::Blocked);
                 frame.regs.rax = encode(ipc.send(cap, message).await.map(|()| 0));
+            }
+            Step::AwaitDeferred {
+                cap,
+                call,
+                timeout_us,
+            } => {
+                control.set_state(RunState::Blocked);
+                let result = ipc
+                    .await_deferred(cap, call, timeout_us, &mut watchdog)
+                    .await
+                    .map(|reply| message_to_registers(&mut frame.regs, &reply))
+                    .map(|()| 0);
+                frame.regs.rax = encode(result);
+            }
+            // Pinned to this core and receiving into registers: lent to callers here.
+            Step::Recv {
+                cap,
+                into: DeliverTo::Registers,
+            } if pinned == Some(arch::cpu_index()) => {
+                control.set_state(RunState::Blocked);
+                match ipc.recv_lent(cap, frame, memory.cr3(), control).await {
+                    Ok(Parked::Received(message, token)) => {
+                        message_to_registers(&mut frame.regs, &message);
+                        frame.regs.rax = encode(Ok(token));
+                    }
+                    Ok(Parked::HandedBack(trap)) => handed_back = Some(trap),
+                    Err(error) => frame.regs.rax = encode(Err(error)),
+                }
             }
             Step::Recv { cap, into } => {
                 control.set_state(RunState::Blocked);

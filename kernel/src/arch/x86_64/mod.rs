@@ -8,6 +8,7 @@ mod boot;
 mod cpu_features;
 mod entry;
 mod exceptions;
+mod frame_loan;
 mod gdt;
 mod heap;
 mod heap_cache;
@@ -32,6 +33,8 @@ mod zeroed_frames;
 pub use address_space::{AddressSpace, SpaceError, direct_map_phys};
 pub use cpu_features::rdtsc;
 pub use exceptions::name as exception_name;
+pub use frame_loan::{FrameLoan, LoanHandle};
+pub use percpu::MAX_CPUS;
 pub use heap::stats as heap_stats;
 #[cfg(feature = "ktest")]
 pub use heap_cache::class_of as heap_class_of;

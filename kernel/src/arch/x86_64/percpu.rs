@@ -23,7 +23,7 @@ pub const MAX_CPUS: usize = 64;
 pub struct PerCpu {
     self_ptr: AtomicU64,
     /// The kernel stack pointer saved while this CPU runs user code (`user_entry.rs`).
-    kernel_rsp: AtomicU64,
+    pub(super) kernel_rsp: AtomicU64,
     /// Base of the register frame of the user context this CPU runs (0 when none).
     user_frame: AtomicU64,
     /// The user `rsp` between `syscall` and the push of the register frame.

@@ -54,7 +54,7 @@ use super::{interrupts, paging, timer};
 use core::mem::offset_of;
 use core::sync::atomic::{AtomicU64, Ordering};
 use x86_64::VirtAddr;
-use x86_64::registers::control::{Cr0, Cr0Flags, Cr2};
+use x86_64::registers::control::{Cr0, Cr0Flags, Cr2, Cr3};
 use x86_64::registers::model_specific::{Efer, EferFlags, LStar, Msr, SFMask, Star};
 use x86_64::registers::rflags::RFlags;
 use x86_64::structures::gdt::SegmentSelector;
@@ -121,6 +121,12 @@ impl UserFrame {
     /// never reach [`run`]'s caller).
     pub fn take_fast_calls(&mut self) -> u64 {
         core::mem::take(&mut self.fast_calls)
+    }
+
+    /// Counts one system call answered without the process task (as the entry stub
+    /// counts its own): [`UserFrame::take_fast_calls`] reports it.
+    pub fn count_fast_call(&mut self) {
+        self.fast_calls += 1;
     }
 }
 
@@ -206,6 +212,43 @@ const UNENTERABLE: Trap = Trap::Exception {
 /// stopped, with the frame updated; the kernel's own page tables are active again.
 /// `trap_calls` may answer `ipc_call_regs` calls meanwhile without leaving the trap.
 pub fn run(frame: &mut UserFrame, cr3: u64, slice_end: u64, trap_calls: &mut TrapCalls) -> Trap {
+    // Read only by `answer_in_trap` while `enter_user` runs, which `trap_calls` outlives.
+    let mut trap_calls = trap_calls;
+    let trap = enter(frame, cr3, slice_end, &raw mut trap_calls as u64);
+    x86_64::instructions::interrupts::enable();
+    trap
+}
+
+/// Runs another user context, `frame` in the address space `cr3`, from inside a system
+/// call of the context this CPU runs (in a [`TrapCalls`] closure: interrupts off, the
+/// kernel's GS), as [`run`] does but with no `TrapCalls` of its own (every system call
+/// of the nested context leaves it); then makes the outer context this CPU's again — its
+/// frame, its saved kernel stack, its `TrapCalls` and its address space — so that the
+/// entry stub returns to it as from any call answered in the trap. Interrupts stay off.
+/// (seL4's fastpath: a call to a service parked on this CPU runs the service at once.)
+pub(crate) fn run_nested(frame: &mut UserFrame, cr3: u64, slice_end: u64) -> Trap {
+    let cpu = percpu::current();
+    let outer_frame = current_user_frame();
+    let outer_rsp = cpu.kernel_rsp.load(Ordering::Relaxed);
+    let outer_calls = cpu.trap_calls.load(Ordering::Relaxed);
+    let outer_cr3 = Cr3::read_raw().0.start_address().as_u64();
+    let trap = enter(frame, cr3, slice_end, 0);
+    if outer_frame != 0 {
+        cpu.set_user_frame(outer_frame, outer_frame + size_of::<InterruptFrame>() as u64);
+    }
+    cpu.kernel_rsp.store(outer_rsp, Ordering::Relaxed);
+    cpu.trap_calls.store(outer_calls, Ordering::Relaxed);
+    // SAFETY: `outer_cr3` was active when this function was called, so it maps the
+    // kernel half as the kernel's tables do (every root the kernel loads does).
+    unsafe { load_cr3(outer_cr3) };
+    trap
+}
+
+/// [`run`]'s work up to the return from user mode, with `trap_calls_at` the address of
+/// the `&mut TrapCalls` to offer `ipc_call_regs` calls to (0: none). Leaves interrupts
+/// disabled and the kernel's page tables active.
+#[inline(always)]
+fn enter(frame: &mut UserFrame, cr3: u64, slice_end: u64, trap_calls_at: u64) -> Trap {
     let regs = &mut frame.regs;
     let sysret = regs.vector == SYSCALL_VECTOR && sysret_safe(regs.rip);
     // `iretq` with a non-canonical stack pointer (the process set one) or RIP (a
@@ -214,6 +257,7 @@ pub fn run(frame: &mut UserFrame, cr3: u64, slice_end: u64, trap_calls: &mut Tra
     // does not check RSP: a bad one faults in ring 3.)
     let iretq_safe = canonical(regs.rsp) && canonical(regs.rip);
     if !(sysret || iretq_safe) {
+        x86_64::instructions::interrupts::disable();
         return UNENTERABLE;
     }
     // Only user selectors and a sane RFLAGS ever reach `iretq`/`sysretq`.
@@ -247,10 +291,7 @@ pub fn run(frame: &mut UserFrame, cr3: u64, slice_end: u64, trap_calls: &mut Tra
         cpu.slice_timer_interrupts
             .store(interrupts, Ordering::Relaxed);
     }
-    // Read only by `answer_in_trap` while `enter_user` runs, which `trap_calls` outlives.
-    let mut trap_calls = trap_calls;
-    cpu.trap_calls
-        .store(&raw mut trap_calls as u64, Ordering::Relaxed);
+    cpu.trap_calls.store(trap_calls_at, Ordering::Relaxed);
     // SAFETY: `cr3` is the root of an address space whose kernel half is the kernel's
     // (`address_space.rs`), so this code, its stack and the frame stay mapped.
     unsafe { load_cr3(cr3) };
@@ -260,12 +301,10 @@ pub fn run(frame: &mut UserFrame, cr3: u64, slice_end: u64, trap_calls: &mut Tra
     // SAFETY: back on the kernel's own tables, which map everything the kernel uses.
     unsafe { load_cr3(paging::kernel_cr3()) };
     cpu.trap_calls.store(0, Ordering::Relaxed);
-    let trap = match frame.regs.vector {
+    match frame.regs.vector {
         SYSCALL_VECTOR => Trap::Syscall,
         _ => other_trap(&mut frame.regs),
-    };
-    x86_64::instructions::interrupts::enable();
-    trap
+    }
 }
 
 /// The trap described by a frame that did not come from `syscall`.

@@ -1,0 +1,128 @@
+//! A user context lent out while its process waits: another context's system call on the
+//! same CPU may run it in the trap (seL4's fastpath: a call to a service parked in its
+//! receive runs the service at once, without the executor).
+//!
+//! [`FrameLoan`] borrows the frame (and names the address space) for as long as it
+//! lives; [`LoanHandle`]s reach it through a shared cell whose state says whether it may
+//! be run: `OPEN` → `IN_USE` (a handle runs it) → `OPEN`, and `CLOSED` once the loan
+//! ends. Ending the loan waits while a handle runs it, which is bounded: a nested run
+//! ends at its slice's end at the latest (and on the loan's own CPU it cannot overlap,
+//! as runs happen inside traps with interrupts off).
+//!
+//! A loan must end by being dropped, never by being leaked (`mem::forget`): the cell
+//! would keep pointing at a frame and an address space that are gone. Its one user, the
+//! process task, keeps it in its own future next to the frame and the address space.
+
+use super::user_entry::{self, Trap, UserFrame};
+use super::idt::InterruptFrame;
+use alloc::sync::Arc;
+use core::marker::PhantomData;
+use core::sync::atomic::{AtomicU8, Ordering};
+
+const OPEN: u8 = 0;
+const IN_USE: u8 = 1;
+const CLOSED: u8 = 2;
+
+/// What a [`FrameLoan`] shares with its handles.
+struct LoanCell {
+    state: AtomicU8,
+    frame: *mut UserFrame,
+    cr3: u64,
+}
+
+// SAFETY: the frame behind the pointer is only reached by the one handle that moved the
+// state from `OPEN` to `IN_USE`, and only until it moves it back; the loan that owns the
+// borrow waits for that before it ends (module docs).
+unsafe impl Send for LoanCell {}
+// SAFETY: as for `Send`: the state word serialises every use of the frame.
+unsafe impl Sync for LoanCell {}
+
+/// A user frame lent out until this is dropped (see the module docs).
+pub struct FrameLoan<'a> {
+    cell: Arc<LoanCell>,
+    _frame: PhantomData<&'a mut UserFrame>,
+}
+
+impl<'a> FrameLoan<'a> {
+    /// Lends `frame`, which runs in the address space `cr3` (a root whose kernel half is
+    /// the kernel's, kept alive at least as long as the loan).
+    pub fn new(frame: &'a mut UserFrame, cr3: u64) -> Self {
+        Self {
+            cell: Arc::new(LoanCell {
+                state: AtomicU8::new(OPEN),
+                frame,
+                cr3,
+            }),
+            _frame: PhantomData,
+        }
+    }
+
+    /// A handle that may run the frame while the loan lasts.
+    pub fn handle(&self) -> LoanHandle {
+        LoanHandle(self.cell.clone())
+    }
+}
+
+impl Drop for FrameLoan<'_> {
+    fn drop(&mut self) {
+        // Wait out a handle that runs the frame now (bounded by its slice, see above).
+        while self
+            .cell
+            .state
+            .compare_exchange(OPEN, CLOSED, Ordering::Acquire, Ordering::Relaxed)
+            .is_err()
+        {
+            core::hint::spin_loop();
+        }
+    }
+}
+
+/// The right to run a lent frame while its loan lasts.
+pub struct LoanHandle(Arc<LoanCell>);
+
+impl LoanHandle {
+    /// Runs `f` with the lent context, unless the loan has ended (or another handle is
+    /// using it): `None` then.
+    pub fn with<R>(&self, f: impl FnOnce(&mut LentContext) -> R) -> Option<R> {
+        let cell = &*self.0;
+        cell.state
+            .compare_exchange(OPEN, IN_USE, Ordering::Acquire, Ordering::Relaxed)
+            .ok()?;
+        // SAFETY: the state is `IN_USE` and only this call moves it back, so the loan
+        // has not ended (it waits for `OPEN`) and its borrow of the frame is live; no
+        // other handle reaches the frame until then, and the lending process does not
+        // touch it while it is lent (the loan borrows it mutably).
+        let frame = unsafe { &mut *cell.frame };
+        let outcome = f(&mut LentContext {
+            frame,
+            cr3: cell.cr3,
+        });
+        cell.state.store(OPEN, Ordering::Release);
+        Some(outcome)
+    }
+}
+
+/// A lent frame while a [`LoanHandle`] uses it.
+pub struct LentContext<'a> {
+    frame: &'a mut UserFrame,
+    cr3: u64,
+}
+
+impl LentContext<'_> {
+    /// The lent context's registers.
+    pub fn regs(&mut self) -> &mut InterruptFrame {
+        &mut self.frame.regs
+    }
+
+    /// Counts a system call of the lent context answered by its borrower.
+    pub fn count_fast_call(&mut self) {
+        self.frame.count_fast_call();
+    }
+
+    /// Runs the lent context from inside a system call of the context this CPU runs,
+    /// until it traps or `slice_end`; the outer context is current again afterwards
+    /// (see `user_entry::run_nested`).
+    pub fn run_nested(&mut self, slice_end: u64) -> Trap {
+        user_entry::run_nested(self.frame, self.cr3, slice_end)
+    }
+}

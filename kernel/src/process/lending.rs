@@ -1,0 +1,192 @@
+//! User services lent to their callers (seL4's fastpath, on the process-as-future design).
+//!
+//! A process pinned to a core that waits in a register receive (`ipc_reply_recv_regs`,
+//! `ipc_recv` into registers) for one of its services lists a [`Lend`] in its core's
+//! table: its frame (a [`FrameLoan`]), the receive's capability and a waker. A process on
+//! the same core whose `ipc_call_regs` reaches that service while it waits idle
+//! (`Connection::try_hand_off`) runs it in its own trap ([`Lend::serve`]): the request
+//! goes into the service's message registers with a *direct token* in `rax`, the service
+//! runs until its next trap, and when that is `ipc_reply_recv_regs` with that token and
+//! the same capability its answer goes straight into the caller's registers. The service
+//! stays parked (its task never noticed), the executor never ran, no queue was touched.
+//!
+//! A trap of any other kind while it runs — another system call, a fault, the slice's
+//! end (an interrupt with time left only interrupts: the service goes on) — hands the
+//! service back: the trap, the direct token and the reply token of the call (made by the
+//! caller's connection, `Connection::defer`) go into the `Lend`, and the service's task
+//! is woken to handle the trap as if its own turn had taken it. The call is then an
+//! ordinary call that waits for its answer: the service answers the direct token with
+//! `ipc_reply` or `ipc_reply_recv(_regs)`, its death ends the call with `PeerDied`, and
+//! the caller's timeout applies.
+//!
+//! Direct tokens have [`RESERVED_BIT`] set (no reply-token number has it) and a serial
+//! per call, so a token answers one call only; a process holds at most one handed-back
+//! call, and lends itself only while it holds none.
+
+use super::control::Control;
+use crate::arch::x86_64::{self as arch, LoanHandle, MAX_CPUS, Trap};
+use alloc::sync::Arc;
+use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use core::task::{Context, Poll};
+use futures_util::task::AtomicWaker;
+use ipc::{Message, ReplyToken, ServiceId};
+use mohhos_abi::syscall::IPC_REPLY_RECV_REGS;
+use services::token_table::RESERVED_BIT;
+
+/// Most services lent on one core at once (a core runs few pinned service processes; a
+/// service that finds the table full receives through the queue as before).
+const LENT_PER_CORE: usize = 8;
+
+/// The lent services of each core.
+static TABLES: [spin::Mutex<heapless::Vec<Arc<Lend>, LENT_PER_CORE>>; MAX_CPUS] =
+    [const { spin::Mutex::new(heapless::Vec::new()) }; MAX_CPUS];
+
+/// A service's process, waiting in a register receive, lent to callers on its core.
+pub struct Lend {
+    endpoint: ServiceId,
+    /// The capability it receives with: its answer must name it again.
+    recv_cap: u64,
+    frame: LoanHandle,
+    control: Arc<Control>,
+    /// Calls delivered so far (each direct token's serial).
+    calls: AtomicU64,
+    /// Set once the service was handed back: it runs no more calls.
+    handed_back: AtomicBool,
+    back: spin::Mutex<Option<HandBack>>,
+    waker: AtomicWaker,
+}
+
+/// A lent service handed back to its task in the middle of a call.
+pub struct HandBack {
+    /// Why it stopped (its frame holds the trap, as after a turn of its own).
+    pub trap: Trap,
+    /// The direct token the call it was running came with.
+    pub token: u64,
+    /// What answers that call.
+    pub reply: ReplyToken,
+}
+
+/// How a lent service's run for a call ended.
+pub enum Served {
+    /// It answered.
+    Answered(Message),
+    /// It was handed back; its answer comes later through the reply token that
+    /// `defer` made.
+    Deferred,
+}
+
+impl Lend {
+    /// A lend of the service `endpoint` received with `recv_cap`, by the process
+    /// `control` whose frame `frame` runs.
+    pub fn new(
+        endpoint: ServiceId,
+        recv_cap: u64,
+        frame: LoanHandle,
+        control: Arc<Control>,
+    ) -> Arc<Self> {
+        Arc::new(Self {
+            endpoint,
+            recv_cap,
+            frame,
+            control,
+            calls: AtomicU64::new(0),
+            handed_back: AtomicBool::new(false),
+            back: spin::Mutex::new(None),
+            waker: AtomicWaker::new(),
+        })
+    }
+
+    /// Runs the lent service for `request` (from inside the caller's trap, with
+    /// interrupts off) until it answers or must be handed back, at `slice_end` at the
+    /// latest; `defer` makes the reply token of a call handed back. `None`: the service
+    /// cannot run now (handed back, suspended, or its loan is ending): call through the
+    /// queue.
+    pub fn serve(
+        &self,
+        request: &Message,
+        slice_end: u64,
+        defer: impl FnOnce() -> ReplyToken,
+    ) -> Option<Served> {
+        if self.handed_back.load(Ordering::Relaxed) || self.control.suspend_requested() {
+            return None;
+        }
+        self.frame.with(|service| {
+            let token = RESERVED_BIT | self.calls.fetch_add(1, Ordering::Relaxed);
+            let regs = service.regs();
+            super::message::message_to_registers(regs, request);
+            regs.rax = token;
+            loop {
+                let trap = service.run_nested(slice_end);
+                let regs = service.regs();
+                match trap {
+                    Trap::Syscall
+                        if regs.rax == IPC_REPLY_RECV_REGS
+                            && regs.rdi == token
+                            && regs.rsi == self.recv_cap =>
+                    {
+                        let answer = super::message::message_from_registers(regs);
+                        service.count_fast_call();
+                        return Served::Answered(answer);
+                    }
+                    // Handled already (`user_entry::other_trap`); the service goes on.
+                    Trap::Interrupt(_)
+                        if arch::rdtsc() < slice_end && !self.control.suspend_requested() => {}
+                    trap => {
+                        *self.back.lock() = Some(HandBack {
+                            trap,
+                            token,
+                            reply: defer(),
+                        });
+                        self.handed_back.store(true, Ordering::Release);
+                        self.waker.wake();
+                        return Served::Deferred;
+                    }
+                }
+            }
+        })
+    }
+
+    /// The hand-back, once there is one (else the task is woken when it comes).
+    pub fn poll_handed_back(&self, cx: &mut Context<'_>) -> Poll<HandBack> {
+        self.waker.register(cx.waker());
+        if !self.handed_back.load(Ordering::Acquire) {
+            return Poll::Pending;
+        }
+        match self.back.lock().take() {
+            Some(back) => Poll::Ready(back),
+            None => Poll::Pending,
+        }
+    }
+}
+
+/// A [`Lend`] listed in its core's table until this is dropped.
+pub struct Listing {
+    core: usize,
+    lend: Arc<Lend>,
+}
+
+impl Listing {
+    /// Lists `lend` on the calling core; `None` when its table is full.
+    pub fn new(lend: Arc<Lend>) -> Option<Self> {
+        let core = arch::cpu_index();
+        TABLES[core].lock().push(lend.clone()).ok()?;
+        Some(Self { core, lend })
+    }
+}
+
+impl Drop for Listing {
+    fn drop(&mut self) {
+        TABLES[self.core]
+            .lock()
+            .retain(|listed| !Arc::ptr_eq(listed, &self.lend));
+    }
+}
+
+/// Runs `f` with the lent service `endpoint` of the calling core, if it has one (from a
+/// trap: the table is never waited for; `None` when busy).
+#[inline]
+pub fn with_lent<R>(endpoint: ServiceId, f: impl FnOnce(&Lend) -> R) -> Option<R> {
+    let table = TABLES[arch::cpu_index()].try_lock()?;
+    let lend = table.iter().find(|lend| lend.endpoint == endpoint)?;
+    Some(f(lend))
+}
