@@ -175,7 +175,11 @@ mod tests {
             ..TokenTable::default()
         };
         let last = table.insert('a').unwrap();
-        assert_eq!(last & RESERVED_BIT, 0, "the last number leaves the reserved bit clear");
+        assert_eq!(
+            last & RESERVED_BIT,
+            0,
+            "the last number leaves the reserved bit clear"
+        );
         assert_eq!(table.insert('b'), Err('b'));
         assert_eq!(table.remove(last), Some('a'));
         assert_eq!(table.insert('c'), Err('c'));

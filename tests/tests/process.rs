@@ -27,7 +27,9 @@ fn start_background(s: &mut Session, program: &str) -> Result<u32> {
 fn start_background_until(s: &mut Session, program: &str, ready: Option<&str>) -> Result<u32> {
     let command = format!("run {program} &");
     let lines = run_ok(s, &command, T)?;
-    let started = format!("({program}) started");
+    // `program` may start with options (`--core 0 NAME`).
+    let name = program.rsplit(' ').next().unwrap_or(program);
+    let started = format!("({name}) started");
     let pid = lines
         .iter()
         .find_map(|l| pid_of(l).filter(|_| l.ends_with(&started)))
@@ -38,6 +40,26 @@ fn start_background_until(s: &mut Session, program: &str, ready: Option<&str>) -
         s.wait_for(ready, T.command, program)?;
     }
     Ok(pid)
+}
+
+/// The two counters of `ipc stats`' last line: calls run in their caller's trap, and
+/// those of them handed back.
+fn handoff_counts(s: &mut Session) -> Result<(u64, u64)> {
+    let lines = run_ok(s, "ipc stats", T)?;
+    let line = lines
+        .iter()
+        .find_map(|l| l.strip_prefix("calls run in the caller's trap "))
+        .ok_or_else(|| Error::Check(format!("ipc stats: no hand-off line: {lines:?}")))?;
+    let numbers: Vec<u64> = line
+        .split(|c: char| !c.is_ascii_digit())
+        .filter_map(|word| word.parse().ok())
+        .collect();
+    match numbers.as_slice() {
+        [off, back] => Ok((*off, *back)),
+        _ => Err(Error::Check(format!(
+            "ipc stats: bad hand-off line {line:?}"
+        ))),
+    }
 }
 
 /// Checks that no process is left but the supervised services' (`ps` names their
@@ -234,6 +256,47 @@ fn user_processes_call_kernel_and_user_services() {
             return Err(Error::Check(format!(
                 "user.echo outlived its owner: {lines:?}"
             )));
+        }
+        no_processes(s)
+    });
+}
+
+#[test]
+fn calls_run_in_the_callers_trap_end_as_queued_calls_do() {
+    fixture::at_prompt(2, |s| {
+        // The client on the service's core (calls run in its trap), then on the other
+        // core (through the queue): the same answers and errors both times.
+        for client_core in [0, 1] {
+            let before = handoff_counts(s)?;
+            let pid = start_background_until(
+                s,
+                "--core 0 handoff-service",
+                Some("handoff-service: serving user.handoff"),
+            )?;
+            let command = format!("run --core {client_core} handoff-client");
+            let lines = run_ok(s, &command, T)?;
+            has_line(&command, &lines, |l| l == "handoff-client: 8 checks passed")?;
+            s.wait_for(
+                &format!("pid {pid} (handoff-service) killed: invalid opcode"),
+                T.command,
+                "the service's fault",
+            )?;
+            let (off, back) = handoff_counts(s)?;
+            let (off, back) = (off - before.0, back - before.1);
+            // On core 0 the calls that find the service parked run in the client's
+            // trap (106: all but the echo that waits out the service's sleep), and the
+            // line, the spin (at its slice's end), the reply in memory, the sleep and
+            // the fault are handed back. On core 1 none.
+            let expected = if client_core == 0 {
+                off >= 100 && back >= 5
+            } else {
+                off == 0 && back == 0
+            };
+            if !expected {
+                return Err(Error::Check(format!(
+                    "client on core {client_core}: {off} calls run in its trap, {back} handed back"
+                )));
+            }
         }
         no_processes(s)
     });

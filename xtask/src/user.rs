@@ -9,7 +9,7 @@ use crate::Result;
 use crate::install;
 
 /// The programs packed into the kernel image: binaries of `user/src/bin/`.
-pub const PROGRAMS: [&str; 33] = [
+pub const PROGRAMS: [&str; 35] = [
     "hello",
     "true",
     "spin",
@@ -43,6 +43,8 @@ pub const PROGRAMS: [&str; 33] = [
     "snoop",
     "region-reader",
     "region-writer",
+    "handoff-service",
+    "handoff-client",
 ];
 
 /// The user workspace, relative to the repository root (xtask's working directory).

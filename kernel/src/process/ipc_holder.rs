@@ -22,12 +22,12 @@ use core::future::{Future, poll_fn};
 use core::task::Poll;
 use executor::{Priority, TaskRef};
 use ipc::{
-    Cap, Connection, DeferredCall, HolderId, IpcError, Message, Quotas, RegionMap, ReplyToken, Rights,
-    SecurityLevel, ServiceId,
+    Cap, Connection, DeferredCall, HolderId, IpcError, Message, Quotas, RegionMap, ReplyToken,
+    Rights, SecurityLevel, ServiceId,
 };
 use mohhos_abi::layout::PAGE_SIZE;
-use mohhos_abi::{Error, encode};
 use mohhos_abi::syscall::MAX_REGION;
+use mohhos_abi::{Error, encode};
 use services::last_hit::LastHitList;
 use services::token_table::{RESERVED_BIT, TokenTable};
 

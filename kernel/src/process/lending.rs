@@ -37,6 +37,19 @@ use services::token_table::RESERVED_BIT;
 /// service that finds the table full receives through the queue as before).
 const LENT_PER_CORE: usize = 8;
 
+/// Calls run in their caller's trap, and those of them handed back (for `ipc stats`).
+static HANDED_OFF: AtomicU64 = AtomicU64::new(0);
+static HANDED_BACK: AtomicU64 = AtomicU64::new(0);
+
+/// How many calls ran in their caller's trap so far, and how many of them were handed
+/// back to their service's task.
+pub fn counts() -> (u64, u64) {
+    (
+        HANDED_OFF.load(Ordering::Relaxed),
+        HANDED_BACK.load(Ordering::Relaxed),
+    )
+}
+
 /// The lent services of each core.
 static TABLES: [spin::Mutex<heapless::Vec<Arc<Lend>, LENT_PER_CORE>>; MAX_CPUS] =
     [const { spin::Mutex::new(heapless::Vec::new()) }; MAX_CPUS];
@@ -111,6 +124,7 @@ impl Lend {
             return None;
         }
         self.frame.with(|service| {
+            HANDED_OFF.fetch_add(1, Ordering::Relaxed);
             let token = RESERVED_BIT | self.calls.fetch_add(1, Ordering::Relaxed);
             let regs = service.regs();
             super::message::message_to_registers(regs, request);
@@ -132,6 +146,7 @@ impl Lend {
                     Trap::Interrupt(_)
                         if arch::rdtsc() < slice_end && !self.control.suspend_requested() => {}
                     trap => {
+                        HANDED_BACK.fetch_add(1, Ordering::Relaxed);
                         *self.back.lock() = Some(HandBack {
                             trap,
                             token,

@@ -19,6 +19,7 @@ mod syscalls;
 mod task;
 
 pub use control::{Control, Limits, MAX_PROCESSES, Options, Pid, find, list};
+pub use lending::counts as handoff_counts;
 pub use programs::names as program_names;
 #[cfg(feature = "ktest")]
 pub use task::EXIT_EVENT;

@@ -3,8 +3,8 @@
 use super::commands::Outcome;
 use crate::arch::x86_64 as arch;
 use crate::ipc_runtime::{self, ECHO_SERVICE};
-use crate::println;
 use crate::runtime::{executor, us_to_ticks};
+use crate::{println, process};
 use alloc::format;
 use alloc::string::String;
 use alloc::vec::Vec;
@@ -97,6 +97,8 @@ fn stats() -> Outcome {
         );
     }
     println!("capability denials {}", system.caps().total_denials());
+    let (handed_off, handed_back) = process::handoff_counts();
+    println!("calls run in the caller's trap {handed_off}, handed back {handed_back}");
     Ok(())
 }
 

@@ -13,8 +13,8 @@
 //! would keep pointing at a frame and an address space that are gone. Its one user, the
 //! process task, keeps it in its own future next to the frame and the address space.
 
-use super::user_entry::{self, Trap, UserFrame};
 use super::idt::InterruptFrame;
+use super::user_entry::{self, Trap, UserFrame};
 use alloc::sync::Arc;
 use core::marker::PhantomData;
 use core::sync::atomic::{AtomicU8, Ordering};

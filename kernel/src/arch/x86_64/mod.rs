@@ -34,12 +34,12 @@ pub use address_space::{AddressSpace, SpaceError, direct_map_phys};
 pub use cpu_features::rdtsc;
 pub use exceptions::name as exception_name;
 pub use frame_loan::{FrameLoan, LoanHandle};
-pub use percpu::MAX_CPUS;
 pub use heap::stats as heap_stats;
 #[cfg(feature = "ktest")]
 pub use heap_cache::class_of as heap_class_of;
 pub use idt::InterruptFrame;
 pub use interrupts::set_sink as set_interrupt_sink;
+pub use percpu::MAX_CPUS;
 pub use serial::{
     Received, emergency_write, try_read_byte, write_fmt as console_write_fmt,
     write_str as console_write,

@@ -234,7 +234,10 @@ pub(crate) fn run_nested(frame: &mut UserFrame, cr3: u64, slice_end: u64) -> Tra
     let outer_cr3 = Cr3::read_raw().0.start_address().as_u64();
     let trap = enter(frame, cr3, slice_end, 0);
     if outer_frame != 0 {
-        cpu.set_user_frame(outer_frame, outer_frame + size_of::<InterruptFrame>() as u64);
+        cpu.set_user_frame(
+            outer_frame,
+            outer_frame + size_of::<InterruptFrame>() as u64,
+        );
     }
     cpu.kernel_rsp.store(outer_rsp, Ordering::Relaxed);
     cpu.trap_calls.store(outer_calls, Ordering::Relaxed);

@@ -1,0 +1,87 @@
+//! `handoff-service`: registers `user.handoff` and answers each call by its tag, so that
+//! a caller on the service's core (where the kernel runs the parked service in the
+//! caller's own trap, `docs/abi.md`) meets every way such a run can end:
+//! - any other tag (0, say): answers at once (the first data word plus one);
+//! - [`WRITE_FIRST`]: prints a line first (another system call while it runs for the
+//!   caller: it is handed back to its own task, which answers later);
+//! - [`SPIN_FIRST`]: spins `data[1]` million TSC ticks first (past the time slice's end);
+//! - [`SLEEP_FIRST`]: sleeps `data[1]` µs first (a caller with a shorter timeout gives up);
+//! - [`REPLY_IN_MEMORY`]: answers with `ipc_reply` (the message in memory), then receives;
+//! - [`FAULT`]: executes an invalid instruction (its callers get `PeerDied`).
+//!
+//! Prints `handoff-service: serving user.handoff` once registered.
+
+#![no_std]
+#![no_main]
+
+use mohhos_user::ipc::{self, Message};
+use mohhos_user::{entry, println, sleep_us, write};
+
+entry!(main);
+
+const NAME: &str = "user.handoff";
+/// Print a line, then answer.
+const WRITE_FIRST: u64 = 1;
+/// Spin, then answer.
+const SPIN_FIRST: u64 = 2;
+/// Sleep, then answer.
+const SLEEP_FIRST: u64 = 3;
+/// Answer through `ipc_reply`.
+const REPLY_IN_MEMORY: u64 = 4;
+/// Die.
+const FAULT: u64 = 5;
+
+fn main() -> i32 {
+    let cap = match ipc::register(NAME) {
+        Ok(cap) => cap,
+        Err(e) => {
+            println!("handoff-service: cannot register {NAME}: {e}");
+            return 1;
+        }
+    };
+    println!("handoff-service: serving {NAME}");
+    let (mut answer, mut token) = (Message::default(), 0);
+    loop {
+        let (mut message, next) = match ipc::reply_recv(token, &answer, cap) {
+            Ok(received) => received,
+            Err(e) => {
+                println!("handoff-service: receive failed: {e}");
+                return 1;
+            }
+        };
+        match message.tag {
+            WRITE_FIRST => {
+                let _ = write(b"handoff-service: a line while answering\n");
+            }
+            SPIN_FIRST => spin(message.data[1] * 1_000_000),
+            SLEEP_FIRST => {
+                let _ = sleep_us(message.data[1]);
+            }
+            FAULT => {
+                // SAFETY: `ud2` only raises #UD, which ends this process.
+                unsafe { core::arch::asm!("ud2", options(nomem, nostack)) };
+            }
+            _ => {}
+        }
+        message.data[0] = message.data[0].wrapping_add(1);
+        if message.tag == REPLY_IN_MEMORY {
+            if let Err(e) = ipc::reply(next, &message) {
+                println!("handoff-service: reply failed: {e}");
+                return 1;
+            }
+            (answer, token) = (Message::default(), 0);
+        } else {
+            (answer, token) = (message, next);
+        }
+    }
+}
+
+/// Busy for `ticks` TSC ticks.
+fn spin(ticks: u64) {
+    // SAFETY: `rdtsc` only reads the time-stamp counter (user mode may: CR4.TSD is clear).
+    let start = unsafe { core::arch::x86_64::_rdtsc() };
+    // SAFETY: as above.
+    while unsafe { core::arch::x86_64::_rdtsc() } - start < ticks {
+        core::hint::spin_loop();
+    }
+}
