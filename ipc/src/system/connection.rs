@@ -126,6 +126,36 @@ impl<'a> Connection<'a> {
         }
     }
 
+    /// Whether the service's direct handler would answer a call now (unless it
+    /// declines): [`Connection::try_call_now`] is worth a try.
+    #[inline]
+    pub fn answers_directly(&self) -> bool {
+        self.sender.may_answer_directly()
+    }
+
+    /// [`Connection::try_call_now`] right after [`Connection::answers_directly`] said
+    /// yes (no second look).
+    #[inline]
+    pub fn answer_now(
+        &mut self,
+        priority: Priority,
+        message: &Message,
+        reply: &mut Message,
+    ) -> Option<Result<(), IpcError>> {
+        if let Err(error) = self.authorise() {
+            return Some(Err(error));
+        }
+        let header = self.system.header(
+            self.source,
+            self.destination,
+            MessageKind::Request,
+            priority,
+        );
+        self.sender
+            .answer_directly(&header, message, reply)
+            .then_some(Ok(()))
+    }
+
     /// The answer to a call when it needs no waiting, written into `reply`: the
     /// service's direct handler answered (see `Receiver::serve_directly`), or the
     /// capability check failed before it could (then `reply` is untouched). `None`: make
@@ -143,18 +173,7 @@ impl<'a> Connection<'a> {
         if !self.sender.may_answer_directly() {
             return None;
         }
-        if let Err(error) = self.authorise() {
-            return Some(Err(error));
-        }
-        let header = self.system.header(
-            self.source,
-            self.destination,
-            MessageKind::Request,
-            priority,
-        );
-        self.sender
-            .answer_directly(&header, message, reply)
-            .then_some(Ok(()))
+        self.answer_now(priority, message, reply)
     }
 }
 

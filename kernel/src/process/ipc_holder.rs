@@ -372,49 +372,40 @@ impl ProcessIpc {
             .map(|answer| answer.map_err(from_ipc))
     }
 
-    /// `ipc_call_regs` in the trap, handed to the service when it is lent on this core
-    /// (`lending.rs`): `true` when answered (the answer, or the refusal, in `regs`);
-    /// `false` when it must queue, or when the service took the call and answers later
-    /// ([`ProcessIpc::take_deferred`] then has it).
+    /// `ipc_call_regs` in the trap (`syscalls::call_in_trap`): answered at once by a
+    /// kernel service's direct handler, or run in this trap by a user service lent on
+    /// this core (`lending.rs`). `true` when answered (the answer, or the refusal, in
+    /// `regs`); `false` when it must queue, or when the lent service took the call and
+    /// answers later ([`ProcessIpc::take_deferred`] then has it). A request that carries
+    /// a capability always takes the full path.
     #[inline]
-    pub fn try_hand_off(&mut self, regs: &mut InterruptFrame, slice_end: u64) -> bool {
-        let cap = regs.rdi;
-        let request = message_from_registers(regs);
-        if request.cap != 0 {
+    pub fn call_in_trap(&mut self, regs: &mut InterruptFrame, slice_end: u64) -> bool {
+        if regs.r15 != 0 {
             return false;
         }
+        let cap = regs.rdi;
         let Ok(connection) = self.connection(cap) else {
             return false;
         };
-        let handed_off = lending::with_lent(connection.destination(), |lend| {
-            let header = match connection.try_hand_off(Priority::Normal)? {
-                Ok(header) => header,
-                Err(error) => {
-                    regs.rax = encode(Err(from_ipc(error)));
-                    return Some(None);
-                }
+        if connection.answers_directly() {
+            let request = message_from_registers(regs);
+            let mut reply = Message::default();
+            let Some(answer) = connection.answer_now(Priority::Normal, &request, &mut reply) else {
+                return false;
             };
-            let mut call = None;
-            let served = lend.serve(&request, slice_end, || {
-                let (token, pending) = connection.defer();
-                call = Some(pending);
-                token
-            })?;
-            connection.handed_off(&header);
-            if let Served::Answered(reply) = served {
+            if answer.is_ok() {
                 message_to_registers(regs, &reply);
-                regs.rax = 0;
             }
-            Some(call)
-        });
-        match handed_off.flatten() {
-            // Answered, or refused.
-            Some(None) => true,
-            Some(Some(call)) => {
+            regs.rax = encode(answer.map_err(from_ipc).map(|()| 0));
+            return true;
+        }
+        match hand_off(connection, regs, slice_end) {
+            HandOff::Done => true,
+            HandOff::Queue => false,
+            HandOff::Deferred(call) => {
                 self.deferred = Some((cap, call));
                 false
             }
-            None => false,
         }
     }
 
@@ -578,6 +569,49 @@ impl ProcessIpc {
         };
         reply.reply(message).map_err(from_ipc)
     }
+}
+
+/// What [`hand_off`] did with a call.
+enum HandOff {
+    /// Answered, or refused: the outcome is in the caller's registers.
+    Done,
+    /// No service lent here could take it: queue it.
+    Queue,
+    /// The lent service took it and answers later.
+    Deferred(DeferredCall),
+}
+
+/// Runs the call in `regs` (the caller's) through `connection` in this trap, when its
+/// service is lent on this core and waits idle (`lending.rs`).
+#[inline]
+fn hand_off(
+    connection: &mut Connection<'static>,
+    regs: &mut InterruptFrame,
+    slice_end: u64,
+) -> HandOff {
+    lending::with_lent(connection.destination(), |lend| {
+        let header = match connection.try_hand_off(Priority::Normal)? {
+            Ok(header) => header,
+            Err(error) => {
+                regs.rax = encode(Err(from_ipc(error)));
+                return Some(HandOff::Done);
+            }
+        };
+        let mut call = None;
+        let served = lend.serve(regs, slice_end, || {
+            let (token, pending) = connection.defer();
+            call = Some(pending);
+            token
+        })?;
+        connection.handed_off(&header);
+        Some(match (served, call) {
+            (Served::Answered, _) => HandOff::Done,
+            (Served::Deferred, Some(call)) => HandOff::Deferred(call),
+            (Served::Deferred, None) => HandOff::Queue,
+        })
+    })
+    .flatten()
+    .unwrap_or(HandOff::Queue)
 }
 
 impl Drop for ProcessIpc {

@@ -24,12 +24,12 @@
 //! call, and lends itself only while it holds none.
 
 use super::control::Control;
-use crate::arch::x86_64::{self as arch, LoanHandle, MAX_CPUS, Trap};
+use crate::arch::x86_64::{self as arch, InterruptFrame, LoanHandle, MAX_CPUS, Trap};
 use alloc::sync::Arc;
 use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use core::task::{Context, Poll};
 use futures_util::task::AtomicWaker;
-use ipc::{Message, ReplyToken, ServiceId};
+use ipc::{ReplyToken, ServiceId};
 use mohhos_abi::syscall::IPC_REPLY_RECV_REGS;
 use services::token_table::RESERVED_BIT;
 
@@ -37,21 +37,32 @@ use services::token_table::RESERVED_BIT;
 /// service that finds the table full receives through the queue as before).
 const LENT_PER_CORE: usize = 8;
 
-/// Calls run in their caller's trap, and those of them handed back (for `ipc stats`).
+/// Calls run in their caller's trap by lends that have ended, and those of them handed
+/// back (for `ipc stats`; a live lend counts its own).
 static HANDED_OFF: AtomicU64 = AtomicU64::new(0);
 static HANDED_BACK: AtomicU64 = AtomicU64::new(0);
 
 /// How many calls ran in their caller's trap so far, and how many of them were handed
 /// back to their service's task.
 pub fn counts() -> (u64, u64) {
+    let live: u64 = TABLES
+        .iter()
+        .map(|table| {
+            table
+                .lock()
+                .iter()
+                .map(|(_, lend)| lend.calls())
+                .sum::<u64>()
+        })
+        .sum();
     (
-        HANDED_OFF.load(Ordering::Relaxed),
+        HANDED_OFF.load(Ordering::Relaxed) + live,
         HANDED_BACK.load(Ordering::Relaxed),
     )
 }
 
-/// The lent services of each core.
-static TABLES: [spin::Mutex<heapless::Vec<Arc<Lend>, LENT_PER_CORE>>; MAX_CPUS] =
+/// The lent services of each core, the one called last first.
+static TABLES: [spin::Mutex<heapless::Vec<(ServiceId, Arc<Lend>), LENT_PER_CORE>>; MAX_CPUS] =
     [const { spin::Mutex::new(heapless::Vec::new()) }; MAX_CPUS];
 
 /// A service's process, waiting in a register receive, lent to callers on its core.
@@ -61,7 +72,8 @@ pub struct Lend {
     recv_cap: u64,
     frame: LoanHandle,
     control: Arc<Control>,
-    /// Calls delivered so far (each direct token's serial).
+    /// Calls delivered so far (each direct token's serial); written only on the lend's
+    /// core, in a trap, under its table's lock.
     calls: AtomicU64,
     /// Set once the service was handed back: it runs no more calls.
     handed_back: AtomicBool,
@@ -81,8 +93,8 @@ pub struct HandBack {
 
 /// How a lent service's run for a call ended.
 pub enum Served {
-    /// It answered.
-    Answered(Message),
+    /// It answered, into the caller's registers.
+    Answered,
     /// It was handed back; its answer comes later through the reply token that
     /// `defer` made.
     Deferred,
@@ -109,14 +121,15 @@ impl Lend {
         })
     }
 
-    /// Runs the lent service for `request` (from inside the caller's trap, with
-    /// interrupts off) until it answers or must be handed back, at `slice_end` at the
-    /// latest; `defer` makes the reply token of a call handed back. `None`: the service
-    /// cannot run now (handed back, suspended, or its loan is ending): call through the
-    /// queue.
+    /// Runs the lent service for the call in `caller`'s registers (from inside the
+    /// caller's trap, with interrupts off) until it answers — into `caller`'s message
+    /// registers, `rax` 0 — or must be handed back, at `slice_end` at the latest; `defer`
+    /// makes the reply token of a call handed back. `None`: the service cannot run now
+    /// (handed back, suspended, or its loan is ending): call through the queue.
+    #[inline]
     pub fn serve(
         &self,
-        request: &Message,
+        caller: &mut InterruptFrame,
         slice_end: u64,
         defer: impl FnOnce() -> ReplyToken,
     ) -> Option<Served> {
@@ -124,10 +137,11 @@ impl Lend {
             return None;
         }
         self.frame.with(|service| {
-            HANDED_OFF.fetch_add(1, Ordering::Relaxed);
-            let token = RESERVED_BIT | self.calls.fetch_add(1, Ordering::Relaxed);
+            let serial = self.calls.load(Ordering::Relaxed);
+            self.calls.store(serial + 1, Ordering::Relaxed);
+            let token = RESERVED_BIT | serial;
             let regs = service.regs();
-            super::message::message_to_registers(regs, request);
+            copy_message_registers(caller, regs);
             regs.rax = token;
             loop {
                 let trap = service.run_nested(slice_end);
@@ -138,9 +152,10 @@ impl Lend {
                             && regs.rdi == token
                             && regs.rsi == self.recv_cap =>
                     {
-                        let answer = super::message::message_from_registers(regs);
+                        copy_message_registers(regs, caller);
+                        caller.rax = 0;
                         service.count_fast_call();
-                        return Served::Answered(answer);
+                        return Served::Answered;
                     }
                     // Handled already (`user_entry::other_trap`); the service goes on.
                     Trap::Interrupt(_)
@@ -159,6 +174,11 @@ impl Lend {
                 }
             }
         })
+    }
+
+    /// Calls delivered to it so far.
+    fn calls(&self) -> u64 {
+        self.calls.load(Ordering::Relaxed)
     }
 
     /// The hand-back, once there is one (else the task is woken when it comes).
@@ -184,7 +204,10 @@ impl Listing {
     /// Lists `lend` on the calling core; `None` when its table is full.
     pub fn new(lend: Arc<Lend>) -> Option<Self> {
         let core = arch::cpu_index();
-        TABLES[core].lock().push(lend.clone()).ok()?;
+        TABLES[core]
+            .lock()
+            .push((lend.endpoint, lend.clone()))
+            .ok()?;
         Some(Self { core, lend })
     }
 }
@@ -193,15 +216,28 @@ impl Drop for Listing {
     fn drop(&mut self) {
         TABLES[self.core]
             .lock()
-            .retain(|listed| !Arc::ptr_eq(listed, &self.lend));
+            .retain(|(_, listed)| !Arc::ptr_eq(listed, &self.lend));
+        HANDED_OFF.fetch_add(self.lend.calls(), Ordering::Relaxed);
     }
 }
 
 /// Runs `f` with the lent service `endpoint` of the calling core, if it has one (from a
-/// trap: the table is never waited for; `None` when busy).
+/// trap: the table is never waited for; `None` when busy). The one found moves to the
+/// front, so a core's busiest service is found first.
 #[inline]
 pub fn with_lent<R>(endpoint: ServiceId, f: impl FnOnce(&Lend) -> R) -> Option<R> {
-    let table = TABLES[arch::cpu_index()].try_lock()?;
-    let lend = table.iter().find(|lend| lend.endpoint == endpoint)?;
-    Some(f(lend))
+    let mut table = TABLES[arch::cpu_index()].try_lock()?;
+    let at = table.iter().position(|(listed, _)| *listed == endpoint)?;
+    if at != 0 {
+        table.swap(0, at);
+    }
+    Some(f(&table[0].1))
+}
+
+/// Copies the message registers (`docs/abi.md`: `rdx`, `r8`–`r10`, `r12`–`r15`) of
+/// `from` into `to`.
+#[inline]
+fn copy_message_registers(from: &InterruptFrame, to: &mut InterruptFrame) {
+    (to.rdx, to.r8, to.r9, to.r10) = (from.rdx, from.r8, from.r9, from.r10);
+    (to.r12, to.r13, to.r14, to.r15) = (from.r12, from.r13, from.r14, from.r15);
 }

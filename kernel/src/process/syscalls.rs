@@ -5,8 +5,7 @@ use super::control::Control;
 use super::ipc_holder::ProcessIpc;
 use super::memory::{UserMemory, UserSlice};
 use super::message::{
-    DeliverTo, message_from_registers, message_slot, message_to_registers, read_message, read_name,
-    write_message,
+    DeliverTo, message_from_registers, message_slot, read_message, read_name, write_message,
 };
 use crate::arch::x86_64::{InterruptFrame, UserFrame};
 use alloc::string::String;
@@ -14,7 +13,7 @@ use alloc::vec;
 use ipc::{DeferredCall, Message};
 use mohhos_abi::layout::PAGE_SIZE;
 use mohhos_abi::syscall::{self, MAX_SLEEP_US, MAX_TIMEOUT_US, MAX_WRITE};
-use mohhos_abi::{Error, SysResult, encode};
+use mohhos_abi::{Error, SysResult};
 
 /// What the process task does with a system call.
 pub enum Step {
@@ -169,19 +168,7 @@ fn call_in_memory(
 /// [`handle`] (which also reports a bad timeout).
 #[inline]
 pub fn call_in_trap(regs: &mut InterruptFrame, ipc: &mut ProcessIpc, slice_end: u64) -> bool {
-    if regs.rsi > MAX_TIMEOUT_US {
-        return false;
-    }
-    let request = message_from_registers(regs);
-    let mut reply = Message::default();
-    let Some(answer) = ipc.try_call_now(regs.rdi, &request, &mut reply) else {
-        return ipc.try_hand_off(regs, slice_end);
-    };
-    if answer.is_ok() {
-        message_to_registers(regs, &reply);
-    }
-    regs.rax = encode(answer.map(|()| 0));
-    true
+    regs.rsi <= MAX_TIMEOUT_US && ipc.call_in_trap(regs, slice_end)
 }
 
 /// `ipc_call_regs(cap, timeout_us)`, the message in the frame's message registers, that
