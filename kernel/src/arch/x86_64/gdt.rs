@@ -44,7 +44,8 @@ impl CpuTables {
 impl CpuTables {
     /// Sets the stack the CPU switches to on an interrupt or exception from ring 3.
     pub fn set_ring0_stack(&mut self, top: u64) {
-        self.tss.privilege_stack_table[0] = VirtAddr::new(top);
+        // A kernel stack or frame address: canonical, so no check.
+        self.tss.privilege_stack_table[0] = VirtAddr::new_truncate(top);
     }
 }
 

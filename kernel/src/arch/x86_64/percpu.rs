@@ -99,15 +99,24 @@ impl PerCpu {
     pub fn tables(&self) -> &mut CpuTables {
         self.owned(&self.tables)
     }
+}
 
-    /// Points the CPU's ring-3 entry stack (TSS `rsp0`) and the syscall entry at the
-    /// register frame `frame` (`user_entry.rs`); called with interrupts disabled right
-    /// before entering user mode, and nothing else touches the TSS after bring-up.
-    pub fn set_user_frame(&self, frame: u64, frame_end: u64) {
-        self.owned(&self.tables).set_ring0_stack(frame_end);
-        self.user_frame.store(frame, Ordering::Relaxed);
-    }
+/// Points the calling CPU's ring-3 entry stack (TSS `rsp0`) and its syscall entry at
+/// the register frame `frame` (`user_entry.rs`); called with interrupts disabled right
+/// before entering user mode (or, for a nested run, right after leaving it), and nothing
+/// else touches the TSS after bring-up. (The block is the calling CPU's by construction:
+/// no owner check, as for [`current_heap_cache`].)
+#[inline]
+pub fn set_current_user_frame(frame: u64, frame_end: u64) {
+    let cpu = current();
+    // SAFETY: the block is the calling CPU's own; bring-up (`tables`) is over before any
+    // user mode, and this, the TSS's only other user, runs with interrupts off, so the
+    // two never overlap.
+    unsafe { &mut *cpu.tables.get() }.set_ring0_stack(frame_end);
+    cpu.user_frame.store(frame, Ordering::Relaxed);
+}
 
+impl PerCpu {
     /// This CPU's local APIC. Interrupt handlers never use it (they use
     /// `apic::raw`), and no caller holds it while calling another user.
     #[allow(clippy::mut_from_ref)]

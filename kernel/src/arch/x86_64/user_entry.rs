@@ -214,7 +214,13 @@ const UNENTERABLE: Trap = Trap::Exception {
 pub fn run(frame: &mut UserFrame, cr3: u64, slice_end: u64, trap_calls: &mut TrapCalls) -> Trap {
     // Read only by `answer_in_trap` while `enter_user` runs, which `trap_calls` outlives.
     let mut trap_calls = trap_calls;
-    let trap = enter(frame, cr3, slice_end, &raw mut trap_calls as u64);
+    let trap = enter(
+        frame,
+        cr3,
+        slice_end,
+        &raw mut trap_calls as u64,
+        paging::kernel_cr3(),
+    );
     x86_64::instructions::interrupts::enable();
     trap
 }
@@ -232,34 +238,39 @@ pub(crate) fn run_nested(frame: &mut UserFrame, cr3: u64, slice_end: u64) -> Tra
     let outer_rsp = cpu.kernel_rsp.load(Ordering::Relaxed);
     let outer_calls = cpu.trap_calls.load(Ordering::Relaxed);
     let outer_cr3 = Cr3::read_raw().0.start_address().as_u64();
-    let trap = enter(frame, cr3, slice_end, 0);
+    // `outer_cr3` was active when this was called, so it maps the kernel half as the
+    // kernel's tables do (every root the kernel loads does).
+    let trap = enter(frame, cr3, slice_end, 0, outer_cr3);
     if outer_frame != 0 {
-        cpu.set_user_frame(
+        percpu::set_current_user_frame(
             outer_frame,
             outer_frame + size_of::<InterruptFrame>() as u64,
         );
     }
     cpu.kernel_rsp.store(outer_rsp, Ordering::Relaxed);
     cpu.trap_calls.store(outer_calls, Ordering::Relaxed);
-    // SAFETY: `outer_cr3` was active when this function was called, so it maps the
-    // kernel half as the kernel's tables do (every root the kernel loads does).
-    unsafe { load_cr3(outer_cr3) };
     trap
 }
 
 /// [`run`]'s work up to the return from user mode, with `trap_calls_at` the address of
 /// the `&mut TrapCalls` to offer `ipc_call_regs` calls to (0: none). Leaves interrupts
-/// disabled and the kernel's page tables active.
+/// disabled and the page tables `cr3_after` active: a root whose kernel half is the
+/// kernel's (every root the kernel loads).
 #[inline(always)]
-fn enter(frame: &mut UserFrame, cr3: u64, slice_end: u64, trap_calls_at: u64) -> Trap {
+fn enter(
+    frame: &mut UserFrame,
+    cr3: u64,
+    slice_end: u64,
+    trap_calls_at: u64,
+    cr3_after: u64,
+) -> Trap {
     let regs = &mut frame.regs;
     let sysret = regs.vector == SYSCALL_VECTOR && sysret_safe(regs.rip);
     // `iretq` with a non-canonical stack pointer (the process set one) or RIP (a
     // `syscall` at the very end of the lower half) would fault in ring 0; the process
     // would fault on its next instruction anyway, so it gets that fault now. (`sysretq`
     // does not check RSP: a bad one faults in ring 3.)
-    let iretq_safe = canonical(regs.rsp) && canonical(regs.rip);
-    if !(sysret || iretq_safe) {
+    if !(sysret || canonical(regs.rsp) && canonical(regs.rip)) {
         x86_64::instructions::interrupts::disable();
         return UNENTERABLE;
     }
@@ -278,7 +289,7 @@ fn enter(frame: &mut UserFrame, cr3: u64, slice_end: u64, trap_calls_at: u64) ->
     x86_64::instructions::interrupts::disable();
     let cpu = percpu::current();
     if current_user_frame() != base {
-        cpu.set_user_frame(base, base + size_of::<InterruptFrame>() as u64);
+        percpu::set_current_user_frame(base, base + size_of::<InterruptFrame>() as u64);
     }
     // The timer changes only by firing (an interrupt, counted) or by being armed, here
     // or in the idle path (never during a turn, and a new turn has a new slice end):
@@ -301,8 +312,9 @@ fn enter(frame: &mut UserFrame, cr3: u64, slice_end: u64, trap_calls_at: u64) ->
     // SAFETY: the frame holds user selectors, user RFLAGS with IF set and (for sysret) a
     // canonical RIP; rsp0 and `user_frame` point at it, so the way back is `user_exit`.
     unsafe { enter_user(base) };
-    // SAFETY: back on the kernel's own tables, which map everything the kernel uses.
-    unsafe { load_cr3(paging::kernel_cr3()) };
+    // SAFETY: `cr3_after` maps the kernel half as the kernel's own tables do, so
+    // everything the kernel uses stays mapped.
+    unsafe { load_cr3(cr3_after) };
     cpu.trap_calls.store(0, Ordering::Relaxed);
     match frame.regs.vector {
         SYSCALL_VECTOR => Trap::Syscall,
