@@ -167,6 +167,19 @@ pub fn run(
     }
 }
 
+/// Runs the process's user context until it traps, at `slice_end` at the latest; its
+/// `ipc_call_regs` calls are offered to [`syscalls::call_in_trap`] in the trap.
+#[inline]
+fn run_user(
+    frame: &mut UserFrame,
+    memory: &UserMemory,
+    ipc: &mut ProcessIpc,
+    slice_end: u64,
+) -> Trap {
+    let trap_calls = &mut |regs: &mut _| syscalls::call_in_trap(regs, ipc, slice_end);
+    arch::run_user(frame, memory.cr3(), slice_end, trap_calls)
+}
+
 async fn run_until_exit(
     control: &Arc<Control>,
     memory: &mut UserMemory,
@@ -192,15 +205,11 @@ async fn run_until_exit(
         // slice ends or something needs the executor.
         // Published for `ps` when the turn ends (at most a slice late).
         let mut calls = 0;
+        let mut trap = match handed_back.take() {
+            Some(trap) => trap,
+            None => run_user(frame, memory, ipc, slice_end),
+        };
         let step = loop {
-            let trap = match handed_back.take() {
-                Some(trap) => trap,
-                None => {
-                    let trap_calls =
-                        &mut |regs: &mut _| syscalls::call_in_trap(regs, ipc, slice_end);
-                    arch::run_user(frame, memory.cr3(), slice_end, trap_calls)
-                }
-            };
             match trap {
                 Trap::Syscall => {
                     calls += 1;
@@ -214,6 +223,7 @@ async fn run_until_exit(
                     };
                     frame.regs.rax = rax;
                     if arch::rdtsc() < slice_end && !control.suspend_requested() {
+                        trap = run_user(frame, memory, ipc, slice_end);
                         continue;
                     }
                     break Step::Yield;
