@@ -334,3 +334,82 @@ fn a_call_is_answered_now_by_a_waiting_direct_handler_and_checked_first() {
         Some(Err(_))
     ));
 }
+
+/// Parks `service`'s receiver (one poll of a receive that finds nothing).
+fn park(service: &mut ServiceHandle) {
+    let mut recv = core::pin::pin!(service.receiver.recv());
+    let waker = futures::task::noop_waker();
+    let mut cx = core::task::Context::from_waker(&waker);
+    assert!(recv.as_mut().poll(&mut cx).is_pending());
+}
+
+#[test]
+fn a_call_is_handed_off_only_to_an_idle_receiver_and_after_the_capability_check() {
+    let system = system();
+    let (mut service, cap) = service_with_client(&system, "svc.handoff", Rights::SEND);
+    let mut connection = system.connect(CLIENT, cap.unwrap(), ServiceId(9)).unwrap();
+    // Not parked yet: no hand-off.
+    assert!(connection.try_hand_off(Priority::Normal).is_none());
+    park(&mut service);
+    let header = connection
+        .try_hand_off(Priority::Normal)
+        .expect("an idle receiver takes a hand-off")
+        .unwrap();
+    assert_eq!(header.source, ServiceId(9));
+    assert_eq!(header.destination, service.id);
+    assert_eq!(header.kind, MessageKind::Request);
+    connection.handed_off(&header);
+    assert_eq!(system.services()[0].stats.direct, 1);
+    assert_eq!(system.trace(10), [header]);
+    // A message of the caller's that waits in the queue must not be overtaken.
+    connection
+        .try_send(Priority::Normal, Message::new(1))
+        .unwrap();
+    assert!(connection.try_hand_off(Priority::Normal).is_none());
+    let queued = block_on(service.receiver.recv()).unwrap();
+    assert_eq!(queued.message.tag, 1);
+    park(&mut service);
+    assert!(connection.try_hand_off(Priority::Normal).is_some());
+    // A revoked capability is refused before anything is handed off.
+    system.revoke(SERVER, &service.cap).unwrap();
+    assert!(matches!(
+        connection.try_hand_off(Priority::Normal),
+        Some(Err(_))
+    ));
+}
+
+#[test]
+fn a_deferred_call_gets_its_answer_peer_died_or_discards_a_late_answer() {
+    let system = shared_system();
+    let (_service, cap) = service_with_client(system, "svc.deferred", Rights::SEND);
+    let mut connection = system.connect(CLIENT, cap.unwrap(), ServiceId(9)).unwrap();
+    // Answered later, from another thread.
+    let (token, call) = connection.defer();
+    let answerer = std::thread::spawn(move || token.reply(Message::new(42)));
+    let reply = block_on(connection.await_deferred(call)).copied();
+    assert_eq!(reply, Ok(Message::new(42)));
+    assert_eq!(join_within(answerer, Duration::from_secs(60)), Ok(()));
+    // The receiver dies with the token: PeerDied.
+    let (token, call) = connection.defer();
+    drop(token);
+    assert_eq!(
+        block_on(connection.await_deferred(call)).copied(),
+        Err(IpcError::PeerDied)
+    );
+    // The caller gives up (drops the wait): the late answer is discarded, and the
+    // next call gets its own answer.
+    let (late, call) = connection.defer();
+    {
+        let mut waiting = core::pin::pin!(connection.await_deferred(call));
+        let waker = futures::task::noop_waker();
+        let mut cx = core::task::Context::from_waker(&waker);
+        assert!(waiting.as_mut().poll(&mut cx).is_pending());
+    }
+    assert_eq!(late.reply(Message::new(1)), Err(IpcError::Timeout));
+    let (token, call) = connection.defer();
+    token.reply(Message::new(2)).unwrap();
+    assert_eq!(
+        block_on(connection.await_deferred(call)).copied(),
+        Ok(Message::new(2))
+    );
+}
