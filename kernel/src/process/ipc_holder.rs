@@ -12,7 +12,7 @@ use super::control::{Control, Limits};
 use super::lending::{self, Lend, Listing, Served};
 use super::memory::UserMemory;
 use super::message::{message_from_registers, message_to_registers};
-use crate::arch::x86_64::{self as arch, FrameLoan, InterruptFrame, Trap, UserFrame};
+use crate::arch::x86_64::{self as arch, FrameLender, InterruptFrame, Trap, UserFrame};
 use crate::ipc_runtime::{self, Service};
 use crate::runtime::us_to_ticks;
 use alloc::collections::{BTreeMap, BTreeSet};
@@ -75,6 +75,9 @@ pub struct ProcessIpc {
     /// As a caller: its `ipc_call_regs` on the connection `cap` that a lent service took
     /// and will answer later, until the process task waits for it.
     deferred: Option<(u64, DeferredCall)>,
+    /// As a service: what lends its frame while it waits (`lending.rs`), made at its
+    /// first lent receive.
+    lending: Option<(FrameLender, Arc<Lend>)>,
 }
 
 /// What a lent receive ([`ProcessIpc::recv_lent`]) ended with.
@@ -115,6 +118,7 @@ impl ProcessIpc {
             mapped: Vec::new(),
             handed_back: None,
             deferred: None,
+            lending: None,
         }
     }
 
@@ -520,9 +524,13 @@ impl ProcessIpc {
         let Some(service) = self.services.get_mut(&cap) else {
             return Err(self.why_not_ours(cap));
         };
-        let loan = FrameLoan::new(frame, cr3);
-        let lend = Lend::new(service.id(), cap, loan.handle(), control.clone());
-        let listing = Listing::new(lend.clone());
+        let (lender, lend) = self.lending.get_or_insert_with(|| {
+            let lender = FrameLender::default();
+            let lend = Lend::new(lender.handle(), control.clone());
+            (lender, lend)
+        });
+        let listing = Listing::new(lend, service.id(), cap);
+        let loan = lender.lend(frame, cr3);
         let outcome = {
             let mut next = core::pin::pin!(service.next());
             poll_fn(|cx| {

@@ -62,18 +62,22 @@ pub fn counts() -> (u64, u64) {
 }
 
 /// The lent services of each core, the one called last first.
-static TABLES: [spin::Mutex<heapless::Vec<(ServiceId, Arc<Lend>), LENT_PER_CORE>>; MAX_CPUS] =
+static TABLES: [spin::Mutex<LentTable>; MAX_CPUS] =
     [const { spin::Mutex::new(heapless::Vec::new()) }; MAX_CPUS];
+
+/// One core's lent services, each under its endpoint.
+type LentTable = heapless::Vec<(ServiceId, Arc<Lend>), LENT_PER_CORE>;
 
 /// A service's process, waiting in a register receive, lent to callers on its core.
 pub struct Lend {
-    endpoint: ServiceId,
-    /// The capability it receives with: its answer must name it again.
-    recv_cap: u64,
+    /// The capability it receives with now: its answer must name it again.
+    recv_cap: AtomicU64,
     frame: LoanHandle,
     control: Arc<Control>,
-    /// Calls delivered so far (each direct token's serial); written only on the lend's
-    /// core, in a trap, under its table's lock.
+    /// Direct tokens handed out so far (each one's serial: never reused by the process);
+    /// written only on the lend's core, in a trap, under its table's lock.
+    serial: AtomicU64,
+    /// Calls run since it was last listed (as `serial`, for `ipc stats`).
     calls: AtomicU64,
     /// Set once the service was handed back: it runs no more calls.
     handed_back: AtomicBool,
@@ -101,19 +105,14 @@ pub enum Served {
 }
 
 impl Lend {
-    /// A lend of the service `endpoint` received with `recv_cap`, by the process
-    /// `control` whose frame `frame` runs.
-    pub fn new(
-        endpoint: ServiceId,
-        recv_cap: u64,
-        frame: LoanHandle,
-        control: Arc<Control>,
-    ) -> Arc<Self> {
+    /// The lend of the process `control`, whose frame `frame` runs when lent (made once
+    /// per process, listed for each receive with [`Listing::new`]).
+    pub fn new(frame: LoanHandle, control: Arc<Control>) -> Arc<Self> {
         Arc::new(Self {
-            endpoint,
-            recv_cap,
+            recv_cap: AtomicU64::new(0),
             frame,
             control,
+            serial: AtomicU64::new(0),
             calls: AtomicU64::new(0),
             handed_back: AtomicBool::new(false),
             back: spin::Mutex::new(None),
@@ -137,8 +136,10 @@ impl Lend {
             return None;
         }
         self.frame.with(|service| {
-            let serial = self.calls.load(Ordering::Relaxed);
-            self.calls.store(serial + 1, Ordering::Relaxed);
+            let serial = self.serial.load(Ordering::Relaxed);
+            self.serial.store(serial + 1, Ordering::Relaxed);
+            let calls = self.calls.load(Ordering::Relaxed);
+            self.calls.store(calls + 1, Ordering::Relaxed);
             let token = RESERVED_BIT | serial;
             let regs = service.regs();
             copy_message_registers(caller, regs);
@@ -150,7 +151,7 @@ impl Lend {
                     Trap::Syscall
                         if regs.rax == IPC_REPLY_RECV_REGS
                             && regs.rdi == token
-                            && regs.rsi == self.recv_cap =>
+                            && regs.rsi == self.recv_cap.load(Ordering::Relaxed) =>
                     {
                         copy_message_registers(regs, caller);
                         caller.rax = 0;
@@ -201,14 +202,17 @@ pub struct Listing {
 }
 
 impl Listing {
-    /// Lists `lend` on the calling core; `None` when its table is full.
-    pub fn new(lend: Arc<Lend>) -> Option<Self> {
+    /// Lists `lend` on the calling core for the service `endpoint`, which it receives
+    /// with `recv_cap` (and not handed back); `None` when the core's table is full.
+    pub fn new(lend: &Arc<Lend>, endpoint: ServiceId, recv_cap: u64) -> Option<Self> {
+        lend.recv_cap.store(recv_cap, Ordering::Relaxed);
+        lend.handed_back.store(false, Ordering::Relaxed);
         let core = arch::cpu_index();
-        TABLES[core]
-            .lock()
-            .push((lend.endpoint, lend.clone()))
-            .ok()?;
-        Some(Self { core, lend })
+        TABLES[core].lock().push((endpoint, lend.clone())).ok()?;
+        Some(Self {
+            core,
+            lend: lend.clone(),
+        })
     }
 }
 
@@ -217,7 +221,9 @@ impl Drop for Listing {
         TABLES[self.core]
             .lock()
             .retain(|(_, listed)| !Arc::ptr_eq(listed, &self.lend));
-        HANDED_OFF.fetch_add(self.lend.calls(), Ordering::Relaxed);
+        // Unlisted: only this core's traps wrote the count, and none can run it now.
+        let calls = self.lend.calls.swap(0, Ordering::Relaxed);
+        HANDED_OFF.fetch_add(calls, Ordering::Relaxed);
     }
 }
 

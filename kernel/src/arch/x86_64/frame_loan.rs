@@ -2,12 +2,13 @@
 //! same CPU may run it in the trap (seL4's fastpath: a call to a service parked in its
 //! receive runs the service at once, without the executor).
 //!
-//! [`FrameLoan`] borrows the frame (and names the address space) for as long as it
-//! lives; [`LoanHandle`]s reach it through a shared cell whose state says whether it may
-//! be run: `OPEN` → `IN_USE` (a handle runs it) → `OPEN`, and `CLOSED` once the loan
-//! ends. Ending the loan waits while a handle runs it, which is bounded: a nested run
-//! ends at its slice's end at the latest (and on the loan's own CPU it cannot overlap,
-//! as runs happen inside traps with interrupts off).
+//! A process's [`FrameLender`] (made once) lends its frame again and again: each
+//! [`FrameLoan`] borrows the frame (and names the address space) for as long as it lives;
+//! [`LoanHandle`]s reach it through a shared cell whose state says whether it may be
+//! run: `OPEN` → `IN_USE` (a handle runs it) → `OPEN`, and `CLOSED` between loans. Ending a
+//! loan waits while a handle runs it, which is bounded: a nested run ends at its slice's
+//! end at the latest (and on the loan's own CPU it cannot overlap, as runs happen inside
+//! traps with interrupts off).
 //!
 //! A loan must end by being dropped, never by being leaked (`mem::forget`): the cell
 //! would keep pointing at a frame and an address space that are gone. Its one user, the
@@ -17,50 +18,62 @@ use super::idt::InterruptFrame;
 use super::user_entry::{self, Trap, UserFrame};
 use alloc::sync::Arc;
 use core::marker::PhantomData;
-use core::sync::atomic::{AtomicU8, Ordering};
+use core::sync::atomic::{AtomicPtr, AtomicU8, AtomicU64, Ordering};
 
 const OPEN: u8 = 0;
 const IN_USE: u8 = 1;
 const CLOSED: u8 = 2;
 
-/// What a [`FrameLoan`] shares with its handles.
+/// What a lender shares with its handles: the frame of the current loan, if any.
 struct LoanCell {
     state: AtomicU8,
-    frame: *mut UserFrame,
-    cr3: u64,
+    frame: AtomicPtr<UserFrame>,
+    cr3: AtomicU64,
 }
 
-// SAFETY: the frame behind the pointer is only reached by the one handle that moved the
-// state from `OPEN` to `IN_USE`, and only until it moves it back; the loan that owns the
-// borrow waits for that before it ends (module docs).
-unsafe impl Send for LoanCell {}
-// SAFETY: as for `Send`: the state word serialises every use of the frame.
-unsafe impl Sync for LoanCell {}
-
-/// A user frame lent out until this is dropped (see the module docs).
-pub struct FrameLoan<'a> {
+/// Lends one process's frame, one loan at a time.
+pub struct FrameLender {
     cell: Arc<LoanCell>,
-    _frame: PhantomData<&'a mut UserFrame>,
 }
 
-impl<'a> FrameLoan<'a> {
-    /// Lends `frame`, which runs in the address space `cr3` (a root whose kernel half is
-    /// the kernel's, kept alive at least as long as the loan).
-    pub fn new(frame: &'a mut UserFrame, cr3: u64) -> Self {
+impl Default for FrameLender {
+    fn default() -> Self {
         Self {
             cell: Arc::new(LoanCell {
-                state: AtomicU8::new(OPEN),
-                frame,
-                cr3,
+                state: AtomicU8::new(CLOSED),
+                frame: AtomicPtr::new(core::ptr::null_mut()),
+                cr3: AtomicU64::new(0),
             }),
+        }
+    }
+}
+
+impl FrameLender {
+    /// Lends `frame`, which runs in the address space `cr3` (a root whose kernel half is
+    /// the kernel's, kept alive at least as long as the loan), until the loan is dropped.
+    pub fn lend<'a>(&'a mut self, frame: &'a mut UserFrame, cr3: u64) -> FrameLoan<'a> {
+        let cell = &*self.cell;
+        cell.frame.store(frame, Ordering::Relaxed);
+        cell.cr3.store(cr3, Ordering::Relaxed);
+        // Only `FrameLoan::drop` closes, and a loan borrows the lender: the cell is
+        // `CLOSED` here, and opening it publishes the frame to the handles.
+        cell.state.store(OPEN, Ordering::Release);
+        FrameLoan {
+            cell,
             _frame: PhantomData,
         }
     }
 
-    /// A handle that may run the frame while the loan lasts.
+    /// A handle that may run the frame while a loan lasts.
     pub fn handle(&self) -> LoanHandle {
         LoanHandle(self.cell.clone())
     }
+}
+
+/// A user frame lent out until this is dropped (see the module docs).
+pub struct FrameLoan<'a> {
+    cell: &'a LoanCell,
+    _frame: PhantomData<&'a mut UserFrame>,
 }
 
 impl Drop for FrameLoan<'_> {
@@ -77,11 +90,11 @@ impl Drop for FrameLoan<'_> {
     }
 }
 
-/// The right to run a lent frame while its loan lasts.
+/// The right to run a lender's frame while a loan lasts.
 pub struct LoanHandle(Arc<LoanCell>);
 
 impl LoanHandle {
-    /// Runs `f` with the lent context, unless the loan has ended (or another handle is
+    /// Runs `f` with the lent context, unless no loan lasts now (or another handle is
     /// using it): `None` then.
     pub fn with<R>(&self, f: impl FnOnce(&mut LentContext) -> R) -> Option<R> {
         let cell = &*self.0;
@@ -89,13 +102,15 @@ impl LoanHandle {
             .compare_exchange(OPEN, IN_USE, Ordering::Acquire, Ordering::Relaxed)
             .ok()?;
         // SAFETY: the state is `IN_USE` and only this call moves it back, so the loan
-        // has not ended (it waits for `OPEN`) and its borrow of the frame is live; no
-        // other handle reaches the frame until then, and the lending process does not
-        // touch it while it is lent (the loan borrows it mutably).
-        let frame = unsafe { &mut *cell.frame };
+        // that opened it has not ended (its drop waits for `OPEN`), its borrow of the
+        // frame is live, and the pointer and root are the ones it stored before opening
+        // (the Acquire above pairs with its Release); no other handle reaches the frame
+        // until then, and the lending process does not touch it while it is lent (the
+        // loan borrows it mutably).
+        let frame = unsafe { &mut *cell.frame.load(Ordering::Relaxed) };
         let outcome = f(&mut LentContext {
             frame,
-            cr3: cell.cr3,
+            cr3: cell.cr3.load(Ordering::Relaxed),
         });
         cell.state.store(OPEN, Ordering::Release);
         Some(outcome)

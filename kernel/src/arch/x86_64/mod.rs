@@ -33,7 +33,7 @@ mod zeroed_frames;
 pub use address_space::{AddressSpace, SpaceError, direct_map_phys};
 pub use cpu_features::rdtsc;
 pub use exceptions::name as exception_name;
-pub use frame_loan::{FrameLoan, LoanHandle};
+pub use frame_loan::{FrameLender, LoanHandle};
 pub use heap::stats as heap_stats;
 #[cfg(feature = "ktest")]
 pub use heap_cache::class_of as heap_class_of;
