@@ -39,9 +39,9 @@ impl TraceLog {
     }
 
     /// Appends `header`, overwriting the oldest when full.
-    /// Takes the header by value: the caller's envelope never escapes to this (outlined)
-    /// function, so the compiler can move it straight to its destination.
-    #[inline(never)]
+    /// Takes the header by value: the caller's envelope never escapes to this function,
+    /// so the compiler can move it straight to its destination.
+    #[inline]
     pub(crate) fn record(&self, header: Header) {
         let mut ring = self.ring.lock();
         let next = ring.next;

@@ -37,26 +37,15 @@ use services::token_table::RESERVED_BIT;
 /// service that finds the table full receives through the queue as before).
 const LENT_PER_CORE: usize = 8;
 
-/// Calls run in their caller's trap by lends that have ended, and those of them handed
-/// back (for `ipc stats`; a live lend counts its own).
+/// Calls run in their caller's trap, and those of them handed back (for `ipc stats`).
 static HANDED_OFF: AtomicU64 = AtomicU64::new(0);
 static HANDED_BACK: AtomicU64 = AtomicU64::new(0);
 
 /// How many calls ran in their caller's trap so far, and how many of them were handed
 /// back to their service's task.
 pub fn counts() -> (u64, u64) {
-    let live: u64 = TABLES
-        .iter()
-        .map(|table| {
-            table
-                .lock()
-                .iter()
-                .map(|(_, lend)| lend.calls())
-                .sum::<u64>()
-        })
-        .sum();
     (
-        HANDED_OFF.load(Ordering::Relaxed) + live,
+        HANDED_OFF.load(Ordering::Relaxed),
         HANDED_BACK.load(Ordering::Relaxed),
     )
 }
@@ -77,8 +66,6 @@ pub struct Lend {
     /// Direct tokens handed out so far (each one's serial: never reused by the process);
     /// written only on the lend's core, in a trap, under its table's lock.
     serial: AtomicU64,
-    /// Calls run since it was last listed (as `serial`, for `ipc stats`).
-    calls: AtomicU64,
     /// Set once the service was handed back: it runs no more calls.
     handed_back: AtomicBool,
     back: spin::Mutex<Option<HandBack>>,
@@ -113,7 +100,6 @@ impl Lend {
             frame,
             control,
             serial: AtomicU64::new(0),
-            calls: AtomicU64::new(0),
             handed_back: AtomicBool::new(false),
             back: spin::Mutex::new(None),
             waker: AtomicWaker::new(),
@@ -138,8 +124,7 @@ impl Lend {
         self.frame.with(|service| {
             let serial = self.serial.load(Ordering::Relaxed);
             self.serial.store(serial + 1, Ordering::Relaxed);
-            let calls = self.calls.load(Ordering::Relaxed);
-            self.calls.store(calls + 1, Ordering::Relaxed);
+            HANDED_OFF.fetch_add(1, Ordering::Relaxed);
             let token = RESERVED_BIT | serial;
             let regs = service.regs();
             copy_message_registers(caller, regs);
@@ -175,11 +160,6 @@ impl Lend {
                 }
             }
         })
-    }
-
-    /// Calls delivered to it so far.
-    fn calls(&self) -> u64 {
-        self.calls.load(Ordering::Relaxed)
     }
 
     /// The hand-back, once there is one (else the task is woken when it comes).
@@ -221,9 +201,6 @@ impl Drop for Listing {
         TABLES[self.core]
             .lock()
             .retain(|(_, listed)| !Arc::ptr_eq(listed, &self.lend));
-        // Unlisted: only this core's traps wrote the count, and none can run it now.
-        let calls = self.lend.calls.swap(0, Ordering::Relaxed);
-        HANDED_OFF.fetch_add(calls, Ordering::Relaxed);
     }
 }
 
