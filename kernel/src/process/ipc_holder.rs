@@ -598,6 +598,9 @@ fn hand_off(
     slice_end: u64,
 ) -> HandOff {
     lending::with_lent(connection.destination(), |lend| {
+        if !lend.ready() {
+            return None;
+        }
         let header = match connection.try_hand_off(Priority::Normal)? {
             Ok(header) => header,
             Err(error) => {
@@ -605,17 +608,19 @@ fn hand_off(
                 return Some(HandOff::Done);
             }
         };
+        // Counted (and logged) as it is handed off, while the header is at hand.
+        connection.handed_off(&header);
         let mut call = None;
         let served = lend.serve(regs, slice_end, || {
             let (token, pending) = connection.defer();
             call = Some(pending);
             token
-        })?;
-        connection.handed_off(&header);
+        });
         Some(match (served, call) {
-            (Served::Answered, _) => HandOff::Done,
-            (Served::Deferred, Some(call)) => HandOff::Deferred(call),
-            (Served::Deferred, None) => HandOff::Queue,
+            (Some(Served::Answered), _) => HandOff::Done,
+            (Some(Served::Deferred), Some(call)) => HandOff::Deferred(call),
+            // The loan was ending: not on this core, whose task ends it outside traps.
+            _ => HandOff::Queue,
         })
     })
     .flatten()

@@ -106,11 +106,17 @@ impl Lend {
         })
     }
 
-    /// Runs the lent service for the call in `caller`'s registers (from inside the
-    /// caller's trap, with interrupts off) until it answers — into `caller`'s message
-    /// registers, `rax` 0 — or must be handed back, at `slice_end` at the latest; `defer`
-    /// makes the reply token of a call handed back. `None`: the service cannot run now
-    /// (handed back, suspended, or its loan is ending): call through the queue.
+    /// Whether the service may run a call now: not handed back, not asked to suspend.
+    #[inline]
+    pub fn ready(&self) -> bool {
+        !self.handed_back.load(Ordering::Relaxed) && !self.control.suspend_requested()
+    }
+
+    /// Runs the lent service, found [`Lend::ready`], for the call in `caller`'s
+    /// registers (from inside the caller's trap, with interrupts off) until it answers —
+    /// into `caller`'s message registers, `rax` 0 — or must be handed back, at
+    /// `slice_end` at the latest; `defer` makes the reply token of a call handed back.
+    /// `None`: its loan is ending (call through the queue).
     #[inline]
     pub fn serve(
         &self,
@@ -118,9 +124,6 @@ impl Lend {
         slice_end: u64,
         defer: impl FnOnce() -> ReplyToken,
     ) -> Option<Served> {
-        if self.handed_back.load(Ordering::Relaxed) || self.control.suspend_requested() {
-            return None;
-        }
         self.frame.with(|service| {
             let serial = self.serial.load(Ordering::Relaxed);
             self.serial.store(serial + 1, Ordering::Relaxed);
