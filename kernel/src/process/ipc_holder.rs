@@ -9,7 +9,7 @@
 
 use super::call_deadline::Watchdog;
 use super::control::{Control, Limits};
-use super::lending::{self, Lend, Listing, Served};
+use super::lending::{self, Lend, LendCache, Listing, Served};
 use super::memory::UserMemory;
 use super::message::{message_from_registers, message_to_registers};
 use crate::arch::x86_64::{self as arch, FrameLender, InterruptFrame, Trap, UserFrame};
@@ -78,6 +78,8 @@ pub struct ProcessIpc {
     /// As a service: what lends its frame while it waits (`lending.rs`), made at its
     /// first lent receive.
     lending: Option<(FrameLender, Arc<Lend>)>,
+    /// As a caller: the lent service its calls found last.
+    lent_service: LendCache,
 }
 
 /// What a lent receive ([`ProcessIpc::recv_lent`]) ended with.
@@ -119,6 +121,7 @@ impl ProcessIpc {
             handed_back: None,
             deferred: None,
             lending: None,
+            lent_service: None,
         }
     }
 
@@ -403,7 +406,12 @@ impl ProcessIpc {
             regs.rax = encode(answer.map_err(from_ipc).map(|()| 0));
             return true;
         }
-        match hand_off(connection, regs, slice_end) {
+        // Found again (one compare: the last hit), beside the lend cache.
+        let Some(at) = self.connections.position(cap) else {
+            return false;
+        };
+        let connection = self.connections.at_mut(at);
+        match hand_off(connection, regs, slice_end, &mut self.lent_service) {
             HandOff::Done => true,
             HandOff::Queue => false,
             HandOff::Deferred(call) => {
@@ -579,11 +587,11 @@ impl ProcessIpc {
     }
 }
 
-/// What [`hand_off`] did with a call.
+/// What a call in the trap came to ([`hand_off`]).
 enum HandOff {
     /// Answered, or refused: the outcome is in the caller's registers.
     Done,
-    /// No service lent here could take it: queue it.
+    /// Nothing could take it at once: queue it.
     Queue,
     /// The lent service took it and answers later.
     Deferred(DeferredCall),
@@ -596,8 +604,12 @@ fn hand_off(
     connection: &mut Connection<'static>,
     regs: &mut InterruptFrame,
     slice_end: u64,
+    lent: &mut LendCache,
 ) -> HandOff {
-    lending::with_lent(connection.destination(), |lend| {
+    let Some(lend) = lending::find(lent, connection.destination()) else {
+        return HandOff::Queue;
+    };
+    (|| {
         if !lend.ready() {
             return None;
         }
@@ -622,8 +634,7 @@ fn hand_off(
             // The loan was ending: not on this core, whose task ends it outside traps.
             _ => HandOff::Queue,
         })
-    })
-    .flatten()
+    })()
     .unwrap_or(HandOff::Queue)
 }
 

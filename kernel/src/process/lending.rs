@@ -37,6 +37,14 @@ use services::token_table::RESERVED_BIT;
 /// service that finds the table full receives through the queue as before).
 const LENT_PER_CORE: usize = 8;
 
+/// [`Lend::listed`] of a lend listed nowhere.
+const UNLISTED: u64 = u64::MAX;
+
+/// [`Lend::listed`] of a lend listed on `core` for `endpoint`.
+fn listed_at(core: usize, endpoint: ServiceId) -> u64 {
+    (core as u64) << 32 | u64::from(endpoint.0)
+}
+
 /// Calls run in their caller's trap, and those of them handed back (for `ipc stats`).
 static HANDED_OFF: AtomicU64 = AtomicU64::new(0);
 static HANDED_BACK: AtomicU64 = AtomicU64::new(0);
@@ -50,7 +58,7 @@ pub fn counts() -> (u64, u64) {
     )
 }
 
-/// The lent services of each core, the one called last first.
+/// The lent services of each core.
 static TABLES: [spin::Mutex<LentTable>; MAX_CPUS] =
     [const { spin::Mutex::new(heapless::Vec::new()) }; MAX_CPUS];
 
@@ -59,6 +67,9 @@ type LentTable = heapless::Vec<(ServiceId, Arc<Lend>), LENT_PER_CORE>;
 
 /// A service's process, waiting in a register receive, lent to callers on its core.
 pub struct Lend {
+    /// Where it is listed now: `core << 32 | endpoint`, or [`UNLISTED`]. Written by its
+    /// process's task on its core; callers on that core read it (`find`).
+    listed: AtomicU64,
     /// The capability it receives with now: its answer must name it again.
     recv_cap: AtomicU64,
     frame: LoanHandle,
@@ -96,6 +107,7 @@ impl Lend {
     /// per process, listed for each receive with [`Listing::new`]).
     pub fn new(frame: LoanHandle, control: Arc<Control>) -> Arc<Self> {
         Arc::new(Self {
+            listed: AtomicU64::new(UNLISTED),
             recv_cap: AtomicU64::new(0),
             frame,
             control,
@@ -192,6 +204,8 @@ impl Listing {
         lend.handed_back.store(false, Ordering::Relaxed);
         let core = arch::cpu_index();
         TABLES[core].lock().push((endpoint, lend.clone())).ok()?;
+        lend.listed
+            .store(listed_at(core, endpoint), Ordering::Relaxed);
         Some(Self {
             core,
             lend: lend.clone(),
@@ -201,23 +215,36 @@ impl Listing {
 
 impl Drop for Listing {
     fn drop(&mut self) {
+        self.lend.listed.store(UNLISTED, Ordering::Relaxed);
         TABLES[self.core]
             .lock()
             .retain(|(_, listed)| !Arc::ptr_eq(listed, &self.lend));
     }
 }
 
-/// Runs `f` with the lent service `endpoint` of the calling core, if it has one (from a
-/// trap: the table is never waited for; `None` when busy). The one found moves to the
-/// front, so a core's busiest service is found first.
+/// The last lend a process's calls found: looked at first (one compare), the core's
+/// table only when it is not listed here for the endpoint any more.
+pub type LendCache = Option<Arc<Lend>>;
+
+/// The service `endpoint` lent on the calling core, if it is (from a trap: the core's
+/// table is never waited for; `None` when busy): `cache` if it still is the one, else
+/// found in the table and kept in `cache`.
 #[inline]
-pub fn with_lent<R>(endpoint: ServiceId, f: impl FnOnce(&Lend) -> R) -> Option<R> {
-    let mut table = TABLES[arch::cpu_index()].try_lock()?;
-    let at = table.iter().position(|(listed, _)| *listed == endpoint)?;
-    if at != 0 {
-        table.swap(0, at);
+pub fn find(cache: &mut LendCache, endpoint: ServiceId) -> Option<&Lend> {
+    let here = listed_at(arch::cpu_index(), endpoint);
+    if !matches!(cache, Some(lend) if lend.listed.load(Ordering::Relaxed) == here) {
+        *cache = look_up(here, endpoint);
     }
-    Some(f(&table[0].1))
+    cache.as_deref()
+}
+
+/// [`find`] in the table (out of line: the usual call hits the cache).
+#[cold]
+#[inline(never)]
+fn look_up(here: u64, endpoint: ServiceId) -> Option<Arc<Lend>> {
+    let table = TABLES[(here >> 32) as usize].try_lock()?;
+    let (_, lend) = table.iter().find(|(listed, _)| *listed == endpoint)?;
+    Some(lend.clone())
 }
 
 /// Copies the message registers (`docs/abi.md`: `rdx`, `r8`–`r10`, `r12`–`r15`) of
