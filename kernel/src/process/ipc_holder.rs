@@ -22,8 +22,8 @@ use core::future::{Future, poll_fn};
 use core::task::Poll;
 use executor::{Priority, TaskRef};
 use ipc::{
-    Cap, Connection, DeferredCall, HolderId, IpcError, Message, Quotas, RegionMap, ReplyToken,
-    Rights, SecurityLevel, ServiceId,
+    Cap, Connection, ConnectionCall, DeferredCall, HolderId, IpcError, Message, Quotas, RegionMap,
+    ReplyToken, Rights, SecurityLevel, ServiceId,
 };
 use mohhos_abi::layout::PAGE_SIZE;
 use mohhos_abi::syscall::MAX_REGION;
@@ -440,13 +440,7 @@ impl ProcessIpc {
         watchdog: &mut Watchdog,
     ) -> Result<Message, Error> {
         let call = self.connection(cap)?.await_deferred(call);
-        let reply = if timeout_us == 0 {
-            call.await.copied()
-        } else {
-            let deadline = arch::rdtsc().saturating_add(us_to_ticks(timeout_us));
-            watchdog.bound(call, deadline).await.copied()
-        };
-        reply.map_err(from_ipc)
+        bounded(call, timeout_us, watchdog).await.map_err(from_ipc)
     }
 
     /// `ipc_call`: the reply to `request`, waiting at most `timeout_us` (0: for ever),
@@ -463,12 +457,7 @@ impl ProcessIpc {
         let destination = connection.destination();
         Self::transfer(holder, destination, &mut request)?;
         let call = connection.call(Priority::Normal, request);
-        let reply = if timeout_us == 0 {
-            call.await.copied()
-        } else {
-            let deadline = arch::rdtsc().saturating_add(us_to_ticks(timeout_us));
-            watchdog.bound(call, deadline).await.copied()
-        };
+        let reply = bounded(call, timeout_us, watchdog).await;
         // A timed-out request may have been delivered (the receiver keeps its copy).
         if let Err(error) = &reply
             && *error != IpcError::Timeout
@@ -585,6 +574,20 @@ impl ProcessIpc {
         };
         reply.reply(message).map_err(from_ipc)
     }
+}
+
+/// The answer of `call`, waiting at most `timeout_us` (0: for ever), bounded by the
+/// process's `watchdog`.
+async fn bounded(
+    call: ConnectionCall<'_>,
+    timeout_us: u64,
+    watchdog: &mut Watchdog,
+) -> Result<Message, IpcError> {
+    if timeout_us == 0 {
+        return call.await.copied();
+    }
+    let deadline = arch::rdtsc().saturating_add(us_to_ticks(timeout_us));
+    watchdog.bound(call, deadline).await.copied()
 }
 
 /// What a call in the trap came to ([`hand_off`]).

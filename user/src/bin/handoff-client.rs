@@ -13,12 +13,11 @@ use mohhos_user::{Error, entry, println, sleep_us};
 
 entry!(main);
 
-const ECHO: u64 = 0;
-const WRITE_FIRST: u64 = 1;
-const SPIN_FIRST: u64 = 2;
-const SLEEP_FIRST: u64 = 3;
-const REPLY_IN_MEMORY: u64 = 4;
-const FAULT: u64 = 5;
+#[path = "handoff-service/protocol.rs"]
+mod protocol;
+
+use protocol::{ECHO, FAULT, REPLY_IN_MEMORY, SLEEP_FIRST, SPIN_FIRST, WRITE_FIRST};
+
 /// Timeout of every call but the one that must time out (µs).
 const PATIENT_US: u64 = 5_000_000;
 

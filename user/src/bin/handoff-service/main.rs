@@ -1,13 +1,13 @@
 //! `handoff-service`: registers `user.handoff` and answers each call by its tag, so that
 //! a caller on the service's core (where the kernel runs the parked service in the
 //! caller's own trap, `docs/abi.md`) meets every way such a run can end:
-//! - any other tag (0, say): answers at once (the first data word plus one);
-//! - [`WRITE_FIRST`]: prints a line first (another system call while it runs for the
+//! - `ECHO` (any other tag): answers at once (the first data word plus one);
+//! - `WRITE_FIRST`: prints a line first (another system call while it runs for the
 //!   caller: it is handed back to its own task, which answers later);
-//! - [`SPIN_FIRST`]: spins `data[1]` million TSC ticks first (past the time slice's end);
-//! - [`SLEEP_FIRST`]: sleeps `data[1]` µs first (a caller with a shorter timeout gives up);
-//! - [`REPLY_IN_MEMORY`]: answers with `ipc_reply` (the message in memory), then receives;
-//! - [`FAULT`]: executes an invalid instruction (its callers get `PeerDied`).
+//! - `SPIN_FIRST`: spins `data[1]` million TSC ticks first (past the time slice's end);
+//! - `SLEEP_FIRST`: sleeps `data[1]` µs first (a caller with a shorter timeout gives up);
+//! - `REPLY_IN_MEMORY`: answers with `ipc_reply` (the message in memory), then receives;
+//! - `FAULT`: executes an invalid instruction (its callers get `PeerDied`).
 //!
 //! Prints `handoff-service: serving user.handoff` once registered.
 
@@ -19,17 +19,11 @@ use mohhos_user::{entry, println, sleep_us, write};
 
 entry!(main);
 
+mod protocol;
+
+use protocol::{ECHO, FAULT, REPLY_IN_MEMORY, SLEEP_FIRST, SPIN_FIRST, WRITE_FIRST};
+
 const NAME: &str = "user.handoff";
-/// Print a line, then answer.
-const WRITE_FIRST: u64 = 1;
-/// Spin, then answer.
-const SPIN_FIRST: u64 = 2;
-/// Sleep, then answer.
-const SLEEP_FIRST: u64 = 3;
-/// Answer through `ipc_reply`.
-const REPLY_IN_MEMORY: u64 = 4;
-/// Die.
-const FAULT: u64 = 5;
 
 fn main() -> i32 {
     let cap = match ipc::register(NAME) {
@@ -50,6 +44,7 @@ fn main() -> i32 {
             }
         };
         match message.tag {
+            ECHO => {}
             WRITE_FIRST => {
                 let _ = write(b"handoff-service: a line while answering\n");
             }
