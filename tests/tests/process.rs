@@ -303,6 +303,55 @@ fn calls_run_in_the_callers_trap_end_as_queued_calls_do() {
 }
 
 #[test]
+fn callers_on_every_core_share_a_lent_service() {
+    fixture::at_prompt(2, |s| {
+        let service = start_background_until(
+            s,
+            "--core 0 echo-service",
+            Some("echo-service: serving user.echo"),
+        )?;
+        let replies = |s: &Session| s.log().matches("ping: 100 replies from user.echo").count();
+        let (before, (off_before, _)) = (replies(s), handoff_counts(s)?);
+        // Three callers on the service's core take turns running it in their traps; the
+        // others reach it through the queue meanwhile. Every answer is checked.
+        let mut callers = Vec::new();
+        for placement in ["--core 0 ", "--core 0 ", "--core 0 ", "--core 1 ", ""] {
+            callers.push(start_background(s, &format!("{placement}ping-user"))?);
+        }
+        let deadline = std::time::Instant::now() + T.command;
+        loop {
+            let lines = run_ok(s, "ps", T)?;
+            let running = |pid: &u32| lines.iter().any(|l| l.starts_with(&format!("{pid} ")));
+            if !callers.iter().any(running) {
+                break;
+            }
+            if std::time::Instant::now() > deadline {
+                return Err(Error::Check(format!("callers still running: {lines:?}")));
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        let log = s.log();
+        if replies(s) != before + callers.len() || log.contains("ping: call") {
+            return Err(Error::Check(format!("a caller failed: {log}")));
+        }
+        let (off, _) = handoff_counts(s)?;
+        if off < off_before + 100 {
+            return Err(Error::Check(format!(
+                "only {} calls ran in a trap",
+                off - off_before
+            )));
+        }
+        run_ok(s, &format!("kill {service}"), T)?;
+        s.wait_for(
+            &format!("pid {service} (echo-service) killed"),
+            T.command,
+            "kill",
+        )?;
+        no_processes(s)
+    });
+}
+
+#[test]
 fn a_process_cannot_reach_another_process_memory() {
     fixture::at_prompt(2, |s| {
         let pid = start_background_until(
