@@ -194,6 +194,17 @@ impl ProcessIpc {
         }
     }
 
+    /// Where [`ProcessIpc::connection`] keeps the connection `cap` names (opened now if
+    /// need be); `None` when it cannot be opened (the full path reports why).
+    #[inline]
+    fn connection_index(&mut self, cap: u64) -> Option<usize> {
+        if let Some(at) = self.connections.position(cap) {
+            return Some(at);
+        }
+        self.open_connection(cap).ok()?;
+        self.connections.position(cap)
+    }
+
     /// [`ProcessIpc::connection`] for a capability not open yet (out of line: the usual
     /// lookup stays small).
     #[cold]
@@ -391,9 +402,11 @@ impl ProcessIpc {
             return false;
         }
         let cap = regs.rdi;
-        let Ok(connection) = self.connection(cap) else {
+        let Some(at) = self.connection_index(cap) else {
             return false;
         };
+        // Beside the lend cache (a borrow of the list only).
+        let connection = self.connections.at_mut(at);
         if connection.answers_directly() {
             let request = message_from_registers(regs);
             let mut reply = Message::default();
@@ -406,11 +419,6 @@ impl ProcessIpc {
             regs.rax = encode(answer.map_err(from_ipc).map(|()| 0));
             return true;
         }
-        // Found again (one compare: the last hit), beside the lend cache.
-        let Some(at) = self.connections.position(cap) else {
-            return false;
-        };
-        let connection = self.connections.at_mut(at);
         match hand_off(connection, regs, slice_end, &mut self.lent_service) {
             HandOff::Done => true,
             HandOff::Queue => false,
