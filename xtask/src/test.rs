@@ -63,7 +63,7 @@ fn all(s: &mut Steps) -> Result<()> {
         integration_tests(&elf, &iso)
     })?;
     s.step(
-        "Bochs, slow (x2APIC): run --bochs --smp 4 --exec cpus",
+        "Bochs, slow (x2APIC, PCIDs): cpus, processes, calls across address spaces",
         || bochs_x2apic(&iso),
     )?;
     Ok(())
@@ -250,14 +250,43 @@ fn integration_tests(elf: &Path, iso: &Path) -> Result<()> {
 fn bochs_x2apic(iso: &Path) -> Result<()> {
     let machine = run::bochs_machine(iso, 4, "512M")?;
     let mut session = Session::bochs(&machine, true).map_err(|e| e.to_string())?;
-    let outputs = exec(&mut session, &["cpus".to_string()], Timeouts::BOCHS).map_err(|e| {
+    let commands = BOCHS_COMMANDS.map(String::from);
+    let outputs = exec(&mut session, &commands, Timeouts::BOCHS).map_err(|e| {
         println!();
         e.to_string()
     })?;
     output::check_cpus(&outputs[0], 4)?;
-    if !session.log().contains("x2APIC") {
-        return Err("the Bochs boot log does not mention x2APIC".into());
+    let log = session.log();
+    for (expected, times, what) in BOCHS_EXPECTED {
+        let seen = log.matches(expected).count();
+        if seen != times {
+            return Err(format!(
+                "Bochs: {what}: `{expected}` {seen} times in the log, not {times}"
+            ));
+        }
     }
     println!();
     Ok(())
 }
+
+/// What the Bochs run types: `cpus`, then (with PCIDs on: the Skylake model has them)
+/// processes that map, protect and unmap, a fault on another process's address, and
+/// calls run in the caller's trap and through the queue, switching address spaces.
+const BOCHS_COMMANDS: [&str; 7] = [
+    "cpus",
+    "run mapper",
+    "run snoop",
+    "run --core 0 echo-service &",
+    "sleep 200",
+    "run --core 0 ping-user",
+    "run --core 1 ping-user",
+];
+
+/// What its log must show, how many times, and what it means.
+const BOCHS_EXPECTED: [(&str, usize, &str); 5] = [
+    ("lapic: x2APIC mode", 1, "x2APIC mode"),
+    ("paging: PCIDs on", 1, "PCIDs"),
+    ("mapper: ok", 1, "map, protect, unmap"),
+    ("(snoop) killed: page fault", 1, "isolation"),
+    ("ping: 100 replies from user.echo", 2, "calls"),
+];

@@ -239,3 +239,38 @@ fn heap_caches_survive_cross_cpu_traffic() {
     );
 }
 kernel_test!(heap_caches_survive_cross_cpu_traffic);
+
+/// A CPU's PCIDs keep an address space's TLB entries only while its mappings are as
+/// they were when it last ran there, and never hand one address space's entries to
+/// another.
+fn pcid_slots_keep_only_current_generations() {
+    let mut cache = arch::PcidCache::new();
+    let tables = |id, generation| arch::UserTables {
+        root: 0x1000 * id,
+        id,
+        generation,
+    };
+    // First load: a slot, flushed.
+    let (a, keep) = cache.take(tables(1, 0));
+    assert!(!keep && a != 0);
+    // Again, unchanged: kept.
+    assert_eq!(cache.take(tables(1, 0)), (a, true));
+    // A mapping removed (generation 1): same PCID, flushed; then kept again.
+    assert_eq!(cache.take(tables(1, 1)), (a, false));
+    assert_eq!(cache.take(tables(1, 1)), (a, true));
+    // Eight others take every slot in turn: the first one's slot goes to another
+    // address space (flushed), and its next load is a new slot, flushed again.
+    let mut taken = Vec::new();
+    for id in 2..10 {
+        let (pcid, keep) = cache.take(tables(id, 0));
+        assert!(!keep, "a new address space never keeps entries");
+        taken.push(pcid);
+    }
+    assert!(taken.contains(&a));
+    let (_, keep) = cache.take(tables(1, 1));
+    assert!(
+        !keep,
+        "an address space whose slot was taken starts flushed"
+    );
+}
+kernel_test!(pcid_slots_keep_only_current_generations);

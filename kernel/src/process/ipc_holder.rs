@@ -12,7 +12,7 @@ use super::control::{Control, Limits};
 use super::lending::{self, Lend, LendCache, Listing, Served};
 use super::memory::UserMemory;
 use super::message::{message_from_registers, message_to_registers};
-use crate::arch::x86_64::{self as arch, FrameLender, InterruptFrame, Trap, UserFrame};
+use crate::arch::x86_64::{self as arch, FrameLender, InterruptFrame, Trap, UserFrame, UserTables};
 use crate::ipc_runtime::{self, Service};
 use crate::runtime::us_to_ticks;
 use alloc::collections::{BTreeMap, BTreeSet};
@@ -516,7 +516,7 @@ impl ProcessIpc {
         &mut self,
         cap: u64,
         frame: &mut UserFrame,
-        cr3: u64,
+        tables: UserTables,
         control: &Arc<Control>,
     ) -> Result<Parked, Error> {
         if self.handed_back.is_some() {
@@ -535,7 +535,7 @@ impl ProcessIpc {
             (lender, lend)
         });
         let listing = Listing::new(lend, service.id(), cap);
-        let loan = lender.lend(frame, cr3);
+        let loan = lender.lend(frame, tables);
         let outcome = {
             let mut next = core::pin::pin!(service.next());
             poll_fn(|cx| {

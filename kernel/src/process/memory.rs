@@ -1,7 +1,7 @@
 //! A process's user memory: its address space, its memory quota and where `map`
 //! places new regions; and [`UserSlice`], the only way the kernel reads or writes it.
 
-use crate::arch::x86_64::{AddressSpace, SpaceError};
+use crate::arch::x86_64::{AddressSpace, SpaceError, UserTables};
 use mohhos_abi::layout::{self, MAP_BASE, PAGE_SIZE};
 use mohhos_abi::{Error, Prot};
 
@@ -121,9 +121,9 @@ impl UserMemory {
         })
     }
 
-    /// The CR3 value of the address space.
-    pub fn cr3(&self) -> u64 {
-        self.space.cr3()
+    /// The tables of the address space, as `run_user` loads them.
+    pub fn tables(&self) -> UserTables {
+        self.space.tables()
     }
 
     /// Pages mapped now.

@@ -177,7 +177,7 @@ fn run_user(
     slice_end: u64,
 ) -> Trap {
     let trap_calls = &mut |regs: &mut _| syscalls::call_in_trap(regs, ipc, slice_end);
-    arch::run_user(frame, memory.cr3(), slice_end, trap_calls)
+    arch::run_user(frame, memory.tables(), slice_end, trap_calls)
 }
 
 async fn run_until_exit(
@@ -318,7 +318,7 @@ async fn run_until_exit(
                 into: DeliverTo::Registers,
             } if pinned == Some(arch::cpu_index()) => {
                 control.set_state(RunState::Blocked);
-                match ipc.recv_lent(cap, frame, memory.cr3(), control).await {
+                match ipc.recv_lent(cap, frame, memory.tables(), control).await {
                     Ok(Parked::Received(message, token)) => {
                         message_to_registers(&mut frame.regs, &message);
                         frame.regs.rax = encode(Ok(token));

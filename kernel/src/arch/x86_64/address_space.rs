@@ -16,12 +16,17 @@
 //! [`AddressSpace::write`] translate through the tables and copy through the direct
 //! map, so a bad user pointer is an error, never a kernel fault. No TLB shootdown is
 //! needed: an address space's CR3 is loaded only while its process runs in user mode
-//! on one CPU (`user_entry::run` switches back before it returns), and its user pages
-//! are not global, so every entry into user mode starts with no stale user entries.
+//! on one CPU (`user_entry::run` switches back before it returns), its user pages are
+//! not global, and every removal or restriction of a mapping bumps its generation, so a
+//! CPU never enters user mode with an entry of a removed mapping cached: without PCIDs
+//! every CR3 load flushes, with them a load keeps a PCID's entries only when they are of
+//! the current generation (`pcid.rs`).
 
 use super::paging::{self, PHYS_OFFSET};
+use super::pcid::UserTables;
 use super::zeroed_frames;
 use crate::memory;
+use core::sync::atomic::{AtomicU64, Ordering};
 use mohhos_abi::Prot;
 use mohhos_abi::layout::{PAGE_SIZE, USER_END};
 use x86_64::PhysAddr;
@@ -43,6 +48,11 @@ pub enum SpaceError {
 pub struct AddressSpace {
     /// Physical address of the PML4.
     root: u64,
+    /// Who it is, for the CPUs' PCIDs (`pcid.rs`): never reused.
+    id: u64,
+    /// Grows whenever a mapping is removed or restricted, so that no CPU keeps using
+    /// TLB entries cached under its PCID from before (`pcid.rs`).
+    generation: u64,
     /// The last user page translated: (page address, frame, flags). Copies to and from
     /// one page (a message, its reply slot) walk the tables once. Entries change only
     /// through `protect` and `unmap`, which forget it (a `map` never changes a present
@@ -53,6 +63,9 @@ pub struct AddressSpace {
 fn table_at(phys: u64) -> *mut PageTable {
     paging::phys_to_virt(phys) as *mut PageTable
 }
+
+/// The id of the next address space (0 names none in the CPUs' PCID slots).
+static NEXT_ID: AtomicU64 = AtomicU64::new(1);
 
 /// Software PTE bit: the frame belongs to a shared region, not to this address space.
 const BORROWED: Flags = Flags::BIT_9;
@@ -90,12 +103,21 @@ impl AddressSpace {
                 ours[i] = kernel[i].clone();
             }
         }
-        Ok(Self { root, last: None })
+        Ok(Self {
+            root,
+            id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
+            generation: 0,
+            last: None,
+        })
     }
 
-    /// The value to load into CR3.
-    pub fn cr3(&self) -> u64 {
-        self.root
+    /// What `run_user` loads into CR3 for this address space.
+    pub fn tables(&self) -> UserTables {
+        UserTables {
+            root: self.root,
+            id: self.id,
+            generation: self.generation,
+        }
     }
 
     /// Maps a fresh zeroed frame at the user page `page` with `prot`; returns the frame.
@@ -178,6 +200,7 @@ impl AddressSpace {
     /// flush, see the module docs).
     pub fn protect(&mut self, page: u64, prot: Prot) -> Result<(), SpaceError> {
         self.last = None;
+        self.generation += 1;
         let entry = self.user_leaf(page).ok_or(SpaceError::NotMapped)?;
         let borrowed = entry.flags() & BORROWED;
         let frame = entry.addr();
@@ -189,6 +212,7 @@ impl AddressSpace {
     /// whether the frame was this address space's own.
     pub fn unmap(&mut self, page: u64) -> Result<bool, SpaceError> {
         self.last = None;
+        self.generation += 1;
         let entry = self.user_leaf(page).ok_or(SpaceError::NotMapped)?;
         let (frame, borrowed) = (entry.addr().as_u64(), entry.flags().contains(BORROWED));
         entry.set_unused();

@@ -16,6 +16,13 @@ pub fn has_tsc_deadline() -> bool {
         .is_some_and(|f| f.has_tsc_deadline())
 }
 
+/// Whether the CPU has process-context identifiers (CR4.PCIDE).
+pub fn has_pcid() -> bool {
+    CpuId::new()
+        .get_feature_info()
+        .is_some_and(|f| f.has_pcid())
+}
+
 /// Whether 1 GiB pages are supported.
 pub fn has_1g_pages() -> bool {
     CpuId::new()

@@ -15,6 +15,7 @@
 //! process task, keeps it in its own future next to the frame and the address space.
 
 use super::idt::InterruptFrame;
+use super::pcid::UserTables;
 use super::user_entry::{self, Trap, UserFrame};
 use alloc::sync::Arc;
 use core::marker::PhantomData;
@@ -24,11 +25,14 @@ const OPEN: u8 = 0;
 const IN_USE: u8 = 1;
 const CLOSED: u8 = 2;
 
-/// What a lender shares with its handles: the frame of the current loan, if any.
+/// What a lender shares with its handles: the frame of the current loan, if any, and
+/// its tables.
 struct LoanCell {
     state: AtomicU8,
     frame: AtomicPtr<UserFrame>,
-    cr3: AtomicU64,
+    root: AtomicU64,
+    id: AtomicU64,
+    generation: AtomicU64,
 }
 
 /// Lends one process's frame, one loan at a time.
@@ -42,19 +46,24 @@ impl Default for FrameLender {
             cell: Arc::new(LoanCell {
                 state: AtomicU8::new(CLOSED),
                 frame: AtomicPtr::new(core::ptr::null_mut()),
-                cr3: AtomicU64::new(0),
+                root: AtomicU64::new(0),
+                id: AtomicU64::new(0),
+                generation: AtomicU64::new(0),
             }),
         }
     }
 }
 
 impl FrameLender {
-    /// Lends `frame`, which runs in the address space `cr3` (a root whose kernel half is
-    /// the kernel's, kept alive at least as long as the loan), until the loan is dropped.
-    pub fn lend<'a>(&'a mut self, frame: &'a mut UserFrame, cr3: u64) -> FrameLoan<'a> {
+    /// Lends `frame`, which runs in the address space `tables` (whose kernel half is the
+    /// kernel's, kept alive and unchanged at least as long as the loan: the lending
+    /// process does nothing while lent), until the loan is dropped.
+    pub fn lend<'a>(&'a mut self, frame: &'a mut UserFrame, tables: UserTables) -> FrameLoan<'a> {
         let cell = &*self.cell;
         cell.frame.store(frame, Ordering::Relaxed);
-        cell.cr3.store(cr3, Ordering::Relaxed);
+        cell.root.store(tables.root, Ordering::Relaxed);
+        cell.id.store(tables.id, Ordering::Relaxed);
+        cell.generation.store(tables.generation, Ordering::Relaxed);
         // Only `FrameLoan::drop` closes, and a loan borrows the lender: the cell is
         // `CLOSED` here, and opening it publishes the frame to the handles.
         cell.state.store(OPEN, Ordering::Release);
@@ -110,7 +119,11 @@ impl LoanHandle {
         let frame = unsafe { &mut *cell.frame.load(Ordering::Relaxed) };
         let outcome = f(&mut LentContext {
             frame,
-            cr3: cell.cr3.load(Ordering::Relaxed),
+            tables: UserTables {
+                root: cell.root.load(Ordering::Relaxed),
+                id: cell.id.load(Ordering::Relaxed),
+                generation: cell.generation.load(Ordering::Relaxed),
+            },
         });
         cell.state.store(OPEN, Ordering::Release);
         Some(outcome)
@@ -120,7 +133,7 @@ impl LoanHandle {
 /// A lent frame while a [`LoanHandle`] uses it.
 pub struct LentContext<'a> {
     frame: &'a mut UserFrame,
-    cr3: u64,
+    tables: UserTables,
 }
 
 impl LentContext<'_> {
@@ -138,6 +151,6 @@ impl LentContext<'_> {
     /// until it traps or `slice_end`; the outer context is current again afterwards
     /// (see `user_entry::run_nested`).
     pub fn run_nested(&mut self, slice_end: u64) -> Trap {
-        user_entry::run_nested(self.frame, self.cr3, slice_end)
+        user_entry::run_nested(self.frame, self.tables, slice_end)
     }
 }

@@ -18,6 +18,7 @@ mod ioapic;
 mod memory_init;
 mod multiboot;
 mod paging;
+mod pcid;
 mod percpu;
 mod power;
 mod serial;
@@ -39,6 +40,9 @@ pub use heap::stats as heap_stats;
 pub use heap_cache::class_of as heap_class_of;
 pub use idt::InterruptFrame;
 pub use interrupts::set_sink as set_interrupt_sink;
+#[cfg(feature = "ktest")]
+pub use pcid::PcidCache;
+pub use pcid::UserTables;
 pub use percpu::MAX_CPUS;
 pub use serial::{
     Received, emergency_write, try_read_byte, write_fmt as console_write_fmt,

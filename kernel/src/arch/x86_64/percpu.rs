@@ -10,6 +10,7 @@
 use super::apic::LocalApicHandle;
 use super::gdt::CpuTables;
 use super::heap_cache::HeapCache;
+use super::pcid::PcidCache;
 use super::zeroed_frames::ZeroedPool;
 use core::cell::UnsafeCell;
 use core::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
@@ -49,6 +50,7 @@ pub struct PerCpu {
     lapic: UnsafeCell<Option<LocalApicHandle>>,
     heap_cache: UnsafeCell<HeapCache>,
     zeroed_pool: UnsafeCell<ZeroedPool>,
+    pcids: UnsafeCell<PcidCache>,
 }
 
 // SAFETY: the `UnsafeCell` fields are only reached through accessors that hand
@@ -74,6 +76,7 @@ impl PerCpu {
             lapic: UnsafeCell::new(None),
             heap_cache: UnsafeCell::new(HeapCache::new()),
             zeroed_pool: UnsafeCell::new(ZeroedPool::new()),
+            pcids: UnsafeCell::new(PcidCache::new()),
         }
     }
 
@@ -122,6 +125,13 @@ impl PerCpu {
     #[allow(clippy::mut_from_ref)]
     pub fn lapic(&self) -> &mut Option<LocalApicHandle> {
         self.owned(&self.lapic)
+    }
+
+    /// This CPU's PCIDs: used only by `pcid`, with interrupts off, right before a CR3
+    /// load (or to read what was loaded), one use at a time.
+    #[allow(clippy::mut_from_ref)]
+    pub fn pcids(&self) -> &mut PcidCache {
+        self.owned(&self.pcids)
     }
 
     /// This CPU's zeroed frames: used only by `zeroed_frames`, in thread context, one

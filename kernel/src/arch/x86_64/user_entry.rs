@@ -49,6 +49,7 @@ use super::apic::LocalApicHandle;
 use super::cpu_features::rdtsc;
 use super::gdt::{KERNEL_CODE, KERNEL_DATA, USER_CODE, USER_DATA};
 use super::idt::{InterruptFrame, pop_general_registers};
+use super::pcid::{self, UserTables};
 use super::percpu::{self, offsets};
 use super::{interrupts, paging, timer};
 use core::mem::offset_of;
@@ -183,6 +184,7 @@ pub fn init_cpu() {
         );
         Efer::update(|flags| flags.insert(EferFlags::SYSTEM_CALL_EXTENSIONS));
     }
+    pcid::init_cpu();
 }
 
 /// Whether `addr` may be loaded into RIP by `sysretq` (a canonical lower-half address;
@@ -211,36 +213,44 @@ const UNENTERABLE: Trap = Trap::Exception {
 /// pending for an earlier time is kept and may end the run sooner). Returns why it
 /// stopped, with the frame updated; the kernel's own page tables are active again.
 /// `trap_calls` may answer `ipc_call_regs` calls meanwhile without leaving the trap.
-pub fn run(frame: &mut UserFrame, cr3: u64, slice_end: u64, trap_calls: &mut TrapCalls) -> Trap {
+pub fn run(
+    frame: &mut UserFrame,
+    tables: UserTables,
+    slice_end: u64,
+    trap_calls: &mut TrapCalls,
+) -> Trap {
     // Read only by `answer_in_trap` while `enter_user` runs, which `trap_calls` outlives.
     let mut trap_calls = trap_calls;
-    let trap = enter(
-        frame,
-        cr3,
-        slice_end,
-        &raw mut trap_calls as u64,
-        paging::kernel_cr3(),
-    );
+    let trap = enter(frame, tables, slice_end, &raw mut trap_calls as u64, || {
+        pcid::kernel_cr3(paging::kernel_cr3())
+    });
     x86_64::instructions::interrupts::enable();
     trap
 }
 
-/// Runs another user context, `frame` in the address space `cr3`, from inside a system
+/// Runs another user context, `frame` in the address space `tables`, from inside a system
 /// call of the context this CPU runs (in a [`TrapCalls`] closure: interrupts off, the
 /// kernel's GS), as [`run`] does but with no `TrapCalls` of its own (every system call
 /// of the nested context leaves it); then makes the outer context this CPU's again — its
 /// frame, its saved kernel stack, its `TrapCalls` and its address space — so that the
 /// entry stub returns to it as from any call answered in the trap. Interrupts stay off.
 /// (seL4's fastpath: a call to a service parked on this CPU runs the service at once.)
-pub(crate) fn run_nested(frame: &mut UserFrame, cr3: u64, slice_end: u64) -> Trap {
+pub(crate) fn run_nested(frame: &mut UserFrame, tables: UserTables, slice_end: u64) -> Trap {
     let cpu = percpu::current();
     let outer_frame = current_user_frame();
     let outer_rsp = cpu.kernel_rsp.load(Ordering::Relaxed);
     let outer_calls = cpu.trap_calls.load(Ordering::Relaxed);
-    let outer_cr3 = Cr3::read_raw().0.start_address().as_u64();
-    // `outer_cr3` was active when this was called, so it maps the kernel half as the
-    // kernel's tables do (every root the kernel loads does).
-    let trap = enter(frame, cr3, slice_end, 0, outer_cr3);
+    // The outer tables were active when this was called, so they map the kernel half
+    // as the kernel's tables do (every root the kernel loads does). With PCIDs they are
+    // loaded again through their slot, which the nested run may have taken.
+    let outer = if pcid::enabled() {
+        Err(pcid::current())
+    } else {
+        Ok(Cr3::read_raw().0.start_address().as_u64())
+    };
+    let trap = enter(frame, tables, slice_end, 0, || {
+        outer.unwrap_or_else(pcid::claim)
+    });
     if outer_frame != 0 {
         percpu::set_current_user_frame(
             outer_frame,
@@ -254,15 +264,15 @@ pub(crate) fn run_nested(frame: &mut UserFrame, cr3: u64, slice_end: u64) -> Tra
 
 /// [`run`]'s work up to the return from user mode, with `trap_calls_at` the address of
 /// the `&mut TrapCalls` to offer `ipc_call_regs` calls to (0: none). Leaves interrupts
-/// disabled and the page tables `cr3_after` active: a root whose kernel half is the
-/// kernel's (every root the kernel loads).
+/// disabled and the CR3 value `cr3_after` gives loaded (after the run): a root whose
+/// kernel half is the kernel's (every root the kernel loads).
 #[inline(always)]
 fn enter(
     frame: &mut UserFrame,
-    cr3: u64,
+    tables: UserTables,
     slice_end: u64,
     trap_calls_at: u64,
-    cr3_after: u64,
+    cr3_after: impl FnOnce() -> u64,
 ) -> Trap {
     let regs = &mut frame.regs;
     let sysret = regs.vector == SYSCALL_VECTOR && sysret_safe(regs.rip);
@@ -306,15 +316,16 @@ fn enter(
             .store(interrupts, Ordering::Relaxed);
     }
     cpu.trap_calls.store(trap_calls_at, Ordering::Relaxed);
-    // SAFETY: `cr3` is the root of an address space whose kernel half is the kernel's
-    // (`address_space.rs`), so this code, its stack and the frame stay mapped.
-    unsafe { load_cr3(cr3) };
+    // SAFETY: `tables` is an address space whose kernel half is the kernel's
+    // (`address_space.rs`), so this code, its stack and the frame stay mapped; its PCID
+    // keeps only entries of its current mappings (`pcid.rs`).
+    unsafe { load_cr3(pcid::cr3_for(tables)) };
     // SAFETY: the frame holds user selectors, user RFLAGS with IF set and (for sysret) a
     // canonical RIP; rsp0 and `user_frame` point at it, so the way back is `user_exit`.
     unsafe { enter_user(base) };
     // SAFETY: `cr3_after` maps the kernel half as the kernel's own tables do, so
     // everything the kernel uses stays mapped.
-    unsafe { load_cr3(cr3_after) };
+    unsafe { load_cr3(cr3_after()) };
     cpu.trap_calls.store(0, Ordering::Relaxed);
     match frame.regs.vector {
         SYSCALL_VECTOR => Trap::Syscall,
@@ -339,16 +350,17 @@ fn other_trap(regs: &mut InterruptFrame) -> Trap {
     }
 }
 
-/// Loads `root` into CR3 (no PCID: the flags bits stay zero).
+/// Loads `value` into CR3: a root, and with PCIDs its PCID and no-flush bit
+/// (`pcid.rs`).
 ///
 /// # Safety
-/// `root` must be the page-aligned root of tables that map the kernel half as the
-/// kernel's own tables do.
+/// The root must be the page-aligned root of tables that map the kernel half as the
+/// kernel's own tables do, and a kept PCID's entries must all be true of them.
 #[inline(always)]
-unsafe fn load_cr3(root: u64) {
+unsafe fn load_cr3(value: u64) {
     // SAFETY: the caller's obligation; the code, the stack and every kernel object stay
     // mapped across the switch. Not `nomem`: the switch changes what memory means.
-    unsafe { core::arch::asm!("mov cr3, {}", in(reg) root, options(nostack, preserves_flags)) };
+    unsafe { core::arch::asm!("mov cr3, {}", in(reg) value, options(nostack, preserves_flags)) };
 }
 
 /// This CPU's `PerCpu::user_frame`: the frame `rsp0` points at (see the module docs).
