@@ -117,14 +117,7 @@ impl LoanHandle {
         // until then, and the lending process does not touch it while it is lent (the
         // loan borrows it mutably).
         let frame = unsafe { &mut *cell.frame.load(Ordering::Relaxed) };
-        let outcome = f(&mut LentContext {
-            frame,
-            tables: UserTables {
-                root: cell.root.load(Ordering::Relaxed),
-                id: cell.id.load(Ordering::Relaxed),
-                generation: cell.generation.load(Ordering::Relaxed),
-            },
-        });
+        let outcome = f(&mut LentContext { frame, cell });
         cell.state.store(OPEN, Ordering::Release);
         Some(outcome)
     }
@@ -133,7 +126,7 @@ impl LoanHandle {
 /// A lent frame while a [`LoanHandle`] uses it.
 pub struct LentContext<'a> {
     frame: &'a mut UserFrame,
-    tables: UserTables,
+    cell: &'a LoanCell,
 }
 
 impl LentContext<'_> {
@@ -151,6 +144,13 @@ impl LentContext<'_> {
     /// until it traps or `slice_end`; the outer context is current again afterwards
     /// (see `user_entry::run_nested`).
     pub fn run_nested(&mut self, slice_end: u64) -> Trap {
-        user_entry::run_nested(self.frame, self.tables, slice_end)
+        let cell = self.cell;
+        let tables = || UserTables {
+            root: cell.root.load(Ordering::Relaxed),
+            id: cell.id.load(Ordering::Relaxed),
+            generation: cell.generation.load(Ordering::Relaxed),
+        };
+        let root = cell.root.load(Ordering::Relaxed);
+        user_entry::run_nested(self.frame, root, tables, slice_end)
     }
 }

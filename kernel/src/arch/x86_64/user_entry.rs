@@ -221,21 +221,30 @@ pub fn run(
 ) -> Trap {
     // Read only by `answer_in_trap` while `enter_user` runs, which `trap_calls` outlives.
     let mut trap_calls = trap_calls;
-    let trap = enter(frame, tables, slice_end, &raw mut trap_calls as u64, || {
+    // With interrupts on: only this task's poll (which stays on this CPU) uses the
+    // CPU's PCIDs meanwhile, and no interrupt handler does.
+    let cr3 = pcid::cr3_for(tables);
+    let trap = enter(frame, cr3, slice_end, &raw mut trap_calls as u64, || {
         pcid::kernel_cr3(paging::kernel_cr3())
     });
     x86_64::instructions::interrupts::enable();
     trap
 }
 
-/// Runs another user context, `frame` in the address space `tables`, from inside a system
+/// Runs another user context, `frame` in the address space `root` (whose full
+/// description `tables` gives, when PCIDs need it), from inside a system
 /// call of the context this CPU runs (in a [`TrapCalls`] closure: interrupts off, the
 /// kernel's GS), as [`run`] does but with no `TrapCalls` of its own (every system call
 /// of the nested context leaves it); then makes the outer context this CPU's again — its
 /// frame, its saved kernel stack, its `TrapCalls` and its address space — so that the
 /// entry stub returns to it as from any call answered in the trap. Interrupts stay off.
 /// (seL4's fastpath: a call to a service parked on this CPU runs the service at once.)
-pub(crate) fn run_nested(frame: &mut UserFrame, tables: UserTables, slice_end: u64) -> Trap {
+pub(crate) fn run_nested(
+    frame: &mut UserFrame,
+    root: u64,
+    tables: impl FnOnce() -> UserTables,
+    slice_end: u64,
+) -> Trap {
     let cpu = percpu::current();
     let outer_frame = current_user_frame();
     let outer_rsp = cpu.kernel_rsp.load(Ordering::Relaxed);
@@ -243,12 +252,13 @@ pub(crate) fn run_nested(frame: &mut UserFrame, tables: UserTables, slice_end: u
     // The outer tables were active when this was called, so they map the kernel half
     // as the kernel's tables do (every root the kernel loads does). With PCIDs they are
     // loaded again through their slot, which the nested run may have taken.
-    let outer = if pcid::enabled() {
-        Err(pcid::current())
+    let (cr3, outer) = if pcid::enabled() {
+        let outer = pcid::current();
+        (pcid::claim(tables()), Err(outer))
     } else {
-        Ok(Cr3::read_raw().0.start_address().as_u64())
+        (root, Ok(Cr3::read_raw().0.start_address().as_u64()))
     };
-    let trap = enter(frame, tables, slice_end, 0, || {
+    let trap = enter(frame, cr3, slice_end, 0, || {
         outer.unwrap_or_else(pcid::claim)
     });
     if outer_frame != 0 {
@@ -269,7 +279,7 @@ pub(crate) fn run_nested(frame: &mut UserFrame, tables: UserTables, slice_end: u
 #[inline(always)]
 fn enter(
     frame: &mut UserFrame,
-    tables: UserTables,
+    cr3: u64,
     slice_end: u64,
     trap_calls_at: u64,
     cr3_after: impl FnOnce() -> u64,
@@ -316,10 +326,10 @@ fn enter(
             .store(interrupts, Ordering::Relaxed);
     }
     cpu.trap_calls.store(trap_calls_at, Ordering::Relaxed);
-    // SAFETY: `tables` is an address space whose kernel half is the kernel's
+    // SAFETY: `cr3` loads an address space whose kernel half is the kernel's
     // (`address_space.rs`), so this code, its stack and the frame stay mapped; its PCID
-    // keeps only entries of its current mappings (`pcid.rs`).
-    unsafe { load_cr3(pcid::cr3_for(tables)) };
+    // keeps only entries of its current mappings (`pcid::cr3_for`).
+    unsafe { load_cr3(cr3) };
     // SAFETY: the frame holds user selectors, user RFLAGS with IF set and (for sysret) a
     // canonical RIP; rsp0 and `user_frame` point at it, so the way back is `user_exit`.
     unsafe { enter_user(base) };
