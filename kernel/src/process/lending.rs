@@ -1,10 +1,11 @@
 //! User services lent to their callers (seL4's fastpath, on the process-as-future design).
 //!
 //! A process pinned to a core that waits in a register receive (`ipc_reply_recv_regs`,
-//! `ipc_recv` into registers) for one of its services lists a [`Lend`] in its core's
-//! table: its frame (a [`FrameLoan`]), the receive's capability and a waker. A process on
-//! the same core whose `ipc_call_regs` reaches that service while it waits idle
-//! (`Connection::try_hand_off`) runs it in its own trap ([`Lend::serve`]): the request
+//! `ipc_recv` into registers) for one of its services lists its [`Lend`] in its core's
+//! table: a handle on its lent frame (`arch::FrameLender`), the receive's capability and
+//! a waker. A process on the same core whose `ipc_call_regs` reaches that service while
+//! it waits idle (`Connection::try_hand_off`) finds it ([`find`]: the lend its calls
+//! found last, else the table) and runs it in its own trap ([`Lend::serve`]): the request
 //! goes into the service's message registers with a *direct token* in `rax`, the service
 //! runs until its next trap, and when that is `ipc_reply_recv_regs` with that token and
 //! the same capability its answer goes straight into the caller's registers. The service
@@ -75,7 +76,7 @@ pub struct Lend {
     frame: LoanHandle,
     control: Arc<Control>,
     /// Direct tokens handed out so far (each one's serial: never reused by the process);
-    /// written only on the lend's core, in a trap, under its table's lock.
+    /// written only in traps on the lend's core, which never overlap.
     serial: AtomicU64,
     /// Set once the service was handed back: it runs no more calls.
     handed_back: AtomicBool,
