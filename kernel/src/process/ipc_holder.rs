@@ -9,7 +9,7 @@
 
 use super::call_deadline::Watchdog;
 use super::control::{Control, Limits};
-use super::lending::{self, Lend, LendCache, Listing, Served};
+use super::lending::{self, Lend, LendCache, Listing, Registration, Served};
 use super::memory::UserMemory;
 use super::message::{message_from_registers, message_to_registers};
 use crate::arch::x86_64::{self as arch, FrameLender, InterruptFrame, Trap, UserFrame, UserTables};
@@ -75,9 +75,9 @@ pub struct ProcessIpc {
     /// As a caller: its `ipc_call_regs` on the connection `cap` that a lent service took
     /// and will answer later, until the process task waits for it.
     deferred: Option<(u64, DeferredCall)>,
-    /// As a service: what lends its frame while it waits (`lending.rs`), made at its
-    /// first lent receive.
-    lending: Option<(FrameLender, Arc<Lend>)>,
+    /// As a service: what lends its frame while it waits, and its lend in its core's
+    /// table (`lending.rs`), made at its first lent receive.
+    lending: Option<(FrameLender, Registration)>,
     /// As a caller: the lent service its calls found last.
     lent_service: LendCache,
 }
@@ -529,18 +529,23 @@ impl ProcessIpc {
         let Some(service) = self.services.get_mut(&cap) else {
             return Err(self.why_not_ours(cap));
         };
-        let (lender, lend) = self.lending.get_or_insert_with(|| {
+        if self.lending.is_none() {
             let lender = FrameLender::default();
             let lend = Lend::new(lender.handle(), control.clone());
-            (lender, lend)
-        });
-        let listing = Listing::new(lend, service.id(), cap);
-        let loan = lender.lend(frame, tables);
+            self.lending = Registration::new(lend).map(|registration| (lender, registration));
+        }
+        let (loan, listing) = match &mut self.lending {
+            Some((lender, registration)) => (
+                Some(lender.lend(frame, tables)),
+                Listing::new(registration, service.id(), cap),
+            ),
+            None => (None, None),
+        };
         let outcome = {
             let mut next = core::pin::pin!(service.next());
             poll_fn(|cx| {
-                if listing.is_some()
-                    && let Poll::Ready(back) = lend.poll_handed_back(cx)
+                if let Some(listing) = &listing
+                    && let Poll::Ready(back) = listing.lend().poll_handed_back(cx)
                 {
                     return Poll::Ready(Err(back));
                 }

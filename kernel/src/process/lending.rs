@@ -34,8 +34,8 @@ use ipc::{ReplyToken, ServiceId};
 use mohhos_abi::syscall::IPC_REPLY_RECV_REGS;
 use services::token_table::RESERVED_BIT;
 
-/// Most services lent on one core at once (a core runs few pinned service processes; a
-/// service that finds the table full receives through the queue as before).
+/// Most processes on one core that lend themselves (a core runs few pinned service
+/// processes; one that finds the table full receives through the queue as before).
 const LENT_PER_CORE: usize = 8;
 
 /// [`Lend::listed`] of a lend listed nowhere.
@@ -59,12 +59,9 @@ pub fn counts() -> (u64, u64) {
     )
 }
 
-/// The lent services of each core.
-static TABLES: [spin::Mutex<LentTable>; MAX_CPUS] =
+/// The lends of the processes pinned to each core (listed or not).
+static TABLES: [spin::Mutex<heapless::Vec<Arc<Lend>, LENT_PER_CORE>>; MAX_CPUS] =
     [const { spin::Mutex::new(heapless::Vec::new()) }; MAX_CPUS];
-
-/// One core's lent services, each under its endpoint.
-type LentTable = heapless::Vec<(ServiceId, Arc<Lend>), LENT_PER_CORE>;
 
 /// A service's process, waiting in a register receive, lent to callers on its core.
 pub struct Lend {
@@ -104,8 +101,8 @@ pub enum Served {
 }
 
 impl Lend {
-    /// The lend of the process `control`, whose frame `frame` runs when lent (made once
-    /// per process, listed for each receive with [`Listing::new`]).
+    /// The lend of the process `control`, whose frame `frame` runs when lent (made and
+    /// registered once per process, listed for each receive with [`Listing::new`]).
     pub fn new(frame: LoanHandle, control: Arc<Control>) -> Arc<Self> {
         Arc::new(Self {
             listed: AtomicU64::new(UNLISTED),
@@ -191,35 +188,61 @@ impl Lend {
     }
 }
 
-/// A [`Lend`] listed in its core's table until this is dropped.
-pub struct Listing {
+/// A process's [`Lend`] in its core's table, for the process's life (it stays pinned
+/// there); between receives it is there but not listed ([`Listing`]).
+pub struct Registration {
     core: usize,
     lend: Arc<Lend>,
 }
 
-impl Listing {
-    /// Lists `lend` on the calling core for the service `endpoint`, which it receives
-    /// with `recv_cap` (and not handed back); `None` when the core's table is full.
-    pub fn new(lend: &Arc<Lend>, endpoint: ServiceId, recv_cap: u64) -> Option<Self> {
-        lend.recv_cap.store(recv_cap, Ordering::Relaxed);
-        lend.handed_back.store(false, Ordering::Relaxed);
+impl Registration {
+    /// Puts `lend` into the calling core's table; `None` when the table is full.
+    pub fn new(lend: Arc<Lend>) -> Option<Self> {
         let core = arch::cpu_index();
-        TABLES[core].lock().push((endpoint, lend.clone())).ok()?;
-        lend.listed
-            .store(listed_at(core, endpoint), Ordering::Relaxed);
-        Some(Self {
-            core,
-            lend: lend.clone(),
-        })
+        TABLES[core].lock().push(lend.clone()).ok()?;
+        Some(Self { core, lend })
     }
 }
 
-impl Drop for Listing {
+impl Drop for Registration {
     fn drop(&mut self) {
-        self.lend.listed.store(UNLISTED, Ordering::Relaxed);
         TABLES[self.core]
             .lock()
-            .retain(|(_, listed)| !Arc::ptr_eq(listed, &self.lend));
+            .retain(|listed| !Arc::ptr_eq(listed, &self.lend));
+    }
+}
+
+/// A registered [`Lend`] listed for one receive: callers on its core find it until
+/// this is dropped.
+pub struct Listing<'a> {
+    lend: &'a Lend,
+}
+
+impl<'a> Listing<'a> {
+    /// Lists the registered lend for the service `endpoint`, which it receives with
+    /// `recv_cap` (and not handed back); `None` off the core it is registered on.
+    pub fn new(registration: &'a Registration, endpoint: ServiceId, recv_cap: u64) -> Option<Self> {
+        let core = arch::cpu_index();
+        if core != registration.core {
+            return None;
+        }
+        let lend = &*registration.lend;
+        lend.recv_cap.store(recv_cap, Ordering::Relaxed);
+        lend.handed_back.store(false, Ordering::Relaxed);
+        lend.listed
+            .store(listed_at(core, endpoint), Ordering::Relaxed);
+        Some(Self { lend })
+    }
+
+    /// The lend listed.
+    pub fn lend(&self) -> &'a Lend {
+        self.lend
+    }
+}
+
+impl Drop for Listing<'_> {
+    fn drop(&mut self) {
+        self.lend.listed.store(UNLISTED, Ordering::Relaxed);
     }
 }
 
@@ -234,7 +257,7 @@ pub type LendCache = Option<Arc<Lend>>;
 pub fn find(cache: &mut LendCache, endpoint: ServiceId) -> Option<&Lend> {
     let here = listed_at(arch::cpu_index(), endpoint);
     if !matches!(cache, Some(lend) if lend.listed.load(Ordering::Relaxed) == here) {
-        *cache = look_up(here, endpoint);
+        *cache = look_up(here);
     }
     cache.as_deref()
 }
@@ -242,9 +265,11 @@ pub fn find(cache: &mut LendCache, endpoint: ServiceId) -> Option<&Lend> {
 /// [`find`] in the table (out of line: the usual call hits the cache).
 #[cold]
 #[inline(never)]
-fn look_up(here: u64, endpoint: ServiceId) -> Option<Arc<Lend>> {
+fn look_up(here: u64) -> Option<Arc<Lend>> {
     let table = TABLES[(here >> 32) as usize].try_lock()?;
-    let (_, lend) = table.iter().find(|(listed, _)| *listed == endpoint)?;
+    let lend = table
+        .iter()
+        .find(|lend| lend.listed.load(Ordering::Relaxed) == here)?;
     Some(lend.clone())
 }
 
