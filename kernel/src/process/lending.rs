@@ -243,6 +243,9 @@ impl<'a> Listing<'a> {
 impl Drop for Listing<'_> {
     fn drop(&mut self) {
         self.lend.listed.store(UNLISTED, Ordering::Relaxed);
+        // A hand-back its receive did not take (the process was killed first): its
+        // caller gets `PeerDied` now (the lend itself may live on in callers' caches).
+        drop(self.lend.back.lock().take());
     }
 }
 
