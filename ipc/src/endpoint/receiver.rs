@@ -26,7 +26,7 @@ use core::pin::Pin;
 use core::task::{Context, Poll};
 
 use super::Received;
-use super::lanes::{ALL_LANES, Lanes, lanes_above, none_above};
+use super::lanes::{ALL_LANES, Lanes, lanes_above, none_above, top_lane};
 use super::shared::{FALLBACK, NEW_RINGS, RETIRED, Shared};
 use crate::Priority;
 use crate::error::IpcError;
@@ -132,8 +132,10 @@ impl Receiver {
     /// [`Receiver::try_recv`] calls would, without waiting; returns how many. Each message
     /// is handed over in place as by [`Receiver::try_recv_with`] (what `consume` leaves of
     /// it is dropped after it returns). A run of messages at the front of one sender's
-    /// ring goes out in one pass (the signal word is read before each, so a higher lane
-    /// still goes first; the run's room is released and the ring's head published once).
+    /// ring goes out in one pass (the signal word is read once per run: a run takes the
+    /// messages of the highest lane waiting, and one of a higher lane announced during
+    /// the run goes first after it; the run's room is released and the ring's head
+    /// published once).
     /// `Err(Closed)` as for `try_recv` when nothing was delivered.
     pub fn try_recv_batch(
         &mut self,
@@ -148,13 +150,17 @@ impl Receiver {
             {
                 let shared = &*self.shared;
                 let ring = &mut self.rings[index];
+                // The signal word once per run: the run takes the ring's front messages of
+                // the highest lane announced now (or higher) and stops at the first of a
+                // lower lane. A higher lane announced during the run waits for its end.
+                let top = top_lane(shared.signals());
                 let moved = if shared.instrumented {
-                    consume_run_instrumented(shared, ring, max - delivered, &mut consume)
+                    consume_run_instrumented(shared, ring, top, max - delivered, &mut consume)
                 } else {
                     // Without a clock or a trace, counting the run at its end is all there is.
                     let moved = ring.consume_while(
                         max - delivered,
-                        |envelope| none_above(shared.signals(), envelope.header.priority),
+                        |envelope| envelope.header.priority.index() as u32 <= top,
                         // A closure of this function, not `&mut consume`: the shim of
                         // `&mut F` may land in another codegen unit, where it is not inlined.
                         |envelope| consume(envelope),
@@ -300,12 +306,13 @@ impl Receiver {
 fn consume_run_instrumented<F: FnMut(&mut Received)>(
     shared: &Shared,
     ring: &mut Consumer<Received>,
+    top: u32,
     max: usize,
     consume: &mut F,
 ) -> usize {
     ring.consume_while(
         max,
-        |envelope| none_above(shared.signals(), envelope.header.priority),
+        |envelope| envelope.header.priority.index() as u32 <= top,
         |envelope| {
             count_delivered(shared, &envelope.header);
             consume(envelope);
