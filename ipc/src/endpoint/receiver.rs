@@ -66,7 +66,7 @@ impl Receiver {
         let ring_front = self.ring_front((), |front, shared, ()| {
             let envelope = front.take();
             shared.release(1);
-            count_delivered(shared, &envelope.header);
+            count_delivered_from_ring(shared, &envelope.header);
             envelope
         });
         match ring_front {
@@ -88,7 +88,7 @@ impl Receiver {
     ) -> Result<Option<R>, IpcError> {
         let ring_front = self.ring_front(consume, |front, shared, consume| {
             let seen = front.consume(|envelope| {
-                count_delivered(shared, &envelope.header);
+                count_delivered_from_ring(shared, &envelope.header);
                 consume(envelope)
             });
             shared.release(1);
@@ -115,11 +115,7 @@ impl Receiver {
             &self.lanes,
             &self.shared,
         ) {
-            Direct::Front(front) => {
-                let seen = in_slot(front, &self.shared, consume);
-                self.shared.stats.record_fast_path(1);
-                Ok(seen)
-            }
+            Direct::Front(front) => Ok(in_slot(front, &self.shared, consume)),
             Direct::Refill => {
                 self.refill();
                 Err(consume)
@@ -158,19 +154,17 @@ impl Receiver {
                     consume_run_instrumented(shared, ring, top, max - delivered, &mut consume)
                 } else {
                     // Without a clock or a trace, counting the run at its end is all there is.
-                    let moved = ring.consume_while(
+                    ring.consume_while(
                         max - delivered,
                         |envelope| envelope.header.priority.index() as u32 <= top,
                         // A closure of this function, not `&mut consume`: the shim of
                         // `&mut F` may land in another codegen unit, where it is not inlined.
                         |envelope| consume(envelope),
-                    );
-                    shared.stats.record_received(moved as u64);
-                    moved
+                    )
                 };
                 if moved > 0 {
                     shared.release(moved);
-                    shared.stats.record_fast_path(moved as u64);
+                    shared.stats.record_ring_delivered(moved as u64);
                     delivered += moved;
                     continue;
                 }
@@ -301,7 +295,8 @@ impl Receiver {
 }
 
 /// A run of `try_recv_batch` for an endpoint with a clock or a trace: each message is
-/// counted (and timed, logged) before `consume` sees it. Out of line (see `recv_one`).
+/// timed and logged before `consume` sees it (the run is counted at its end). Out of line
+/// (see `recv_one`).
 #[inline(never)]
 fn consume_run_instrumented<F: FnMut(&mut Received)>(
     shared: &Shared,
@@ -314,7 +309,7 @@ fn consume_run_instrumented<F: FnMut(&mut Received)>(
         max,
         |envelope| envelope.header.priority.index() as u32 <= top,
         |envelope| {
-            count_delivered(shared, &envelope.header);
+            instrument_delivered(shared, &envelope.header);
             consume(envelope);
         },
     )
@@ -325,6 +320,16 @@ fn consume_run_instrumented<F: FnMut(&mut Received)>(
 #[inline]
 fn count_delivered(shared: &Shared, header: &Header) {
     shared.stats.record_received(1);
+    if shared.instrumented {
+        instrument_delivered(shared, header);
+    }
+}
+
+/// [`count_delivered`] for a message delivered straight out of a sender's ring (counted
+/// as received and as fast path at once).
+#[inline]
+fn count_delivered_from_ring(shared: &Shared, header: &Header) {
+    shared.stats.record_ring_delivered(1);
     if shared.instrumented {
         instrument_delivered(shared, header);
     }

@@ -70,14 +70,14 @@ impl Sender {
 
     /// Queues a one-way message. `Full` when the endpoint is at capacity (nothing is
     /// dropped: the caller keeps its message), `PeerDied` when the receiver is gone.
-    #[inline]
+    #[inline(always)]
     pub fn try_send(&mut self, header: Header, message: Message) -> Result<(), IpcError> {
         // Fast path: our own ring has a free slot; the envelope is built in place there.
         if let Route::Ring(producer) = &mut self.route
             && let Some(slot) = producer.vacant()
         {
             let shared = &*self.caller.shared;
-            if let Err(error) = shared.reserve() {
+            if let Err(error) = shared.reserve_one_optimistic() {
                 return refuse(shared, error);
             }
             let lane = lane_bit(header.priority);

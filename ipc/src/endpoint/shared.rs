@@ -6,6 +6,9 @@
 //! - A sender reserves before it enqueues (compare-exchange: fails with `Full` at capacity,
 //!   `PeerDied` once `RECEIVER_GONE`); the receiver releases when it delivers. So the count
 //!   covers rings, fallback and the receiver's lanes, and never exceeds the capacity.
+//!   `try_send`'s fast path reserves with one `fetch_add` instead and gives a refused
+//!   reservation back at once (`reserve_one_optimistic`): the word may then exceed the
+//!   capacity by the refused reservations in flight, never by a queued message.
 //! - `WAITERS` is set exactly while `space_waiters` is non-empty (both changed under its
 //!   lock). A waiting sender sets it, then retries its reservation; the receiver's release
 //!   is a read-modify-write of the same word, so either the retry sees the freed space or
@@ -67,6 +70,14 @@ const HOOK: u32 = PARKED << 3;
 /// A sender with a ring went away: the receiver's next full refill retires its ring.
 pub(super) const RETIRED: u32 = PARKED << 4;
 
+/// Why a reservation was refused, from the occupancy word it saw.
+fn refusal(occupancy: usize) -> IpcError {
+    match occupancy & RECEIVER_GONE {
+        0 => IpcError::Full,
+        _ => IpcError::PeerDied,
+    }
+}
+
 /// The priority-inheritance hook installed by `Receiver::on_priority`.
 pub(super) type PriorityHook = Box<dyn Fn(Priority) + Send + Sync>;
 
@@ -127,7 +138,7 @@ impl Shared {
 
     // ---- capacity (occupancy) ----
 
-    /// Reserves room for one message.
+    /// Reserves room for one message (exactly: a refused reservation changes nothing).
     #[inline]
     pub(super) fn reserve(&self) -> Result<(), IpcError> {
         let mut current = self.occupancy.load(Ordering::Acquire);
@@ -135,10 +146,7 @@ impl Shared {
             // One compare for both refusals: with `RECEIVER_GONE` (the top bit) set, the
             // word without `WAITERS` is above any capacity.
             if current & !WAITERS >= self.config.capacity {
-                return Err(match current & RECEIVER_GONE {
-                    0 => IpcError::Full,
-                    _ => IpcError::PeerDied,
-                });
+                return Err(refusal(current));
             }
             match self.occupancy.compare_exchange_weak(
                 current,
@@ -150,6 +158,30 @@ impl Shared {
                 Err(actual) => current = actual,
             }
         }
+    }
+
+    /// Reserves room for one message with one read-modify-write (`try_send`'s fast path):
+    /// counts first, then looks. A refused reservation is given back at once with
+    /// [`Shared::release`], which wakes the senders waiting for room: its brief excess
+    /// may have refused one of them (a waiter retries after setting `WAITERS`, so either
+    /// its retry comes after the give-back, or the give-back sees `WAITERS`). So the count
+    /// of queued messages never exceeds the capacity, and a send is refused only while
+    /// the endpoint is full or another refused send's excess is being given back. Not for
+    /// a sender that waits for room itself: the give-back would wake it, and it would spin.
+    #[inline]
+    pub(super) fn reserve_one_optimistic(&self) -> Result<(), IpcError> {
+        let previous = self.occupancy.fetch_add(1, Ordering::AcqRel);
+        if previous & !WAITERS < self.config.capacity {
+            return Ok(());
+        }
+        self.give_back_refused(previous)
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn give_back_refused(&self, previous: usize) -> Result<(), IpcError> {
+        self.release(1);
+        Err(refusal(previous))
     }
 
     /// Reserves room for between 1 and `wanted` messages (as many as there is room for).
