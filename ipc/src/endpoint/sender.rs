@@ -129,6 +129,7 @@ impl Sender {
     /// On the fast path the whole batch is published to the receiver at once (one index
     /// store, one wakeup check). `Full` when not even the first message fits, `PeerDied`
     /// when the receiver is gone.
+    #[inline]
     pub fn try_send_batch(&mut self, messages: &[(Header, Message)]) -> Result<usize, IpcError> {
         let Route::Ring(producer) = &mut self.route else {
             return self.try_send_each(messages);
