@@ -106,7 +106,6 @@ pub(crate) fn ring<T>(capacity: usize) -> (Producer<T>, Consumer<T>) {
         ring: ring.clone(),
         mask: capacity - 1,
         tail: 0,
-        published_tail: 0,
         cached_head: 0,
     };
     let consumer = Consumer {
@@ -131,9 +130,8 @@ pub(crate) struct Producer<T> {
     ring: Arc<Ring<T>>,
     /// The ring's `mask`, kept here: no load through the `Arc` per check.
     mask: usize,
-    /// Next position to write (published up to `published_tail`).
+    /// Next position to write (published by [`Producer::flush`]).
     tail: usize,
-    published_tail: usize,
     /// The consumer's `head` as last loaded: a lower bound of the real one.
     cached_head: usize,
 }
@@ -248,13 +246,11 @@ impl<T> Producer<T> {
         Ok(())
     }
 
-    /// Publishes every written item to the consumer (one `Release` store).
+    /// Publishes every written item to the consumer (one `Release` store; storing the
+    /// published value again changes nothing).
     #[inline]
     pub(crate) fn flush(&mut self) {
-        if self.published_tail != self.tail {
-            self.ring.tail.0.store(self.tail, Ordering::Release);
-            self.published_tail = self.tail;
-        }
+        self.ring.tail.0.store(self.tail, Ordering::Release);
     }
 }
 
@@ -466,9 +462,7 @@ impl<T> Vacant<'_, T> {
             .slot(producer.tail)
             .with_mut(|slot| fill(unsafe { (*slot).write(blank) }));
         producer.tail = producer.tail.wrapping_add(1);
-        // Unconditionally: there is something new to publish (`flush` would compare).
-        producer.ring.tail.0.store(producer.tail, Ordering::Release);
-        producer.published_tail = producer.tail;
+        producer.flush();
     }
 }
 
