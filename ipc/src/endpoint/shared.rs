@@ -59,9 +59,10 @@ use crate::stats::{EndpointStats, StatsCounters};
 use crate::sync::{AtomicU32, AtomicUsize, AtomicWaker, Mutex, Ordering, fence};
 use crate::trace::TraceLog;
 
-const WAITERS: usize = 1 << (usize::BITS - 2);
-const RECEIVER_GONE: usize = 1 << (usize::BITS - 1);
-const COUNT: usize = WAITERS - 1;
+/// The top bit: a release tests it as the sign of the word it read.
+const WAITERS: usize = 1 << (usize::BITS - 1);
+const RECEIVER_GONE: usize = 1 << (usize::BITS - 2);
+const COUNT: usize = RECEIVER_GONE - 1;
 
 pub(super) const PARKED: u32 = 1 << Priority::COUNT;
 pub(super) const NEW_RINGS: u32 = PARKED << 1;
@@ -143,8 +144,8 @@ impl Shared {
     pub(super) fn reserve(&self) -> Result<(), IpcError> {
         let mut current = self.occupancy.load(Ordering::Acquire);
         loop {
-            // One compare for both refusals: with `RECEIVER_GONE` (the top bit) set, the
-            // word without `WAITERS` is above any capacity.
+            // One compare for both refusals: with `RECEIVER_GONE` set, the word without
+            // `WAITERS` is above any capacity.
             if current & !WAITERS >= self.config.capacity {
                 return Err(refusal(current));
             }
@@ -171,15 +172,21 @@ impl Shared {
     #[inline]
     pub(super) fn reserve_one_optimistic(&self) -> Result<(), IpcError> {
         let previous = self.occupancy.fetch_add(1, Ordering::AcqRel);
+        // Without flags, one compare; `WAITERS` or `RECEIVER_GONE` set make the word huge.
+        if previous < self.config.capacity {
+            return Ok(());
+        }
+        self.reserved_with_flags(previous)
+    }
+
+    /// [`Shared::reserve_one_optimistic`] when the word it read was at or above the
+    /// capacity: the room is ours if only `WAITERS` made it so, else it is given back.
+    #[cold]
+    #[inline(never)]
+    fn reserved_with_flags(&self, previous: usize) -> Result<(), IpcError> {
         if previous & !WAITERS < self.config.capacity {
             return Ok(());
         }
-        self.give_back_refused(previous)
-    }
-
-    #[cold]
-    #[inline(never)]
-    fn give_back_refused(&self, previous: usize) -> Result<(), IpcError> {
         self.release(1);
         Err(refusal(previous))
     }
