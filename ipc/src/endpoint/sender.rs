@@ -24,6 +24,8 @@ use crate::stats::EndpointStats;
 /// A producer of one endpoint. `Clone` gives another, independent producer (with its own
 /// ring and call slot); methods take `&mut self` because each sender is one FIFO.
 pub struct Sender {
+    /// The endpoint (also reachable through `caller`: kept here, one load less per send).
+    shared: Arc<Shared>,
     pub(super) caller: Arc<Caller>,
     pub(super) route: Route,
     /// The envelope of the send or call in flight until it is queued: each borrows the
@@ -53,14 +55,15 @@ pub(super) enum Enqueued {
 impl Sender {
     pub(super) fn new(shared: Arc<Shared>) -> Self {
         Self {
-            caller: Arc::new(Caller::new(shared)),
+            caller: Arc::new(Caller::new(shared.clone())),
+            shared,
             route: Route::Unassigned,
             pending: None,
         }
     }
 
     fn shared(&self) -> &Shared {
-        &self.caller.shared
+        &self.shared
     }
 
     /// The endpoint's service.
@@ -76,7 +79,7 @@ impl Sender {
         if let Route::Ring(producer) = &mut self.route
             && let Some(slot) = producer.vacant()
         {
-            let shared = &*self.caller.shared;
+            let shared = &*self.shared;
             if let Err(error) = shared.reserve_one_optimistic() {
                 return refuse(shared, error);
             }
@@ -134,7 +137,7 @@ impl Sender {
         let Route::Ring(producer) = &mut self.route else {
             return self.try_send_each(messages);
         };
-        let shared = &*self.caller.shared;
+        let shared = &*self.shared;
         let wanted = producer.room_for(messages.len());
         if wanted == 0 {
             return match messages.is_empty() {
@@ -354,7 +357,7 @@ fn refuse<T>(shared: &Shared, error: IpcError) -> Result<T, IpcError> {
 impl Clone for Sender {
     fn clone(&self) -> Self {
         self.shared().add_sender();
-        Sender::new(self.caller.shared.clone())
+        Sender::new(self.shared.clone())
     }
 }
 
