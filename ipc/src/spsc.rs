@@ -106,7 +106,6 @@ pub(crate) fn ring<T>(capacity: usize) -> (Producer<T>, Consumer<T>) {
         ring: ring.clone(),
         mask: capacity - 1,
         tail: 0,
-        published_tail: 0,
         cached_head: 0,
     };
     let consumer = Consumer {
@@ -131,9 +130,8 @@ pub(crate) struct Producer<T> {
     ring: Arc<Ring<T>>,
     /// The ring's `mask`, kept here: no load through the `Arc` per check.
     mask: usize,
-    /// Next position to write (published up to `published_tail`).
+    /// Next position to write (published by [`Producer::flush`]).
     tail: usize,
-    published_tail: usize,
     /// The consumer's `head` as last loaded: a lower bound of the real one.
     cached_head: usize,
 }
@@ -248,13 +246,11 @@ impl<T> Producer<T> {
         Ok(())
     }
 
-    /// Publishes every written item to the consumer (one `Release` store).
+    /// Publishes every written item to the consumer (one `Release` store; storing the
+    /// published value again changes nothing).
     #[inline]
     pub(crate) fn flush(&mut self) {
-        if self.published_tail != self.tail {
-            self.ring.tail.0.store(self.tail, Ordering::Release);
-            self.published_tail = self.tail;
-        }
+        self.ring.tail.0.store(self.tail, Ordering::Release);
     }
 }
 
@@ -349,45 +345,38 @@ impl<T> Consumer<T> {
         mut consume: impl FnMut(&mut T),
     ) -> usize {
         let count = self.available().min(max);
-        // The slots as (at most) two contiguous runs, walked by pointer; `run` keeps `head`
-        // in a register across the calls of `consume` and writes it back at the end (also
-        // by unwinding).
-        let (first, second) = runs(&self.ring.slots, self.head & self.ring.mask, count);
-        let start = self.head;
-        let mut run = Run {
-            head: &mut self.head,
-            pos: start,
-        };
+        let Consumer { ring, head, .. } = self;
+        let start = *head;
+        // The slots as (at most) two contiguous runs, walked by pointer. A `Walk` counts
+        // the items it handed out from where its iterator stands (nothing to count per
+        // item) and moves `head` past them when it ends (also by unwinding).
+        let (first, second) = runs(&ring.slots, start & ring.mask, count);
         'runs: for slots in [first, second] {
-            for slot in slots {
+            let mut walk = Walk {
+                slots: slots.iter(),
+                len: slots.len(),
+                head: &mut *head,
+            };
+            while let Some(slot) = walk.slots.as_slice().first() {
                 // SAFETY: as in `drain`: the `count` slots from `head` on hold initialised
                 // items published to this consumer; the reference does not outlive `take`.
                 if !slot.with(|slot| take(unsafe { (*slot).assume_init_ref() })) {
                     break 'runs;
                 }
-                let front = Front {
-                    slot,
-                    head: &mut run.pos,
-                };
+                walk.slots.next();
+                // Handed out now: `walk` counts it, `held` drops it once (also by unwinding).
+                let held = Held(slot);
                 // SAFETY: the same item, still initialised; the exclusive reference does not
-                // outlive `consume`, and `front` drops the item once afterwards.
-                front
-                    .slot
+                // outlive `consume`, and `held` drops the item once afterwards.
+                held.0
                     .with_mut(|slot| consume(unsafe { (*slot).assume_init_mut() }));
             }
         }
-        let moved = run.pos.wrapping_sub(start);
-        drop(run);
+        let moved = head.wrapping_sub(start);
         if moved > 0 {
-            self.publish();
+            ring.head.0.store(*head, Ordering::Release);
         }
         moved
-    }
-
-    /// Publishes `head` (the slots before it are free for the producer).
-    #[inline]
-    fn publish(&mut self) {
-        self.ring.head.0.store(self.head, Ordering::Release);
     }
 
     /// Whether the producer is gone and everything it wrote has been taken: the ring will
@@ -473,9 +462,7 @@ impl<T> Vacant<'_, T> {
             .slot(producer.tail)
             .with_mut(|slot| fill(unsafe { (*slot).write(blank) }));
         producer.tail = producer.tail.wrapping_add(1);
-        // Unconditionally: there is something new to publish (`flush` would compare).
-        producer.ring.tail.0.store(producer.tail, Ordering::Release);
-        producer.published_tail = producer.tail;
+        producer.flush();
     }
 }
 
@@ -487,17 +474,34 @@ struct Front<'a, T> {
     head: &'a mut usize,
 }
 
-/// A run of [`Consumer::consume_while`]: `pos` is its local `head`, written back to the
-/// consumer when the run ends (also by unwinding).
-struct Run<'a> {
-    head: &'a mut usize,
-    pos: usize,
+/// A contiguous run of slots of [`Consumer::consume_while`]: when it ends (also by
+/// unwinding), `head` moves past the `len - slots.len()` items it handed out.
+struct Walk<'a, 'h, T> {
+    slots: core::slice::Iter<'a, UnsafeCell<MaybeUninit<T>>>,
+    len: usize,
+    head: &'h mut usize,
 }
 
-impl Drop for Run<'_> {
+impl<T> Drop for Walk<'_, '_, T> {
     #[inline]
     fn drop(&mut self) {
-        *self.head = self.pos;
+        *self.head = self.head.wrapping_add(self.len - self.slots.len());
+    }
+}
+
+/// An item of [`Consumer::consume_while`] handed out in place, its position already
+/// counted (by its [`Walk`]): dropped in its slot when this goes out of scope (also by
+/// unwinding), exactly once.
+struct Held<'a, T>(&'a UnsafeCell<MaybeUninit<T>>);
+
+impl<T> Drop for Held<'_, T> {
+    #[inline]
+    fn drop(&mut self) {
+        // SAFETY: a `Held` exists only for an initialised item published to this consumer
+        // that its `Walk` has counted (so `head` moves past it and it is never read or
+        // dropped again); it was handed out by reference only.
+        self.0
+            .with_mut(|slot| unsafe { (*slot).assume_init_drop() });
     }
 }
 

@@ -40,6 +40,9 @@ pub struct EndpointStats {
 pub(crate) struct StatsCounters {
     received: AtomicU64,
     fast_path: AtomicU64,
+    /// Messages delivered straight from a ring: counted once here, reported both as
+    /// received and as fast path (one store per delivery instead of two).
+    ring_delivered: AtomicU64,
     slow_path: AtomicU64,
     full: AtomicU64,
     late_replies: AtomicU64,
@@ -67,6 +70,7 @@ impl StatsCounters {
         Self {
             received: AtomicU64::new(0),
             fast_path: AtomicU64::new(0),
+            ring_delivered: AtomicU64::new(0),
             slow_path: AtomicU64::new(0),
             full: AtomicU64::new(0),
             late_replies: AtomicU64::new(0),
@@ -80,6 +84,13 @@ impl StatsCounters {
     #[inline]
     pub(crate) fn record_fast_path(&self, n: u64) {
         add_single_writer(&self.fast_path, n);
+    }
+
+    /// Receiver only: `n` messages delivered straight out of a sender's ring (received and
+    /// fast path at once; their latencies, if any, are recorded apart).
+    #[inline]
+    pub(crate) fn record_ring_delivered(&self, n: u64) {
+        add_single_writer(&self.ring_delivered, n);
     }
 
     /// Receiver only: `n` messages moved out of the fallback queue.
@@ -121,11 +132,12 @@ impl StatsCounters {
 
     /// Reads every counter; `queued` is the number of messages queued now.
     pub(crate) fn snapshot(&self, queued: u64) -> EndpointStats {
-        let received = self.received.load(Ordering::Relaxed);
+        let ring_delivered = self.ring_delivered.load(Ordering::Relaxed);
+        let received = self.received.load(Ordering::Relaxed) + ring_delivered;
         EndpointStats {
             sent: received + queued,
             received,
-            fast_path: self.fast_path.load(Ordering::Relaxed),
+            fast_path: self.fast_path.load(Ordering::Relaxed) + ring_delivered,
             slow_path: self.slow_path.load(Ordering::Relaxed),
             full: self.full.load(Ordering::Relaxed),
             late_replies: self.late_replies.load(Ordering::Relaxed),

@@ -36,6 +36,14 @@ pub(super) const fn none_above(signals: u32, lane: Priority) -> bool {
     signals.trailing_zeros() >= lane.index() as u32
 }
 
+/// The highest lane that `signals` may have messages in, as an index (`Priority::COUNT`
+/// or more: none): a message of lane `l` has none above it when `l.index() <= top_lane`
+/// (as [`none_above`]).
+#[inline]
+pub(super) const fn top_lane(signals: u32) -> u32 {
+    signals.trailing_zeros()
+}
+
 /// Messages by lane, oldest first within a lane.
 pub(super) struct Lanes {
     queues: [VecDeque<Received>; Priority::COUNT],

@@ -114,6 +114,60 @@ fn loom_freed_room_wakes_a_waiting_sender() {
     });
 }
 
+/// `try_send`'s optimistic reservation (`Shared::reserve_one_optimistic`): a refused
+/// `try_send` on a full endpoint briefly counts one message too many, racing with the
+/// receiver freeing room and with a sender waiting for it. Whatever the interleaving, the
+/// waiting sender is woken or finds the room, and the endpoint takes exactly its capacity.
+#[test]
+fn loom_a_refused_try_send_never_strands_a_waiting_sender() {
+    model(|| {
+        let config = EndpointConfig {
+            capacity: 1,
+            ring_capacity: 2,
+            ..EndpointConfig::default()
+        };
+        let (mut tx, mut rx) = channel(ServiceId(1), config);
+        let mut eager = tx.clone();
+        let mut waiting = tx.clone();
+        let (header, message) = one_message();
+        // Warm-up: every sender has its ring, and the receiver knows them all.
+        for sender in [&mut tx, &mut eager, &mut waiting] {
+            sender.try_send(header, message).unwrap();
+            assert!(rx.try_recv().unwrap().is_some());
+        }
+        tx.try_send(header, message).unwrap(); // full
+        let refused = thread::spawn(move || {
+            // Refused (full) or accepted once the receiver freed the room.
+            let _ = eager.try_send(header, message);
+            eager
+        });
+        let receiver = thread::spawn(move || {
+            assert!(rx.try_recv().unwrap().is_some());
+            rx
+        });
+        let mut send = pin!(waiting.send(header, message));
+        let (first, flag) = poll_with_flag(send.as_mut());
+        let eager = refused.join().unwrap();
+        let mut rx = receiver.join().unwrap();
+        if first.is_pending() {
+            // Still waiting: then the room went to `eager`'s send, or it was freed and
+            // this sender was woken.
+            let queued = rx.stats().sent - rx.stats().received;
+            assert!(
+                flag.0.load(Ordering::SeqCst) || queued == 1,
+                "room freed and the waiting sender never woken"
+            );
+            if queued == 1 {
+                assert!(rx.try_recv().unwrap().is_some());
+            }
+            let (second, _) = poll_with_flag(send.as_mut());
+            assert_eq!(second, Poll::Ready(Ok(())));
+        }
+        assert_eq!(rx.stats().sent - rx.stats().received, 1);
+        drop(eager);
+    });
+}
+
 /// The lane bits a parking receiver clears (`shared.rs`) versus a sender queueing a `Low`
 /// then a `High` message: whatever the interleaving, once both sends are done the receiver
 /// delivers `High` before `Low` (the direct path trusts the lane bits, so a bit left clear

@@ -26,7 +26,7 @@ use core::pin::Pin;
 use core::task::{Context, Poll};
 
 use super::Received;
-use super::lanes::{ALL_LANES, Lanes, lanes_above, none_above};
+use super::lanes::{ALL_LANES, Lanes, lanes_above, none_above, top_lane};
 use super::shared::{FALLBACK, NEW_RINGS, RETIRED, Shared};
 use crate::Priority;
 use crate::error::IpcError;
@@ -66,7 +66,7 @@ impl Receiver {
         let ring_front = self.ring_front((), |front, shared, ()| {
             let envelope = front.take();
             shared.release(1);
-            count_delivered(shared, &envelope.header);
+            count_delivered_from_ring(shared, &envelope.header);
             envelope
         });
         match ring_front {
@@ -88,7 +88,7 @@ impl Receiver {
     ) -> Result<Option<R>, IpcError> {
         let ring_front = self.ring_front(consume, |front, shared, consume| {
             let seen = front.consume(|envelope| {
-                count_delivered(shared, &envelope.header);
+                count_delivered_from_ring(shared, &envelope.header);
                 consume(envelope)
             });
             shared.release(1);
@@ -115,11 +115,7 @@ impl Receiver {
             &self.lanes,
             &self.shared,
         ) {
-            Direct::Front(front) => {
-                let seen = in_slot(front, &self.shared, consume);
-                self.shared.stats.record_fast_path(1);
-                Ok(seen)
-            }
+            Direct::Front(front) => Ok(in_slot(front, &self.shared, consume)),
             Direct::Refill => {
                 self.refill();
                 Err(consume)
@@ -132,8 +128,10 @@ impl Receiver {
     /// [`Receiver::try_recv`] calls would, without waiting; returns how many. Each message
     /// is handed over in place as by [`Receiver::try_recv_with`] (what `consume` leaves of
     /// it is dropped after it returns). A run of messages at the front of one sender's
-    /// ring goes out in one pass (the signal word is read before each, so a higher lane
-    /// still goes first; the run's room is released and the ring's head published once).
+    /// ring goes out in one pass (the signal word is read once per run: a run takes the
+    /// messages of the highest lane waiting, and one of a higher lane announced during
+    /// the run goes first after it; the run's room is released and the ring's head
+    /// published once).
     /// `Err(Closed)` as for `try_recv` when nothing was delivered.
     pub fn try_recv_batch(
         &mut self,
@@ -148,23 +146,25 @@ impl Receiver {
             {
                 let shared = &*self.shared;
                 let ring = &mut self.rings[index];
+                // The signal word once per run: the run takes the ring's front messages of
+                // the highest lane announced now (or higher) and stops at the first of a
+                // lower lane. A higher lane announced during the run waits for its end.
+                let top = top_lane(shared.signals());
                 let moved = if shared.instrumented {
-                    consume_run_instrumented(shared, ring, max - delivered, &mut consume)
+                    consume_run_instrumented(shared, ring, top, max - delivered, &mut consume)
                 } else {
                     // Without a clock or a trace, counting the run at its end is all there is.
-                    let moved = ring.consume_while(
+                    ring.consume_while(
                         max - delivered,
-                        |envelope| none_above(shared.signals(), envelope.header.priority),
+                        |envelope| envelope.header.priority.index() as u32 <= top,
                         // A closure of this function, not `&mut consume`: the shim of
                         // `&mut F` may land in another codegen unit, where it is not inlined.
                         |envelope| consume(envelope),
-                    );
-                    shared.stats.record_received(moved as u64);
-                    moved
+                    )
                 };
                 if moved > 0 {
                     shared.release(moved);
-                    shared.stats.record_fast_path(moved as u64);
+                    shared.stats.record_ring_delivered(moved as u64);
                     delivered += moved;
                     continue;
                 }
@@ -295,19 +295,21 @@ impl Receiver {
 }
 
 /// A run of `try_recv_batch` for an endpoint with a clock or a trace: each message is
-/// counted (and timed, logged) before `consume` sees it. Out of line (see `recv_one`).
+/// timed and logged before `consume` sees it (the run is counted at its end). Out of line
+/// (see `recv_one`).
 #[inline(never)]
 fn consume_run_instrumented<F: FnMut(&mut Received)>(
     shared: &Shared,
     ring: &mut Consumer<Received>,
+    top: u32,
     max: usize,
     consume: &mut F,
 ) -> usize {
     ring.consume_while(
         max,
-        |envelope| none_above(shared.signals(), envelope.header.priority),
+        |envelope| envelope.header.priority.index() as u32 <= top,
         |envelope| {
-            count_delivered(shared, &envelope.header);
+            instrument_delivered(shared, &envelope.header);
             consume(envelope);
         },
     )
@@ -318,6 +320,16 @@ fn consume_run_instrumented<F: FnMut(&mut Received)>(
 #[inline]
 fn count_delivered(shared: &Shared, header: &Header) {
     shared.stats.record_received(1);
+    if shared.instrumented {
+        instrument_delivered(shared, header);
+    }
+}
+
+/// [`count_delivered`] for a message delivered straight out of a sender's ring (counted
+/// as received and as fast path at once).
+#[inline]
+fn count_delivered_from_ring(shared: &Shared, header: &Header) {
+    shared.stats.record_ring_delivered(1);
     if shared.instrumented {
         instrument_delivered(shared, header);
     }

@@ -24,6 +24,8 @@ use crate::stats::EndpointStats;
 /// A producer of one endpoint. `Clone` gives another, independent producer (with its own
 /// ring and call slot); methods take `&mut self` because each sender is one FIFO.
 pub struct Sender {
+    /// The endpoint (also reachable through `caller`: kept here, one load less per send).
+    shared: Arc<Shared>,
     pub(super) caller: Arc<Caller>,
     pub(super) route: Route,
     /// The envelope of the send or call in flight until it is queued: each borrows the
@@ -59,14 +61,15 @@ pub(super) enum Enqueued {
 impl Sender {
     pub(super) fn new(shared: Arc<Shared>) -> Self {
         Self {
-            caller: Arc::new(Caller::new(shared)),
+            caller: Arc::new(Caller::new(shared.clone())),
+            shared,
             route: Route::Unassigned,
             pending: None,
         }
     }
 
     fn shared(&self) -> &Shared {
-        &self.caller.shared
+        &self.shared
     }
 
     /// The endpoint's service.
@@ -76,14 +79,14 @@ impl Sender {
 
     /// Queues a one-way message. `Full` when the endpoint is at capacity (nothing is
     /// dropped: the caller keeps its message), `PeerDied` when the receiver is gone.
-    #[inline]
+    #[inline(always)]
     pub fn try_send(&mut self, header: Header, message: Message) -> Result<(), IpcError> {
         // Fast path: our own ring has a free slot; the envelope is built in place there.
         if let Route::Ring(producer) = &mut self.route
             && let Some(slot) = producer.vacant()
         {
-            let shared = &*self.caller.shared;
-            if let Err(error) = shared.reserve() {
+            let shared = &*self.shared;
+            if let Err(error) = shared.reserve_one_optimistic() {
                 return refuse(shared, error);
             }
             let lane = lane_bit(header.priority);
@@ -135,11 +138,12 @@ impl Sender {
     /// On the fast path the whole batch is published to the receiver at once (one index
     /// store, one wakeup check). `Full` when not even the first message fits, `PeerDied`
     /// when the receiver is gone.
+    #[inline]
     pub fn try_send_batch(&mut self, messages: &[(Header, Message)]) -> Result<usize, IpcError> {
         let Route::Ring(producer) = &mut self.route else {
             return self.try_send_each(messages);
         };
-        let shared = &*self.caller.shared;
+        let shared = &*self.shared;
         let wanted = producer.room_for(messages.len());
         if wanted == 0 {
             return match messages.is_empty() {
@@ -388,7 +392,7 @@ fn refuse<T>(shared: &Shared, error: IpcError) -> Result<T, IpcError> {
 impl Clone for Sender {
     fn clone(&self) -> Self {
         self.shared().add_sender();
-        Sender::new(self.caller.shared.clone())
+        Sender::new(self.shared.clone())
     }
 }
 

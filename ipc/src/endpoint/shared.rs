@@ -6,6 +6,9 @@
 //! - A sender reserves before it enqueues (compare-exchange: fails with `Full` at capacity,
 //!   `PeerDied` once `RECEIVER_GONE`); the receiver releases when it delivers. So the count
 //!   covers rings, fallback and the receiver's lanes, and never exceeds the capacity.
+//!   `try_send`'s fast path reserves with one `fetch_add` instead and gives a refused
+//!   reservation back at once (`reserve_one_optimistic`): the word may then exceed the
+//!   capacity by the refused reservations in flight, never by a queued message.
 //! - `WAITERS` is set exactly while `space_waiters` is non-empty (both changed under its
 //!   lock). A waiting sender sets it, then retries its reservation; the receiver's release
 //!   is a read-modify-write of the same word, so either the retry sees the freed space or
@@ -56,9 +59,10 @@ use crate::stats::{EndpointStats, StatsCounters};
 use crate::sync::{AtomicU32, AtomicUsize, AtomicWaker, Mutex, Ordering, fence};
 use crate::trace::TraceLog;
 
-const WAITERS: usize = 1 << (usize::BITS - 2);
-const RECEIVER_GONE: usize = 1 << (usize::BITS - 1);
-const COUNT: usize = WAITERS - 1;
+/// The top bit: a release tests it as the sign of the word it read.
+const WAITERS: usize = 1 << (usize::BITS - 1);
+const RECEIVER_GONE: usize = 1 << (usize::BITS - 2);
+const COUNT: usize = RECEIVER_GONE - 1;
 
 pub(super) const PARKED: u32 = 1 << Priority::COUNT;
 pub(super) const NEW_RINGS: u32 = PARKED << 1;
@@ -66,6 +70,14 @@ pub(super) const FALLBACK: u32 = PARKED << 2;
 const HOOK: u32 = PARKED << 3;
 /// A sender with a ring went away: the receiver's next full refill retires its ring.
 pub(super) const RETIRED: u32 = PARKED << 4;
+
+/// Why a reservation was refused, from the occupancy word it saw.
+fn refusal(occupancy: usize) -> IpcError {
+    match occupancy & RECEIVER_GONE {
+        0 => IpcError::Full,
+        _ => IpcError::PeerDied,
+    }
+}
 
 /// The priority-inheritance hook installed by `Receiver::on_priority`.
 pub(super) type PriorityHook = Box<dyn Fn(Priority) + Send + Sync>;
@@ -127,18 +139,15 @@ impl Shared {
 
     // ---- capacity (occupancy) ----
 
-    /// Reserves room for one message.
+    /// Reserves room for one message (exactly: a refused reservation changes nothing).
     #[inline]
     pub(super) fn reserve(&self) -> Result<(), IpcError> {
         let mut current = self.occupancy.load(Ordering::Acquire);
         loop {
-            // One compare for both refusals: with `RECEIVER_GONE` (the top bit) set, the
-            // word without `WAITERS` is above any capacity.
+            // One compare for both refusals: with `RECEIVER_GONE` set, the word without
+            // `WAITERS` is above any capacity.
             if current & !WAITERS >= self.config.capacity {
-                return Err(match current & RECEIVER_GONE {
-                    0 => IpcError::Full,
-                    _ => IpcError::PeerDied,
-                });
+                return Err(refusal(current));
             }
             match self.occupancy.compare_exchange_weak(
                 current,
@@ -150,6 +159,36 @@ impl Shared {
                 Err(actual) => current = actual,
             }
         }
+    }
+
+    /// Reserves room for one message with one read-modify-write (`try_send`'s fast path):
+    /// counts first, then looks. A refused reservation is given back at once with
+    /// [`Shared::release`], which wakes the senders waiting for room: its brief excess
+    /// may have refused one of them (a waiter retries after setting `WAITERS`, so either
+    /// its retry comes after the give-back, or the give-back sees `WAITERS`). So the count
+    /// of queued messages never exceeds the capacity, and a send is refused only while
+    /// the endpoint is full or another refused send's excess is being given back. Not for
+    /// a sender that waits for room itself: the give-back would wake it, and it would spin.
+    #[inline]
+    pub(super) fn reserve_one_optimistic(&self) -> Result<(), IpcError> {
+        let previous = self.occupancy.fetch_add(1, Ordering::AcqRel);
+        // Without flags, one compare; `WAITERS` or `RECEIVER_GONE` set make the word huge.
+        if previous < self.config.capacity {
+            return Ok(());
+        }
+        self.reserved_with_flags(previous)
+    }
+
+    /// [`Shared::reserve_one_optimistic`] when the word it read was at or above the
+    /// capacity: the room is ours if only `WAITERS` made it so, else it is given back.
+    #[cold]
+    #[inline(never)]
+    fn reserved_with_flags(&self, previous: usize) -> Result<(), IpcError> {
+        if previous & !WAITERS < self.config.capacity {
+            return Ok(());
+        }
+        self.release(1);
+        Err(refusal(previous))
     }
 
     /// Reserves room for between 1 and `wanted` messages (as many as there is room for).

@@ -828,6 +828,39 @@ fn batched_drain_matches_repeated_receives() {
     );
 }
 
+/// A batched drain reads the signal word once per run: a higher lane announced while a
+/// run is handed out goes first right after that run (not in the middle of it).
+#[test]
+fn a_higher_lane_announced_during_a_run_goes_first_after_it() {
+    let (mut a, mut rx) = channel(ID, config(16));
+    let mut b = a.clone();
+    // Both rings known to the receiver first, so the drain below takes the run path.
+    a.try_send(header(0, Priority::Normal), message(0)).unwrap();
+    b.try_send(header(0, Priority::Normal), message(0)).unwrap();
+    assert_eq!(rx.try_recv_batch(8, |_| {}), Ok(2));
+    let batch: Vec<(Header, Message)> = (1..=3)
+        .map(|i| (header(i, Priority::Normal), message(0)))
+        .collect();
+    assert_eq!(a.try_send_batch(&batch), Ok(3));
+    a.try_send(header(4, Priority::Normal), message(0)).unwrap();
+    let mut got = Vec::new();
+    let mut sent = false;
+    while rx
+        .try_recv_batch(8, |r| {
+            got.push(r.header.id.0);
+            if !sent {
+                sent = true;
+                b.try_send(header(9, Priority::Critical), message(0))
+                    .unwrap();
+                a.try_send(header(5, Priority::Normal), message(0)).unwrap();
+            }
+        })
+        .unwrap()
+        > 0
+    {}
+    assert_eq!(got, [1, 2, 3, 4, 9, 5]);
+}
+
 /// Once every sender is gone the batch drains what is left, then reports `Closed`.
 #[test]
 fn batched_drain_reports_closed_after_the_last_message() {
