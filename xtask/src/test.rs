@@ -277,7 +277,9 @@ const BOCHS_COMMANDS: [&str; 7] = [
     "run mapper",
     "run snoop",
     "run --core 0 echo-service &",
-    "sleep 200",
+    // Lets the service register (not `sleep`: under Bochs a shell `sleep` can hang,
+    // see the session notes).
+    "run hello",
     "run --core 0 ping-user",
     "run --core 1 ping-user",
 ];
