@@ -118,9 +118,13 @@ impl LocalApicHandle {
     /// Arms the timer in TSC-deadline mode: it fires when the TSC reaches `tsc`.
     pub fn arm_deadline(&mut self, tsc: u64) {
         // SAFETY: selects deadline mode on this CPU's timer and writes
-        // IA32_TSC_DEADLINE, only done when CPUID reports the feature.
+        // IA32_TSC_DEADLINE, only done when CPUID reports the feature. The LVT write
+        // and the MSR write are not ordered by themselves (the SDM's TSC-deadline
+        // section; Linux fences there too): without the fence the deadline may be
+        // written before the mode takes effect, and be dropped.
         unsafe {
             self.apic.set_timer_mode(TimerMode::TscDeadline);
+            core::arch::asm!("mfence", options(nostack, preserves_flags));
             x86_64::registers::model_specific::Msr::new(0x6E0).write(tsc);
         }
     }
