@@ -256,6 +256,17 @@ fn bochs_x2apic(iso: &Path) -> Result<()> {
         e.to_string()
     })?;
     output::check_cpus(&outputs[0], 4)?;
+    // Every CPU's timer fires (they run in TSC-deadline mode here).
+    let silent: Vec<&String> = outputs[2]
+        .iter()
+        .filter(|l| l.starts_with("cpu ") && l.ends_with(" timer 0"))
+        .collect();
+    if !silent.is_empty() || outputs[2].iter().filter(|l| l.starts_with("cpu ")).count() != 4 {
+        return Err(format!(
+            "Bochs: a CPU took no timer interrupt: {:?}",
+            outputs[2]
+        ));
+    }
     let log = session.log();
     for (expected, times, what) in BOCHS_EXPECTED {
         let seen = log.matches(expected).count();
@@ -269,17 +280,18 @@ fn bochs_x2apic(iso: &Path) -> Result<()> {
     Ok(())
 }
 
-/// What the Bochs run types: `cpus`, then (with PCIDs on: the Skylake model has them)
+/// What the Bochs run types: `cpus`, a `sleep` and `irqs` (every CPU's TSC-deadline timer
+/// fires), then (with PCIDs on: the Skylake model has them)
 /// processes that map, protect and unmap, a fault on another process's address, and
 /// calls run in the caller's trap and through the queue, switching address spaces.
-const BOCHS_COMMANDS: [&str; 7] = [
+const BOCHS_COMMANDS: [&str; 9] = [
     "cpus",
+    "sleep 100",
+    "irqs",
     "run mapper",
     "run snoop",
     "run --core 0 echo-service &",
-    // Lets the service register (not `sleep`: under Bochs a shell `sleep` can hang,
-    // see the session notes).
-    "run hello",
+    "sleep 200",
     "run --core 0 ping-user",
     "run --core 1 ping-user",
 ];

@@ -62,11 +62,19 @@ pub struct LocalApicHandle {
 }
 
 impl LocalApicHandle {
-    /// Enables the calling CPU's local APIC (timer stopped, LINT pins masked).
+    /// Enables the calling CPU's local APIC (timer stopped but unmasked, LINT pins
+    /// masked).
     pub fn enable() -> Self {
         let mut apic = builder().build().expect("local APIC configuration");
-        // SAFETY: programs this CPU's own LAPIC with the vectors the IDT handles.
-        unsafe { apic.enable() };
+        // SAFETY: programs this CPU's own LAPIC with the vectors the IDT handles. The
+        // crate unmasks the timer's LVT entry before it sets the software-enable bit,
+        // and while that bit is clear (an AP's APIC after INIT) the SDM has writes
+        // that clear LVT mask bits ignored: the timer would stay masked (seen under
+        // Bochs: no AP ever took a timer interrupt). So it is unmasked again, enabled.
+        unsafe {
+            apic.enable();
+            apic.enable_timer();
+        }
         Self { apic }
     }
 
