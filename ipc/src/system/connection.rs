@@ -54,6 +54,17 @@ impl<'a> Connection<'a> {
         self.destination
     }
 
+    /// The header of a request on this connection.
+    #[inline]
+    fn request_header(&self, priority: Priority) -> Header {
+        self.system.header(
+            self.source,
+            self.destination,
+            MessageKind::Request,
+            priority,
+        )
+    }
+
     #[inline]
     fn authorise(&self) -> Result<(), IpcError> {
         let endpoint = ObjectRef::Endpoint(self.destination);
@@ -111,12 +122,7 @@ impl<'a> Connection<'a> {
         if let Err(error) = self.authorise() {
             return ConnectionCall::Refused(Some(error));
         }
-        let header = self.system.header(
-            self.source,
-            self.destination,
-            MessageKind::Request,
-            priority,
-        );
+        let header = self.request_header(priority);
         if self.sender.try_direct(&header, &message, &mut self.answer) {
             return ConnectionCall::Answered(&self.answer);
         }
@@ -145,12 +151,7 @@ impl<'a> Connection<'a> {
         if let Err(error) = self.authorise() {
             return Some(Err(error));
         }
-        let header = self.system.header(
-            self.source,
-            self.destination,
-            MessageKind::Request,
-            priority,
-        );
+        let header = self.request_header(priority);
         self.sender
             .answer_directly(&header, message, reply)
             .then_some(Ok(()))
@@ -194,12 +195,7 @@ impl Connection<'_> {
         if let Err(error) = self.authorise() {
             return Some(Err(error));
         }
-        Some(Ok(self.system.header(
-            self.source,
-            self.destination,
-            MessageKind::Request,
-            priority,
-        )))
+        Some(Ok(self.request_header(priority)))
     }
 
     /// The receiver took (and answered, or will answer) a call of

@@ -73,7 +73,7 @@ pub struct ProcessIpc {
     /// (`lending.rs`), with its direct token, until it answers it.
     handed_back: Option<(u64, ReplyToken)>,
     /// As a caller: its `ipc_call_regs` on the connection `cap` that a lent service took
-    /// and will answer later, until the process task waits for it.
+    /// and will answer later, until the process task waits for it (`call`).
     deferred: Option<(u64, DeferredCall)>,
     /// As a service: what lends its frame while it waits, and its lend in its core's
     /// table (`lending.rs`), made at its first lent receive.
@@ -277,6 +277,11 @@ impl ProcessIpc {
         self.tokens.insert(reply).unwrap_or(0)
     }
 
+    /// The token number of a received message: its reply kept, or 0 for a one-way one.
+    fn token_for(&mut self, reply: Option<ReplyToken>) -> u64 {
+        reply.map_or(0, |reply| self.keep_token(reply))
+    }
+
     /// Why `cap` names none of this process's services: forged, stale, lent out, or
     /// without the receive right.
     fn why_not_ours(&self, cap: u64) -> Error {
@@ -394,7 +399,7 @@ impl ProcessIpc {
     /// kernel service's direct handler, or run in this trap by a user service lent on
     /// this core (`lending.rs`). `true` when answered (the answer, or the refusal, in
     /// `regs`); `false` when it must queue, or when the lent service took the call and
-    /// answers later ([`ProcessIpc::take_deferred`] then has it). A request that carries
+    /// answers later ([`ProcessIpc::call`] then waits for it). A request that carries
     /// a capability always takes the full path.
     #[inline]
     pub fn call_in_trap(&mut self, regs: &mut InterruptFrame, slice_end: u64) -> bool {
@@ -429,30 +434,10 @@ impl ProcessIpc {
         }
     }
 
-    /// The call on `cap` a lent service took and answers later, if the last
-    /// `ipc_call_regs` was one ([`ProcessIpc::try_hand_off`]).
-    pub fn take_deferred(&mut self, cap: u64) -> Option<DeferredCall> {
-        match self.deferred.take() {
-            Some((on, call)) if on == cap => Some(call),
-            _ => None,
-        }
-    }
-
-    /// The answer to a call a lent service took ([`ProcessIpc::take_deferred`]),
-    /// waiting at most `timeout_us` (0: for ever), bounded by the process's `watchdog`.
-    pub async fn await_deferred(
-        &mut self,
-        cap: u64,
-        call: DeferredCall,
-        timeout_us: u64,
-        watchdog: &mut Watchdog,
-    ) -> Result<Message, Error> {
-        let call = self.connection(cap)?.await_deferred(call);
-        bounded(call, timeout_us, watchdog).await.map_err(from_ipc)
-    }
-
     /// `ipc_call`: the reply to `request`, waiting at most `timeout_us` (0: for ever),
-    /// bounded by the process's `watchdog`.
+    /// bounded by the process's `watchdog`. A call that a lent service took in the trap
+    /// ([`ProcessIpc::call_in_trap`] left it deferred) is not sent again: its answer is
+    /// only waited for.
     pub async fn call(
         &mut self,
         cap: u64,
@@ -460,6 +445,12 @@ impl ProcessIpc {
         timeout_us: u64,
         watchdog: &mut Watchdog,
     ) -> Result<Message, Error> {
+        if let Some((on, deferred)) = self.deferred.take()
+            && on == cap
+        {
+            let call = self.connection(cap)?.await_deferred(deferred);
+            return bounded(call, timeout_us, watchdog).await.map_err(from_ipc);
+        }
         let holder = self.holder;
         let connection = self.connection(cap)?;
         let destination = connection.destination();
@@ -498,10 +489,7 @@ impl ProcessIpc {
             return Err(self.why_not_ours(cap));
         };
         let received = service.next().await.map_err(from_ipc)?;
-        let token = match received.reply {
-            Some(reply) => self.keep_token(reply),
-            None => 0,
-        };
+        let token = self.token_for(received.reply);
         Ok((received.message, token))
     }
 
@@ -558,10 +546,7 @@ impl ProcessIpc {
         match outcome {
             Ok(received) => {
                 let received = received.map_err(from_ipc)?;
-                let token = match received.reply {
-                    Some(reply) => self.keep_token(reply),
-                    None => 0,
-                };
+                let token = self.token_for(received.reply);
                 Ok(Parked::Received(received.message, token))
             }
             Err(back) => {
@@ -625,33 +610,31 @@ fn hand_off(
     let Some(lend) = lending::find(lent, connection.destination()) else {
         return HandOff::Queue;
     };
-    (|| {
-        if !lend.ready() {
-            return None;
+    if !lend.ready() {
+        return HandOff::Queue;
+    }
+    let header = match connection.try_hand_off(Priority::Normal) {
+        None => return HandOff::Queue,
+        Some(Ok(header)) => header,
+        Some(Err(error)) => {
+            regs.rax = encode(Err(from_ipc(error)));
+            return HandOff::Done;
         }
-        let header = match connection.try_hand_off(Priority::Normal)? {
-            Ok(header) => header,
-            Err(error) => {
-                regs.rax = encode(Err(from_ipc(error)));
-                return Some(HandOff::Done);
-            }
-        };
-        // Counted (and logged) as it is handed off, while the header is at hand.
-        connection.handed_off(&header);
-        let mut call = None;
-        let served = lend.serve(regs, slice_end, || {
-            let (token, pending) = connection.defer();
-            call = Some(pending);
-            token
-        });
-        Some(match (served, call) {
-            (Some(Served::Answered), _) => HandOff::Done,
-            (Some(Served::Deferred), Some(call)) => HandOff::Deferred(call),
-            // The loan was ending: not on this core, whose task ends it outside traps.
-            _ => HandOff::Queue,
-        })
-    })()
-    .unwrap_or(HandOff::Queue)
+    };
+    // Counted (and logged) as it is handed off, while the header is at hand.
+    connection.handed_off(&header);
+    let mut call = None;
+    let served = lend.serve(regs, slice_end, || {
+        let (token, pending) = connection.defer();
+        call = Some(pending);
+        token
+    });
+    match (served, call) {
+        (Some(Served::Answered), _) => HandOff::Done,
+        (Some(Served::Deferred), Some(call)) => HandOff::Deferred(call),
+        // The loan was ending: not on this core, whose task ends it outside traps.
+        _ => HandOff::Queue,
+    }
 }
 
 impl Drop for ProcessIpc {

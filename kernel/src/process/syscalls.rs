@@ -10,7 +10,7 @@ use super::message::{
 use crate::arch::x86_64::{InterruptFrame, UserFrame};
 use alloc::string::String;
 use alloc::vec;
-use ipc::{DeferredCall, Message};
+use ipc::Message;
 use mohhos_abi::layout::PAGE_SIZE;
 use mohhos_abi::syscall::{self, MAX_SLEEP_US, MAX_TIMEOUT_US, MAX_WRITE};
 use mohhos_abi::{Error, SysResult};
@@ -26,13 +26,6 @@ pub enum Step {
     },
     /// Send `message` to `cap`, waiting while its queue is full.
     Send { cap: u64, message: Message },
-    /// Wait for the answer to the call on `cap` that a lent service took
-    /// (`lending.rs`); put it into the registers.
-    AwaitDeferred {
-        cap: u64,
-        call: DeferredCall,
-        timeout_us: u64,
-    },
     /// Receive for the service `cap` into `into`; return the reply token.
     Recv { cap: u64, into: DeliverTo },
     /// Set up the rings with this many entries.
@@ -70,7 +63,7 @@ pub fn handle(
         syscall::IPC_CALL if a3 > MAX_TIMEOUT_US => Step::Return(Err(Error::InvalidArgument)),
         syscall::IPC_CALL => result(call_in_memory(memory, ipc, a0, a1, a2, a3)),
         syscall::IPC_CALL_REGS if a1 > MAX_TIMEOUT_US => Step::Return(Err(Error::InvalidArgument)),
-        syscall::IPC_CALL_REGS => call_in_registers(frame, ipc, a0, a1),
+        syscall::IPC_CALL_REGS => call_in_registers(frame, a0, a1),
         syscall::IPC_SEND => {
             result(read_message(memory, a1).map(|message| Step::Send { cap: a0, message }))
         }
@@ -174,16 +167,9 @@ pub fn call_in_trap(regs: &mut InterruptFrame, ipc: &mut ProcessIpc, slice_end: 
 /// `ipc_call_regs(cap, timeout_us)`, the message in the frame's message registers, that
 /// [`call_in_trap`] could not answer at once (the entry stub offers it every one with a
 /// return address `sysretq` can take; any other is about to fault on its return):
-/// left to the process task, which puts the reply into the registers — waiting for the
-/// answer only, when a lent service took the call in the trap.
-fn call_in_registers(frame: &UserFrame, ipc: &mut ProcessIpc, cap: u64, timeout_us: u64) -> Step {
-    if let Some(call) = ipc.take_deferred(cap) {
-        return Step::AwaitDeferred {
-            cap,
-            call,
-            timeout_us,
-        };
-    }
+/// left to the process task, which puts the reply into the registers (a call that a lent
+/// service took in the trap is only waited for, `ProcessIpc::call`).
+fn call_in_registers(frame: &UserFrame, cap: u64, timeout_us: u64) -> Step {
     Step::Call {
         cap,
         request: message_from_registers(&frame.regs),

@@ -299,19 +299,6 @@ async fn run_until_exit(
                 control.set_state(RunState::Blocked);
                 frame.regs.rax = encode(ipc.send(cap, message).await.map(|()| 0));
             }
-            Step::AwaitDeferred {
-                cap,
-                call,
-                timeout_us,
-            } => {
-                control.set_state(RunState::Blocked);
-                let result = ipc
-                    .await_deferred(cap, call, timeout_us, &mut watchdog)
-                    .await
-                    .map(|reply| message_to_registers(&mut frame.regs, &reply))
-                    .map(|()| 0);
-                frame.regs.rax = encode(result);
-            }
             // Pinned to this core and receiving into registers: lent to callers here.
             Step::Recv {
                 cap,
