@@ -58,13 +58,39 @@ fn loom_check_vs_delete_and_reuse() {
 #[test]
 fn loom_confirms_vs_delete_and_reuse() {
     model(|| {
-        let (old, table, new_seen) =
-            race_with_reuse(|table, old| table.confirms(ALICE, &old, Rights::SEND, NEW_OBJECT));
+        let (old, table, new_seen) = race_with_reuse(|table, old| {
+            table.confirms(
+                &ConfirmMemo::default(),
+                ALICE,
+                &old,
+                Rights::SEND,
+                NEW_OBJECT,
+            )
+        });
         assert!(
             !new_seen,
             "an old handle confirmed for the slot's new object"
         );
-        assert!(!table.confirms(ALICE, &old, Rights::SEND, OLD_OBJECT));
+        let memo = ConfirmMemo::default();
+        assert!(!table.confirms(&memo, ALICE, &old, Rights::SEND, OLD_OBJECT));
+    });
+}
+
+/// A connection's remembered check racing with delete + re-mint into the same slot: once
+/// the delete is done it never passes again, whatever it remembered meanwhile.
+#[test]
+fn loom_remembered_confirmation_vs_delete_and_reuse() {
+    model(|| {
+        let memo = Arc::new(ConfirmMemo::default());
+        let (old, table, _) = race_with_reuse({
+            let memo = memo.clone();
+            move |table, old| {
+                let first = table.confirms(&memo, ALICE, &old, Rights::SEND, OLD_OBJECT);
+                let second = table.confirms(&memo, ALICE, &old, Rights::SEND, OLD_OBJECT);
+                assert!(first || !second, "a refused check passed on its memo");
+            }
+        });
+        assert!(!table.confirms(&memo, ALICE, &old, Rights::SEND, OLD_OBJECT));
     });
 }
 

@@ -30,7 +30,7 @@ mod tests;
 
 pub use quota::{QuotaLedger, Quotas, Resource};
 pub use rights::Rights;
-pub use table::CapTable;
+pub use table::{CapTable, ConfirmMemo};
 
 use crate::ids::{RegionId, ServiceId};
 

@@ -97,17 +97,32 @@ impl Slot {
         }
     }
 
-    /// The object word (`ObjectRef::to_word`) of the slot if it is live at `generation`,
-    /// issued to `holder` with at least `needed`: one consistent read, nothing decoded;
-    /// `None` for any refusal (the caller asks the full check for its reason).
+    /// The state word and the object word (`ObjectRef::to_word`) of the slot if it is
+    /// live at `generation`, issued to `holder` with at least `needed`: one consistent
+    /// read, nothing decoded; `None` for any refusal (the caller asks the full check for
+    /// its reason).
     #[inline]
-    pub(super) fn granted(&self, holder: HolderId, generation: u32, needed: Rights) -> Option<u64> {
+    pub(super) fn granted(
+        &self,
+        holder: HolderId,
+        generation: u32,
+        needed: Rights,
+    ) -> Option<(u64, u64)> {
         let (word, owner, object) = self.read();
         (owner == holder.0
             && word.generation() == generation
             && word.is_live()
             && word.rights().contains(needed))
-        .then_some(object)
+        .then_some((word.0, object))
+    }
+
+    /// The state word as it is now. A live word names one occupant for good: `occupy`
+    /// stores a live word at a generation once, and `kill` moves on to the next one
+    /// (generations only grow), so a live word read again means the same holder, object
+    /// and rights.
+    #[inline]
+    pub(super) fn word(&self) -> u64 {
+        self.word.load(Ordering::Acquire)
     }
 
     /// Makes a dead slot live for `holder` at its current generation; returns that

@@ -17,6 +17,18 @@ use crate::error::IpcError;
 use crate::ids::HolderId;
 use crate::sync::{AtomicU64, Mutex, Ordering};
 
+/// What [`CapTable::confirms`] remembers between checks of one capability for one holder,
+/// one set of rights and one object: the slot's state word when it last passed.
+#[derive(Debug)]
+pub struct ConfirmMemo(AtomicU64);
+
+impl Default for ConfirmMemo {
+    /// Remembers nothing: no slot's state word has its top bits set.
+    fn default() -> Self {
+        Self(AtomicU64::new(u64::MAX))
+    }
+}
+
 /// Why a capability was refused with `Denied`.
 #[derive(Clone, Copy, Debug)]
 enum DenyReason {
@@ -109,7 +121,7 @@ impl CapTable {
             .slots
             .get(cap.index as usize)
             .and_then(|slot| slot.granted(holder, cap.generation, needed))
-            .and_then(ObjectRef::from_word);
+            .and_then(|(_, object)| ObjectRef::from_word(object));
         match granted {
             Some(object) => Ok(object),
             None => self.check_slowly(holder, cap, needed),
@@ -134,13 +146,45 @@ impl CapTable {
     /// The fast path of a check whose answer is known in advance (an open connection's):
     /// true exactly when `check(holder, cap, needed)` would return `Ok(object)`. Lock-free,
     /// counts and logs nothing; on `false` ask [`CapTable::check`] for the reason (which
-    /// also counts a denial).
+    /// also counts a denial). `memo` remembers the slot's state word of the last check
+    /// that passed, so that a check of the same capability, holder, rights and object
+    /// passes again by comparing that one word (see `Slot::word`): a memo is only ever
+    /// used with one such quadruple.
     #[inline]
-    pub fn confirms(&self, holder: HolderId, cap: &Cap, needed: Rights, object: ObjectRef) -> bool {
-        self.slots
-            .get(cap.index as usize)
-            .and_then(|slot| slot.granted(holder, cap.generation, needed))
-            == Some(object.to_word())
+    pub fn confirms(
+        &self,
+        memo: &ConfirmMemo,
+        holder: HolderId,
+        cap: &Cap,
+        needed: Rights,
+        object: ObjectRef,
+    ) -> bool {
+        let Some(slot) = self.slots.get(cap.index as usize) else {
+            return false;
+        };
+        slot.word() == memo.0.load(Ordering::Relaxed)
+            || Self::confirm_fully(slot, memo, holder, cap, needed, object)
+    }
+
+    /// [`CapTable::confirms`] when the memo did not match: the full look, remembered if it
+    /// passes (out of line: the usual check hits the memo).
+    #[cold]
+    #[inline(never)]
+    fn confirm_fully(
+        slot: &Slot,
+        memo: &ConfirmMemo,
+        holder: HolderId,
+        cap: &Cap,
+        needed: Rights,
+        object: ObjectRef,
+    ) -> bool {
+        match slot.granted(holder, cap.generation, needed) {
+            Some((word, granted)) if granted == object.to_word() => {
+                memo.0.store(word, Ordering::Relaxed);
+                true
+            }
+            _ => false,
+        }
     }
 
     /// Creates a root capability (kernel use): `holder` gets `rights` on `object`, which

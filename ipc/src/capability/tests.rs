@@ -505,12 +505,44 @@ fn confirms_agrees_with_check() {
     for cap in [send, recv, bobs, stale, out_of_range] {
         for object in [ENDPOINT, other] {
             let by_check = table.check(ALICE, &cap, Rights::SEND) == Ok(object);
-            assert_eq!(
-                table.confirms(ALICE, &cap, Rights::SEND, object),
-                by_check,
-                "{cap:?} {object:?}"
-            );
+            let memo = ConfirmMemo::default();
+            for _ in 0..2 {
+                assert_eq!(
+                    table.confirms(&memo, ALICE, &cap, Rights::SEND, object),
+                    by_check,
+                    "{cap:?} {object:?}"
+                );
+            }
         }
     }
-    assert!(table.confirms(ALICE, &send, Rights::SEND, ENDPOINT));
+    assert!(table.confirms(
+        &ConfirmMemo::default(),
+        ALICE,
+        &send,
+        Rights::SEND,
+        ENDPOINT
+    ));
+}
+
+/// A remembered check stops passing once the capability is revoked, deleted, or its slot
+/// reused for the same holder and object: the memo names one occupant only.
+#[test]
+fn a_remembered_confirmation_ends_with_its_capability() {
+    let table = table();
+    let root = table.mint(ALICE, ENDPOINT, Rights::ALL, USER).unwrap();
+    let child = table.grant(ALICE, &root, BOB, Rights::SEND, USER).unwrap();
+    let memo = ConfirmMemo::default();
+    assert!(table.confirms(&memo, BOB, &child, Rights::SEND, ENDPOINT));
+    assert!(table.confirms(&memo, BOB, &child, Rights::SEND, ENDPOINT));
+    table.revoke(ALICE, &root).unwrap();
+    assert!(!table.confirms(&memo, BOB, &child, Rights::SEND, ENDPOINT));
+
+    let send = table.mint(ALICE, ENDPOINT, Rights::SEND, USER).unwrap();
+    let memo = ConfirmMemo::default();
+    assert!(table.confirms(&memo, ALICE, &send, Rights::SEND, ENDPOINT));
+    table.delete(ALICE, &send).unwrap();
+    let again = table.mint(ALICE, ENDPOINT, Rights::SEND, USER).unwrap();
+    assert_eq!(again.index, send.index, "the slot is reused");
+    assert!(!table.confirms(&memo, ALICE, &send, Rights::SEND, ENDPOINT));
+    assert!(table.confirms(&memo, ALICE, &again, Rights::SEND, ENDPOINT));
 }

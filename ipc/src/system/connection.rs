@@ -9,7 +9,7 @@ use core::future::Future;
 use core::pin::Pin;
 use core::task::{Context, Poll};
 
-use crate::capability::{Cap, ObjectRef, Rights};
+use crate::capability::{Cap, ConfirmMemo, ObjectRef, Rights};
 use crate::endpoint::{Call, DeferredCall, ReplyToken, Sender};
 use crate::error::IpcError;
 use crate::ids::{HolderId, ServiceId};
@@ -22,6 +22,8 @@ pub struct Connection<'a> {
     system: &'a System,
     holder: HolderId,
     cap: Cap,
+    /// The capability's last passed check (`CapTable::confirms`).
+    confirmed: ConfirmMemo,
     source: ServiceId,
     destination: ServiceId,
     sender: Sender,
@@ -42,6 +44,7 @@ impl<'a> Connection<'a> {
             system,
             holder,
             cap,
+            confirmed: ConfirmMemo::default(),
             source,
             destination,
             sender,
@@ -68,11 +71,13 @@ impl<'a> Connection<'a> {
     #[inline]
     fn authorise(&self) -> Result<(), IpcError> {
         let endpoint = ObjectRef::Endpoint(self.destination);
-        if self
-            .system
-            .caps
-            .confirms(self.holder, &self.cap, Rights::SEND, endpoint)
-        {
+        if self.system.caps.confirms(
+            &self.confirmed,
+            self.holder,
+            &self.cap,
+            Rights::SEND,
+            endpoint,
+        ) {
             return Ok(());
         }
         self.authorise_slowly()
