@@ -25,7 +25,7 @@
 //! call, and lends itself only while it holds none.
 
 use super::control::Control;
-use crate::arch::x86_64::{self as arch, InterruptFrame, LoanHandle, MAX_CPUS, Trap};
+use crate::arch::x86_64::{self as arch, InterruptFrame, LoanHandle, MAX_CPUS, Nested, Trap};
 use alloc::sync::Arc;
 use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use core::task::{Context, Poll};
@@ -139,11 +139,12 @@ impl Lend {
             self.serial.store(serial + 1, Ordering::Relaxed);
             HANDED_OFF.fetch_add(1, Ordering::Relaxed);
             let token = RESERVED_BIT | serial;
-            let regs = service.regs();
-            copy_message_registers(caller, regs);
-            regs.rax = token;
+            let mut how = Nested::Call {
+                request: caller,
+                token,
+            };
             loop {
-                let trap = service.run_nested(slice_end);
+                let trap = service.run_nested(slice_end, how);
                 let regs = service.regs();
                 match trap {
                     Trap::Syscall
@@ -158,7 +159,10 @@ impl Lend {
                     }
                     // Handled already (`user_entry::other_trap`); the service goes on.
                     Trap::Interrupt(_)
-                        if arch::rdtsc() < slice_end && !self.control.suspend_requested() => {}
+                        if arch::rdtsc() < slice_end && !self.control.suspend_requested() =>
+                    {
+                        how = Nested::Resume;
+                    }
                     trap => {
                         HANDED_BACK.fetch_add(1, Ordering::Relaxed);
                         *self.back.lock() = Some(HandBack {

@@ -16,7 +16,7 @@
 
 use super::idt::InterruptFrame;
 use super::pcid::UserTables;
-use super::user_entry::{self, Trap, UserFrame};
+use super::user_entry::{self, Nested, Trap, UserFrame};
 use alloc::sync::Arc;
 use core::marker::PhantomData;
 use core::sync::atomic::{AtomicPtr, AtomicU8, AtomicU64, Ordering};
@@ -141,9 +141,10 @@ impl LentContext<'_> {
     }
 
     /// Runs the lent context from inside a system call of the context this CPU runs,
-    /// until it traps or `slice_end`; the outer context is current again afterwards
-    /// (see `user_entry::run_nested`).
-    pub fn run_nested(&mut self, slice_end: u64) -> Trap {
+    /// until it traps or `slice_end`, entered as `how` says; the outer context is current
+    /// again afterwards (see `user_entry::run_nested`).
+    #[inline(always)]
+    pub fn run_nested(&mut self, slice_end: u64, how: Nested) -> Trap {
         let cell = self.cell;
         let tables = || UserTables {
             root: cell.root.load(Ordering::Relaxed),
@@ -151,6 +152,6 @@ impl LentContext<'_> {
             generation: cell.generation.load(Ordering::Relaxed),
         };
         let root = cell.root.load(Ordering::Relaxed);
-        user_entry::run_nested(self.frame, root, tables, slice_end)
+        user_entry::run_nested(self.frame, root, tables, slice_end, how)
     }
 }

@@ -50,7 +50,7 @@ pub use serial::{
 };
 pub use stop::{EXIT_SUCCESS, exit_qemu, stop_machine};
 pub use timer::{ticks_to_us, tsc_hz};
-pub use user_entry::{Trap, UserFrame, run as run_user};
+pub use user_entry::{Nested, Trap, UserFrame, run as run_user};
 pub use vectors::COM1 as SERIAL_VECTOR;
 pub use zeroed_frames::refill_one as zero_frame_ahead;
 

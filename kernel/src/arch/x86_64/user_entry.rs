@@ -231,19 +231,48 @@ pub fn run(
     trap
 }
 
+/// How [`run_nested`] enters the other context.
+pub enum Nested<'a> {
+    /// From its frame, as it stopped.
+    Resume,
+    /// With a call, when it waits in a system call (its frame from `syscall_entry`, with a
+    /// RIP `sysretq` may take, else it faults: [`sysret_ready`]): `rax` = `token` and its message
+    /// registers (`docs/abi.md`) those of `request`, read there as it is entered (the
+    /// frame's own copies of them and of `rax` are stale until its next trap, which saves
+    /// all of them).
+    Call {
+        /// The caller's registers.
+        request: &'a InterruptFrame,
+        /// What the context finds in `rax`.
+        token: u64,
+    },
+}
+
+/// Whether [`Nested::Call`] may enter the context `frame`: it stopped in a system call
+/// whose return address `sysretq` may take.
+fn sysret_ready(frame: &UserFrame) -> bool {
+    frame.regs.vector == SYSCALL_VECTOR && sysret_safe(frame.regs.rip)
+}
+
 /// Runs another user context, `frame` in the address space `root` (whose full
 /// description `tables` gives, when PCIDs need it), from inside a system
 /// call of the context this CPU runs (in a [`TrapCalls`] closure: interrupts off, the
 /// kernel's GS), as [`run`] does but with no `TrapCalls` of its own (every system call
-/// of the nested context leaves it); then makes the outer context this CPU's again — its
-/// frame, its saved kernel stack, its `TrapCalls` and its address space — so that the
-/// entry stub returns to it as from any call answered in the trap. Interrupts stay off.
-/// (seL4's fastpath: a call to a service parked on this CPU runs the service at once.)
+/// of the nested context leaves it), entered as `how` says; then makes the outer context
+/// this CPU's again — its frame, its saved kernel stack, its `TrapCalls` and its address
+/// space — so that the entry stub returns to it as from any call answered in the trap.
+/// Interrupts stay off. (seL4's fastpath: a call to a service parked on this CPU runs the
+/// service at once.)
+///
+/// The slice timer is looked at only when resuming: a call comes straight from a system
+/// call of the outer context, which was entered for the same `slice_end` with the timer
+/// checked, and interrupts stayed off since.
 pub(crate) fn run_nested(
     frame: &mut UserFrame,
     root: u64,
     tables: impl FnOnce() -> UserTables,
     slice_end: u64,
+    how: Nested,
 ) -> Trap {
     let cpu = percpu::current();
     let outer_frame = current_user_frame();
@@ -258,9 +287,29 @@ pub(crate) fn run_nested(
     } else {
         (root, Ok(Cr3::read_raw().0.start_address().as_u64()))
     };
-    let trap = enter(frame, cr3, slice_end, 0, || {
-        outer.unwrap_or_else(pcid::claim)
-    });
+    let cr3_after = || outer.unwrap_or_else(pcid::claim);
+    let trap = match how {
+        Nested::Call { request, token } if sysret_ready(frame) => {
+            let regs = &mut frame.regs;
+            regs.rflags = (regs.rflags & USER_FLAGS_MASK) | USER_RFLAGS;
+            let base = regs as *mut InterruptFrame as u64;
+            let request = request as *const InterruptFrame as u64;
+            let entry = |base| {
+                // SAFETY: the frame is a system call's with a `sysretq`-safe RIP
+                // (`sysret_ready`) and user RFLAGS with IF set; rsp0 and `user_frame`
+                // point at it; `request` is a live kernel frame, mapped in every
+                // address space.
+                unsafe { enter_user_with_call(base, request, token) }
+            };
+            switch_and_enter(base, cr3, None, 0, cr3_after, entry);
+            trap_of(frame)
+        }
+        // Never lent (a lent context waits in a system call); a RIP at the very end of
+        // the lower half would fault in ring 0, so it gets that fault now, as `enter`
+        // does.
+        Nested::Call { .. } => UNENTERABLE,
+        Nested::Resume => enter(frame, cr3, slice_end, 0, cr3_after),
+    };
     if outer_frame != 0 {
         percpu::set_current_user_frame(
             outer_frame,
@@ -306,6 +355,29 @@ fn enter(
         regs.vector = 0;
     }
     let base = regs as *mut InterruptFrame as u64;
+    let entry = |base| {
+        // SAFETY: the frame holds user selectors, user RFLAGS with IF set and (for
+        // sysret) a canonical RIP; rsp0 and `user_frame` point at it, so the way back
+        // is `user_exit`.
+        unsafe { enter_user(base) }
+    };
+    switch_and_enter(base, cr3, Some(slice_end), trap_calls_at, cr3_after, entry);
+    trap_of(frame)
+}
+
+/// The common part of every entry: with interrupts disabled, makes the frame at `base`
+/// this CPU's user frame, makes sure the slice timer fires by `slice_end` (unless
+/// `None`: known to), offers `ipc_call_regs` to `trap_calls_at`, loads `cr3`, enters
+/// user mode with `entry(base)`, and once it returns loads what `cr3_after` gives.
+#[inline(always)]
+fn switch_and_enter(
+    base: u64,
+    cr3: u64,
+    slice_end: Option<u64>,
+    trap_calls_at: u64,
+    cr3_after: impl FnOnce() -> u64,
+    entry: impl FnOnce(u64),
+) {
     x86_64::instructions::interrupts::disable();
     let cpu = percpu::current();
     if current_user_frame() != base {
@@ -314,29 +386,34 @@ fn enter(
     // The timer changes only by firing (an interrupt, counted) or by being armed, here
     // or in the idle path (never during a turn, and a new turn has a new slice end):
     // while both are as they were at the last look, it still fires in time.
-    let interrupts = cpu.interrupts.load(Ordering::Relaxed);
-    let known = cpu.slice_timer.load(Ordering::Relaxed) == slice_end
-        && cpu.slice_timer_interrupts.load(Ordering::Relaxed) == interrupts;
-    if !known && let Some(lapic) = cpu.lapic().as_mut() {
-        if !timer_fires_by(lapic, slice_end) {
-            arm_slice(lapic, slice_end);
+    if let Some(slice_end) = slice_end {
+        let interrupts = cpu.interrupts.load(Ordering::Relaxed);
+        let known = cpu.slice_timer.load(Ordering::Relaxed) == slice_end
+            && cpu.slice_timer_interrupts.load(Ordering::Relaxed) == interrupts;
+        if !known && let Some(lapic) = cpu.lapic().as_mut() {
+            if !timer_fires_by(lapic, slice_end) {
+                arm_slice(lapic, slice_end);
+            }
+            cpu.slice_timer.store(slice_end, Ordering::Relaxed);
+            cpu.slice_timer_interrupts
+                .store(interrupts, Ordering::Relaxed);
         }
-        cpu.slice_timer.store(slice_end, Ordering::Relaxed);
-        cpu.slice_timer_interrupts
-            .store(interrupts, Ordering::Relaxed);
     }
     cpu.trap_calls.store(trap_calls_at, Ordering::Relaxed);
     // SAFETY: `cr3` loads an address space whose kernel half is the kernel's
     // (`address_space.rs`), so this code, its stack and the frame stay mapped; its PCID
     // keeps only entries of its current mappings (`pcid::cr3_for`).
     unsafe { load_cr3(cr3) };
-    // SAFETY: the frame holds user selectors, user RFLAGS with IF set and (for sysret) a
-    // canonical RIP; rsp0 and `user_frame` point at it, so the way back is `user_exit`.
-    unsafe { enter_user(base) };
+    entry(base);
     // SAFETY: `cr3_after` maps the kernel half as the kernel's own tables do, so
     // everything the kernel uses stays mapped.
     unsafe { load_cr3(cr3_after()) };
     cpu.trap_calls.store(0, Ordering::Relaxed);
+}
+
+/// Why the context of `frame` left user mode, from its frame.
+#[inline(always)]
+fn trap_of(frame: &mut UserFrame) -> Trap {
     match frame.regs.vector {
         SYSCALL_VECTOR => Trap::Syscall,
         _ => other_trap(&mut frame.regs),
@@ -477,6 +554,58 @@ unsafe extern "C" fn enter_user(frame: u64) {
         "sysretq",
         kernel_rsp = const offsets::KERNEL_RSP,
         syscall = const SYSCALL_VECTOR,
+    );
+}
+
+/// [`enter_user`] for a context stopped in a system call, entered with a call: saves
+/// the kernel's callee-saved registers and stack, loads `rax` = `token`, the message
+/// registers (`rdx`, `r8`–`r10`, `r12`–`r15`) from the frame at `request` and the other
+/// registers from the frame at `frame`, and returns to ring 3 with `sysretq` (RIP and
+/// RFLAGS from the frame).
+#[unsafe(naked)]
+unsafe extern "C" fn enter_user_with_call(frame: u64, request: u64, token: u64) {
+    core::arch::naked_asm!(
+        "push rbx",
+        "push rbp",
+        "push r12",
+        "push r13",
+        "push r14",
+        "push r15",
+        "mov gs:[{kernel_rsp}], rsp",
+        "mov rax, rdx",
+        "mov rdx, [rsi + {at_rdx}]",
+        "mov r8, [rsi + {at_r8}]",
+        "mov r9, [rsi + {at_r9}]",
+        "mov r10, [rsi + {at_r10}]",
+        "mov r12, [rsi + {at_r12}]",
+        "mov r13, [rsi + {at_r13}]",
+        "mov r14, [rsi + {at_r14}]",
+        "mov r15, [rsi + {at_r15}]",
+        "mov rbx, [rdi + {at_rbx}]",
+        "mov rbp, [rdi + {at_rbp}]",
+        "mov rcx, [rdi + {at_rip}]",
+        "mov r11, [rdi + {at_rflags}]",
+        "mov rsi, [rdi + {at_rsi}]",
+        "mov rsp, [rdi + {at_rsp}]",
+        "mov rdi, [rdi + {at_rdi}]",
+        "swapgs",
+        "sysretq",
+        kernel_rsp = const offsets::KERNEL_RSP,
+        at_rdx = const offset_of!(InterruptFrame, rdx),
+        at_r8 = const offset_of!(InterruptFrame, r8),
+        at_r9 = const offset_of!(InterruptFrame, r9),
+        at_r10 = const offset_of!(InterruptFrame, r10),
+        at_r12 = const offset_of!(InterruptFrame, r12),
+        at_r13 = const offset_of!(InterruptFrame, r13),
+        at_r14 = const offset_of!(InterruptFrame, r14),
+        at_r15 = const offset_of!(InterruptFrame, r15),
+        at_rbx = const offset_of!(InterruptFrame, rbx),
+        at_rbp = const offset_of!(InterruptFrame, rbp),
+        at_rip = const offset_of!(InterruptFrame, rip),
+        at_rflags = const offset_of!(InterruptFrame, rflags),
+        at_rsi = const offset_of!(InterruptFrame, rsi),
+        at_rsp = const offset_of!(InterruptFrame, rsp),
+        at_rdi = const offset_of!(InterruptFrame, rdi),
     );
 }
 
