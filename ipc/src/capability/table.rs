@@ -22,6 +22,22 @@ use crate::sync::{AtomicU64, Mutex, Ordering};
 #[derive(Debug)]
 pub struct ConfirmMemo(AtomicU64);
 
+impl ConfirmMemo {
+    /// What a full look at the slot (`Slot::granted`) found: whether it grants `object`,
+    /// remembered if so (out of line: the usual check hits the memo).
+    #[cold]
+    #[inline(never)]
+    fn remember(&self, granted: Option<(u64, u64)>, object: ObjectRef) -> bool {
+        match granted {
+            Some((word, granted)) if granted == object.to_word() => {
+                self.0.store(word, Ordering::Relaxed);
+                true
+            }
+            _ => false,
+        }
+    }
+}
+
 impl Default for ConfirmMemo {
     /// Remembers nothing: no slot's state word has its top bits set.
     fn default() -> Self {
@@ -163,28 +179,7 @@ impl CapTable {
             return false;
         };
         slot.word() == memo.0.load(Ordering::Relaxed)
-            || Self::confirm_fully(slot, memo, holder, cap, needed, object)
-    }
-
-    /// [`CapTable::confirms`] when the memo did not match: the full look, remembered if it
-    /// passes (out of line: the usual check hits the memo).
-    #[cold]
-    #[inline(never)]
-    fn confirm_fully(
-        slot: &Slot,
-        memo: &ConfirmMemo,
-        holder: HolderId,
-        cap: &Cap,
-        needed: Rights,
-        object: ObjectRef,
-    ) -> bool {
-        match slot.granted(holder, cap.generation, needed) {
-            Some((word, granted)) if granted == object.to_word() => {
-                memo.0.store(word, Ordering::Relaxed);
-                true
-            }
-            _ => false,
-        }
+            || memo.remember(slot.granted(holder, cap.generation, needed), object)
     }
 
     /// Creates a root capability (kernel use): `holder` gets `rights` on `object`, which

@@ -529,18 +529,29 @@ fn arm_slice(lapic: &mut LocalApicHandle, slice_end: u64) {
     }
 }
 
+/// Pushes the kernel's callee-saved registers and saves its stack pointer in
+/// `PerCpu::kernel_rsp` (needs `kernel_rsp = const offsets::KERNEL_RSP`): what
+/// `user_exit` restores to return from the entry to user mode.
+macro_rules! save_kernel_context {
+    () => {
+        concat!(
+            "push rbx\n",
+            "push rbp\n",
+            "push r12\n",
+            "push r13\n",
+            "push r14\n",
+            "push r15\n",
+            "mov gs:[{kernel_rsp}], rsp\n",
+        )
+    };
+}
+
 /// Saves the kernel's callee-saved registers and stack, loads the user registers from
 /// the frame at `frame` and returns to ring 3.
 #[unsafe(naked)]
 unsafe extern "C" fn enter_user(frame: u64) {
     core::arch::naked_asm!(
-        "push rbx",
-        "push rbp",
-        "push r12",
-        "push r13",
-        "push r14",
-        "push r15",
-        "mov gs:[{kernel_rsp}], rsp",
+        save_kernel_context!(),
         "mov rsp, rdi",
         pop_general_registers!(),
         "cmp qword ptr [rsp], {syscall}",
@@ -565,13 +576,7 @@ unsafe extern "C" fn enter_user(frame: u64) {
 #[unsafe(naked)]
 unsafe extern "C" fn enter_user_with_call(frame: u64, request: u64, token: u64) {
     core::arch::naked_asm!(
-        "push rbx",
-        "push rbp",
-        "push r12",
-        "push r13",
-        "push r14",
-        "push r15",
-        "mov gs:[{kernel_rsp}], rsp",
+        save_kernel_context!(),
         "mov rax, rdx",
         "mov rdx, [rsi + {at_rdx}]",
         "mov r8, [rsi + {at_r8}]",
