@@ -119,7 +119,7 @@ pub(crate) fn ring<T>(capacity: usize) -> (Producer<T>, Consumer<T>) {
         ring: ring.clone(),
         mask: capacity - 1,
         tail: 0,
-        cached_head: 0,
+        limit: capacity,
     };
     let consumer = Consumer {
         ring,
@@ -147,8 +147,9 @@ pub(crate) struct Producer<T> {
     mask: usize,
     /// Next position to write (published by [`Producer::flush`]).
     tail: usize,
-    /// The consumer's `head` as last loaded: a lower bound of the real one.
-    cached_head: usize,
+    /// The consumer's `head` as last loaded plus the capacity: the producer may write up
+    /// to here (a lower bound of the real limit).
+    limit: usize,
 }
 
 impl<T> Producer<T> {
@@ -157,7 +158,7 @@ impl<T> Producer<T> {
     #[inline]
     pub(crate) fn free_slots(&mut self) -> usize {
         if self.free_cached() == 0 {
-            self.cached_head = self.ring.head.0.load(Ordering::Acquire);
+            self.reload_limit();
         }
         self.free_cached()
     }
@@ -170,14 +171,25 @@ impl<T> Producer<T> {
         if free >= wanted {
             return wanted;
         }
-        self.cached_head = self.ring.head.0.load(Ordering::Acquire);
+        self.reload_limit();
         self.free_cached().min(wanted)
     }
 
-    /// Free slots as far as the cached `head` says (a lower bound).
+    /// Free slots as far as the cached `limit` says (a lower bound).
     #[inline]
     fn free_cached(&self) -> usize {
-        self.mask + 1 - self.tail.wrapping_sub(self.cached_head)
+        self.limit.wrapping_sub(self.tail)
+    }
+
+    /// Loads the consumer's published `head`: the limit moves up by the slots it freed.
+    #[inline]
+    fn reload_limit(&mut self) {
+        self.limit = self
+            .ring
+            .head
+            .0
+            .load(Ordering::Acquire)
+            .wrapping_add(self.mask + 1);
     }
 
     /// Writes `value` into the next slot without publishing it (see [`Producer::flush`]);
@@ -196,10 +208,10 @@ impl<T> Producer<T> {
     /// it without a second check.
     #[inline]
     pub(crate) fn vacant(&mut self) -> Option<Vacant<'_, T>> {
-        // `free_slots() > 0`, in fewer steps: at most `mask` slots in use.
-        if self.tail.wrapping_sub(self.cached_head) > self.mask {
-            self.cached_head = self.ring.head.0.load(Ordering::Acquire);
-            if self.tail.wrapping_sub(self.cached_head) > self.mask {
+        // `free_slots() > 0`, in fewer steps: the tail has not reached the limit.
+        if self.tail == self.limit {
+            self.reload_limit();
+            if self.tail == self.limit {
                 return None;
             }
         }
@@ -244,8 +256,9 @@ impl<T> Producer<T> {
     /// since it was called.
     #[inline]
     unsafe fn write_free_slot(&mut self, value: T) {
-        // SAFETY: by the caller's contract `tail - head < capacity` for the real `head` (the
-        // cached one is a lower bound), so slot `tail` is outside `[head, tail)`: it is
+        // SAFETY: by the caller's contract `tail - head < capacity` for the published `head`
+        // (`limit - capacity` is a lower bound of it), which never passes the read
+        // position, so slot `tail` is outside the live `[read, tail)`: it is
         // uninitialised and the consumer does not read it before `tail` is published.
         self.ring
             .slot(self.tail)
@@ -360,21 +373,27 @@ impl<T> Consumer<T> {
         Some(self.front()?.take())
     }
 
+    /// Whether an item is readable now (see [`Consumer::front`]).
+    #[inline]
+    pub(crate) fn ready(&mut self) -> bool {
+        self.available() != 0
+    }
+
     /// The oldest readable item, if any, to look at and then consume, take or leave in
-    /// place: one readiness check and one slot address for all of it.
+    /// place: one readiness check and one slot address for all of it. Consuming or taking
+    /// it publishes the read position: meant for a consumer that holds no items (see
+    /// [`Consumer::drain_held`]; one that does would let their slots go early, which
+    /// frees them for the producer sooner than promised but never overwrites a live one).
     #[inline]
     pub(crate) fn front(&mut self) -> Option<Readable<'_, T>> {
         if self.available() == 0 {
             return None;
         }
-        let Consumer {
-            ring, head, held, ..
-        } = self;
+        let Consumer { ring, head, .. } = self;
         Some(Readable {
             slot: ring.slot(*head),
             ring,
             head,
-            held: *held,
         })
     }
 
@@ -526,8 +545,6 @@ impl<T> Consumer<T> {
 pub(crate) struct Readable<'a, T> {
     ring: &'a Ring<T>,
     head: &'a mut usize,
-    /// The consumer's held items (published `head` = read position - `held`).
-    held: usize,
     slot: &'a UnsafeCell<MaybeUninit<T>>,
 }
 
@@ -547,12 +564,7 @@ impl<T> Readable<'_, T> {
     /// `consume` panics (it is dropped then, and never handed out again).
     #[inline]
     pub(crate) fn consume<R>(self, consume: impl FnOnce(&mut T) -> R) -> R {
-        let Readable {
-            ring,
-            head,
-            held,
-            slot,
-        } = self;
+        let Readable { ring, head, slot } = self;
         let front = Front {
             slot,
             head: &mut *head,
@@ -562,9 +574,7 @@ impl<T> Readable<'_, T> {
         // item (once) when it goes out of scope.
         let seen = slot.with_mut(|slot| consume(unsafe { (*slot).assume_init_mut() }));
         drop(front);
-        ring.head
-            .0
-            .store(head.wrapping_sub(held), Ordering::Release);
+        ring.head.0.store(*head, Ordering::Release);
         seen
     }
 
@@ -577,10 +587,7 @@ impl<T> Readable<'_, T> {
         // never read again.
         let value = self.slot.with(|slot| unsafe { (*slot).assume_init_read() });
         *self.head = self.head.wrapping_add(1);
-        self.ring
-            .head
-            .0
-            .store(self.head.wrapping_sub(self.held), Ordering::Release);
+        self.ring.head.0.store(*self.head, Ordering::Release);
         value
     }
 }
@@ -594,9 +601,10 @@ impl<T> Vacant<'_, T> {
     #[inline]
     pub(crate) fn send(self, blank: T, fill: impl FnOnce(&mut T)) {
         let producer = self.0;
-        // SAFETY: `vacant` found a free slot (`tail - head < capacity` for the real `head`,
-        // of which the cached one is a lower bound), and nothing was written since (the
-        // `Vacant` borrows the producer), so slot `tail` is outside `[head, tail)`:
+        // SAFETY: `vacant` found a free slot (`tail < limit`, so `tail - head < capacity`
+        // for the published `head`, which never passes the read position), and nothing was
+        // written since (the `Vacant` borrows the producer), so slot `tail` is outside the
+        // live `[read, tail)`:
         // uninitialised and not read by the consumer before `tail` is published. If `fill`
         // panics, the slot keeps an item that is never published (leaked, not read).
         producer

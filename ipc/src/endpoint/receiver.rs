@@ -444,20 +444,28 @@ impl core::fmt::Debug for Receiver {
     }
 }
 
-/// The front of the first ring, round robin from `next_ring`, with a message to read;
-/// `next_ring` then points past it.
+/// The front of the first ring, round robin from `next_ring` (kept below the number of
+/// rings), with a message to read; `next_ring` then points past it. The ring whose turn it
+/// is comes first, without a loop.
 #[inline]
 fn ready_ring<'a>(
     rings: &'a mut [Consumer<Received>],
     next_ring: &mut usize,
 ) -> Option<Readable<'a, Received>> {
-    let index = ready_ring_index(rings, next_ring)?;
+    let index = *next_ring;
+    let count = rings.len();
+    let index = if index < count && rings[index].ready() {
+        *next_ring = if index + 1 < count { index + 1 } else { 0 };
+        index
+    } else {
+        ready_ring_index(rings, next_ring)?
+    };
     rings[index].front()
 }
 
 /// The first ring, round robin from `next_ring`, with a message to read; `next_ring` then
-/// points past it.
-#[inline]
+/// points past it (wrapping to 0).
+#[inline(never)]
 fn ready_ring_index(rings: &mut [Consumer<Received>], next_ring: &mut usize) -> Option<usize> {
     let count = rings.len();
     let mut index = *next_ring;
@@ -465,8 +473,8 @@ fn ready_ring_index(rings: &mut [Consumer<Received>], next_ring: &mut usize) -> 
         if index >= count {
             index = 0;
         }
-        if rings[index].front().is_some() {
-            *next_ring = index + 1;
+        if rings[index].ready() {
+            *next_ring = if index + 1 < count { index + 1 } else { 0 };
             return Some(index);
         }
         index += 1;

@@ -391,15 +391,17 @@ impl Shared {
     #[inline]
     pub(super) fn announce(&self, lanes: u32) -> bool {
         fence(Ordering::SeqCst);
-        let signals = self.signals.load(Ordering::Relaxed);
-        if signals & (lanes | PARKED | GONE) != lanes {
-            return self.announce_slow(signals, lanes);
+        // Every bit of `lanes` set, `PARKED` and `GONE` clear.
+        if (self.signals.load(Ordering::Relaxed) ^ lanes) & (lanes | PARKED | GONE) != 0 {
+            return self.announce_slow(lanes);
         }
         true
     }
 
     #[cold]
-    fn announce_slow(&self, mut signals: u32, lanes: u32) -> bool {
+    #[inline(never)]
+    fn announce_slow(&self, lanes: u32) -> bool {
+        let mut signals = self.signals.load(Ordering::Relaxed);
         if signals & GONE != 0 {
             // Pairs with the receiver's read-modify-write that set it, after closing the
             // rings: the caller then reads where each ring was closed.
