@@ -373,10 +373,14 @@ impl<T> Consumer<T> {
         Some(self.front()?.take())
     }
 
-    /// Whether an item is readable now (see [`Consumer::front`]).
+    /// Whether an item is readable now (see [`Consumer::front`]), from a fresh look at the
+    /// producer's `tail`: one load, where the cached copy would cost a compare and, for a
+    /// consumer that keeps up with its producer (the common case of a service answering
+    /// calls), the same load after it.
     #[inline]
     pub(crate) fn ready(&mut self) -> bool {
-        self.available() != 0
+        self.cached_tail = self.ring.tail.0.load(Ordering::Acquire);
+        self.cached_tail != self.head
     }
 
     /// The oldest readable item, if any, to look at and then consume, take or leave in

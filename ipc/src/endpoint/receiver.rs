@@ -454,12 +454,14 @@ fn ready_ring<'a>(
 ) -> Option<Readable<'a, Received>> {
     let index = *next_ring;
     let count = rings.len();
-    let index = if index < count && rings[index].ready() {
+    if index < count && rings[index].ready() {
+        // Taken before `next_ring` moves on: no store between the look and the front, so
+        // the front's own readiness check is the look's.
+        let front = rings[index].front();
         *next_ring = if index + 1 < count { index + 1 } else { 0 };
-        index
-    } else {
-        ready_ring_index(rings, next_ring)?
-    };
+        return front;
+    }
+    let index = ready_ring_index(rings, next_ring)?;
     rings[index].front()
 }
 
