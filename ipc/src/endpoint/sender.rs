@@ -161,14 +161,11 @@ impl Sender {
         };
         let shared = &*self.shared;
         // Each envelope is built in its slot, and the batch published once.
-        let queued = producer.push_slice(
-            messages,
-            Received::blank,
-            |(header, message), envelope| {
+        let queued =
+            producer.push_slice(messages, Received::blank, |(header, message), envelope| {
                 envelope.header = *header;
                 envelope.message = *message;
-            },
-        );
+            });
         if queued == 0 {
             return match messages.is_empty() {
                 true => Ok(0),
