@@ -458,7 +458,10 @@ fn ready_ring<'a>(
         // Taken before `next_ring` moves on: no store between the look and the front, so
         // the front's own readiness check is the look's.
         let front = rings[index].front();
-        *next_ring = if index + 1 < count { index + 1 } else { 0 };
+        // (With one ring, its turn never ends.)
+        if count > 1 {
+            *next_ring = if index + 1 < count { index + 1 } else { 0 };
+        }
         return front;
     }
     let index = ready_ring_index(rings, next_ring)?;
