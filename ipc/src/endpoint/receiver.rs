@@ -509,7 +509,7 @@ impl Future for Recv<'_> {
                 return Poll::Pending;
             }
             // Something to hand out (or the end): stop waiting first, so that no direct
-            // call (`Shared::try_direct`) sees this receiver waiting while a message is
+            // call (`Sender::try_direct`) sees this receiver waiting while a message is
             // handed out and not yet handled.
             receiver.shared.unpark_receiver();
             if let Some(outcome) = receiver.pop_lanes().transpose() {

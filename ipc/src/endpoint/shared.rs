@@ -136,10 +136,10 @@ fn refusal(occupancy: usize) -> IpcError {
 pub(super) type PriorityHook = Box<dyn Fn(Priority) + Send + Sync>;
 
 /// A service's handler that answers a call on the caller's own stack (see
-/// [`Shared::try_direct`]): it writes the answer into its third argument (the caller's
-/// reply, in place) and returns `true`, or returns `false` to leave the call to the
-/// queue (for instance while the service's state is busy; what it wrote then is
-/// ignored).
+/// [`Sender::try_direct`](super::Sender::try_direct)): it writes the answer into its third
+/// argument (the caller's reply, in place) and returns `true`, or returns `false` to leave
+/// the call to the queue (for instance while the service's state is busy; what it wrote
+/// then is ignored).
 pub type DirectHandler = Box<dyn Fn(&Header, &Message, &mut Message) -> bool + Send + Sync>;
 
 pub(super) struct Shared {
@@ -553,7 +553,7 @@ impl Shared {
 
     // ---- receiver side ----
 
-    /// The signal word (relaxed: the receiver acts on it as a hint, see `take_direct`).
+    /// The signal word (relaxed: the receiver acts on it as a hint, see `ring_front`).
     #[inline]
     pub(super) fn signals(&self) -> u32 {
         self.signals.load(Ordering::Relaxed)
