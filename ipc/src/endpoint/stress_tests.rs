@@ -295,3 +295,72 @@ fn direct_calls_keep_each_sender_s_order() {
     let received = join_within(consumer, LIMIT);
     assert_eq!(received + direct, SENDERS * PER_SENDER);
 }
+
+/// Senders (four with rings, two on the fallback) keep sending while the receiver takes a
+/// few thousand messages and dies: no message the receiver took was refused (`PeerDied`),
+/// each sender's accepted messages that were taken are a prefix of what it sent, and once
+/// the receiver is gone every sender ends with `PeerDied`.
+#[test]
+fn a_dying_receiver_never_takes_a_refused_message() {
+    const SENDERS: u64 = 6;
+    const TAKEN: usize = 5_000;
+    let (tx, mut rx) = channel(
+        ServiceId(4),
+        EndpointConfig {
+            capacity: 8,
+            ring_capacity: 8,
+            max_rings: 4,
+            ..EndpointConfig::default()
+        },
+    );
+    let producers: Vec<_> = (0..SENDERS)
+        .map(|sender| {
+            let mut tx = tx.clone();
+            thread::spawn(move || {
+                // The first refused sequence number: everything before it was accepted.
+                let mut seq = 0u64;
+                loop {
+                    let message = Message::with_data(0, [sender, seq, 0, 0, 0, 0]);
+                    match tx.try_send(Header::default(), message) {
+                        Ok(()) => seq += 1,
+                        Err(IpcError::Full) => thread::yield_now(),
+                        Err(error) => {
+                            assert_eq!(error, IpcError::PeerDied);
+                            return seq;
+                        }
+                    }
+                }
+            })
+        })
+        .collect();
+    drop(tx);
+    let consumer = thread::spawn(move || {
+        let mut taken = vec![Vec::new(); SENDERS as usize];
+        let mut count = 0;
+        while count < TAKEN {
+            if let Some(received) = rx.try_recv().unwrap() {
+                let [sender, seq, ..] = received.message.data;
+                taken[sender as usize].push(seq);
+                count += 1;
+            } else {
+                thread::yield_now();
+            }
+        }
+        drop(rx);
+        taken
+    });
+    let taken = join_within(consumer, LIMIT);
+    for (sender, producer) in producers.into_iter().enumerate() {
+        let refused_from = join_within(producer, LIMIT);
+        let seqs = &taken[sender];
+        assert!(
+            seqs.iter().all(|&seq| seq < refused_from),
+            "sender {sender}: took {:?} at or after the refused {refused_from}",
+            seqs.iter().find(|&&seq| seq >= refused_from)
+        );
+        assert!(
+            seqs.windows(2).all(|w| w[0] < w[1]),
+            "sender {sender}: order"
+        );
+    }
+}
