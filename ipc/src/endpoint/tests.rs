@@ -1078,3 +1078,21 @@ fn a_ring_send_after_the_receiver_closed_is_refused_and_counted() {
     assert_eq!(tx.stats().peer_died, 3);
     assert_eq!(tx.stats().received, 1);
 }
+
+/// A ring's newer message never overtakes its older ones waiting in the receiver's lanes
+/// (`LANES` keeps the direct path off the rings while the lanes hold messages).
+#[test]
+fn a_ring_s_newer_message_waits_for_its_older_ones_in_the_lanes() {
+    let (mut tx, mut rx) = channel(ID, config(16));
+    let mut urgent = tx.clone();
+    tx.try_send(header(1, Priority::Low), message(1)).unwrap();
+    tx.try_send(header(2, Priority::Low), message(2)).unwrap();
+    urgent
+        .try_send(header(9, Priority::High), message(9))
+        .unwrap();
+    assert_eq!(recv_id(&mut rx), Some(9)); // 1 and 2 now wait in the lanes
+    tx.try_send(header(3, Priority::Low), message(3)).unwrap();
+    let mut order = Vec::new();
+    assert_eq!(rx.try_recv_batch(8, |r| order.push(r.header.id.0)), Ok(3));
+    assert_eq!(order, [1, 2, 3]);
+}
