@@ -10,15 +10,19 @@
 //!   `DIRECT_BLOCKERS`). Every completed send's lane bit stays set until its message is
 //!   moved (see `shared.rs`), so nothing of a higher lane is queued anywhere; per-sender
 //!   order holds because it takes ring fronts only;
-//! - otherwise it refills (drains everything visible) when its lanes are empty or when the
-//!   signal word says a lane higher than its highest may have messages, so a higher-priority
-//!   message overtakes waiting lower ones; within a lane, each source keeps its order. The
-//!   re-check after parking is always a full refill (parking cleared the lane bits);
+//! - otherwise it refills (drains everything visible) when its lanes are empty and a flag
+//!   or a higher lane held a ring's front back, or when the signal word says a lane higher
+//!   than its lanes' highest may have messages, so a higher-priority message overtakes
+//!   waiting lower ones; within a lane, each source keeps its order. New rings and waiting
+//!   ring senders alone need no refill: it adopts the rings, wakes the senders and looks
+//!   again. The re-check after parking is always a full refill (parking cleared the lane
+//!   bits);
 //! - what it moves into its lanes stays counted against its source until it is handed out:
 //!   a ring's slot is published as free, and the fallback's room released, only then, so
 //!   the lanes never hold more than the rings and the fallback could;
-//! - dropping the receiver marks it gone first, then drops everything queued: every
-//!   pending call ends with `PeerDied` and waiting senders wake (see `shared.rs`).
+//! - dropping the receiver closes every ring and marks itself gone first, then drops
+//!   everything queued: every pending call ends with `PeerDied` and waiting senders wake
+//!   (see `shared.rs`).
 
 use super::shared::DirectHandler;
 use alloc::boxed::Box;
