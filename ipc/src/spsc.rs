@@ -19,8 +19,18 @@
 //! - there is exactly one `Producer` and one `Consumer` per ring (neither is `Clone`, every
 //!   slot access takes `&mut self`), so the type system enforces single producer / single
 //!   consumer;
-//! - the `Producer` publishes its last items when dropped, and whoever drops the ring last
-//!   (the `Arc`) drops the items still in `[head, tail)`.
+//! - the consumer may publish less than it has read: the published `head` is its read
+//!   position minus the items it *holds* ([`Consumer::drain_held`] moves items out and
+//!   holds them, [`Consumer::release_held`] lets them go). The producer then sees fewer
+//!   free slots than there are, which bounds how much the consumer keeps elsewhere (the
+//!   endpoint's lanes). The published `head` never passes the read position (`held`
+//!   never exceeds what was read), so the producer still never writes a live slot;
+//! - the `Producer` publishes its last items when dropped, the `Consumer` its read position
+//!   when dropped, and whoever drops the ring last (the `Arc`) drops the items still in
+//!   `[head, tail)`;
+//! - [`Consumer::close`] records the read position once, for good (`closed_at`), so that
+//!   a producer that later learns of the consumer's end (through the endpoint's signal
+//!   word) can tell which of its items had been taken ([`Producer::taken_before_close`]).
 //!
 //! Items are built in their slot ([`Producer::vacant`], [`Producer::push_slice`]) and, once
 //! looked at in place ([`Consumer::front`], [`Readable::peek`]), either consumed there
@@ -50,6 +60,8 @@ struct Ring<T> {
     head: CacheLine<AtomicUsize>,
     tail: CacheLine<AtomicUsize>,
     producer_gone: AtomicBool,
+    /// The consumer's read position when it closed (see [`Consumer::close`]).
+    closed_at: AtomicUsize,
     mask: usize,
     slots: Box<[UnsafeCell<MaybeUninit<T>>]>,
 }
@@ -97,6 +109,7 @@ pub(crate) fn ring<T>(capacity: usize) -> (Producer<T>, Consumer<T>) {
         head: CacheLine(AtomicUsize::new(0)),
         tail: CacheLine(AtomicUsize::new(0)),
         producer_gone: AtomicBool::new(false),
+        closed_at: AtomicUsize::new(0),
         mask: capacity - 1,
         slots: (0..capacity)
             .map(|_| UnsafeCell::new(MaybeUninit::uninit()))
@@ -106,12 +119,14 @@ pub(crate) fn ring<T>(capacity: usize) -> (Producer<T>, Consumer<T>) {
         ring: ring.clone(),
         mask: capacity - 1,
         tail: 0,
-        cached_head: 0,
+        limit: capacity,
     };
     let consumer = Consumer {
         ring,
         head: 0,
+        held: 0,
         cached_tail: 0,
+        id: 0,
     };
     (producer, consumer)
 }
@@ -132,8 +147,9 @@ pub(crate) struct Producer<T> {
     mask: usize,
     /// Next position to write (published by [`Producer::flush`]).
     tail: usize,
-    /// The consumer's `head` as last loaded: a lower bound of the real one.
-    cached_head: usize,
+    /// The consumer's `head` as last loaded plus the capacity: the producer may write up
+    /// to here (a lower bound of the real limit).
+    limit: usize,
 }
 
 impl<T> Producer<T> {
@@ -142,7 +158,7 @@ impl<T> Producer<T> {
     #[inline]
     pub(crate) fn free_slots(&mut self) -> usize {
         if self.free_cached() == 0 {
-            self.cached_head = self.ring.head.0.load(Ordering::Acquire);
+            self.reload_limit();
         }
         self.free_cached()
     }
@@ -155,14 +171,25 @@ impl<T> Producer<T> {
         if free >= wanted {
             return wanted;
         }
-        self.cached_head = self.ring.head.0.load(Ordering::Acquire);
+        self.reload_limit();
         self.free_cached().min(wanted)
     }
 
-    /// Free slots as far as the cached `head` says (a lower bound).
+    /// Free slots as far as the cached `limit` says (a lower bound).
     #[inline]
     fn free_cached(&self) -> usize {
-        self.mask + 1 - self.tail.wrapping_sub(self.cached_head)
+        self.limit.wrapping_sub(self.tail)
+    }
+
+    /// Loads the consumer's published `head`: the limit moves up by the slots it freed.
+    #[inline]
+    fn reload_limit(&mut self) {
+        self.limit = self
+            .ring
+            .head
+            .0
+            .load(Ordering::Acquire)
+            .wrapping_add(self.mask + 1);
     }
 
     /// Writes `value` into the next slot without publishing it (see [`Producer::flush`]);
@@ -181,10 +208,10 @@ impl<T> Producer<T> {
     /// it without a second check.
     #[inline]
     pub(crate) fn vacant(&mut self) -> Option<Vacant<'_, T>> {
-        // `free_slots() > 0`, in fewer steps: at most `mask` slots in use.
-        if self.tail.wrapping_sub(self.cached_head) > self.mask {
-            self.cached_head = self.ring.head.0.load(Ordering::Acquire);
-            if self.tail.wrapping_sub(self.cached_head) > self.mask {
+        // `free_slots() > 0`, in fewer steps: the tail has not reached the limit.
+        if self.tail == self.limit {
+            self.reload_limit();
+            if self.tail == self.limit {
                 return None;
             }
         }
@@ -229,8 +256,9 @@ impl<T> Producer<T> {
     /// since it was called.
     #[inline]
     unsafe fn write_free_slot(&mut self, value: T) {
-        // SAFETY: by the caller's contract `tail - head < capacity` for the real `head` (the
-        // cached one is a lower bound), so slot `tail` is outside `[head, tail)`: it is
+        // SAFETY: by the caller's contract `tail - head < capacity` for the published `head`
+        // (`limit - capacity` is a lower bound of it), which never passes the read
+        // position, so slot `tail` is outside the live `[read, tail)`: it is
         // uninitialised and the consumer does not read it before `tail` is published.
         self.ring
             .slot(self.tail)
@@ -252,6 +280,52 @@ impl<T> Producer<T> {
     pub(crate) fn flush(&mut self) {
         self.ring.tail.0.store(self.tail, Ordering::Release);
     }
+
+    /// Whether the consumer has published every item written so far as taken.
+    #[inline]
+    pub(crate) fn all_taken(&self) -> bool {
+        self.ring.head.0.load(Ordering::Acquire) == self.tail
+    }
+
+    /// The position of the next item written (items are numbered from 0).
+    #[inline]
+    pub(crate) fn position(&self) -> usize {
+        self.tail
+    }
+
+    /// Of the items written from position `since` on, how many the consumer had read when
+    /// it closed. Only meaningful once the caller knows (by an `Acquire` read of a flag the
+    /// consumer set after [`Consumer::close`]) that the consumer has closed.
+    pub(crate) fn taken_before_close(&self, since: usize) -> usize {
+        let closed_at = self.ring.closed_at.load(Ordering::Acquire);
+        let taken = closed_at.wrapping_sub(since);
+        // A read position before `since` wraps to a huge count: none of them were taken.
+        if taken > self.tail.wrapping_sub(since) {
+            0
+        } else {
+            taken
+        }
+    }
+
+    /// A handle that reads how many items this ring has carried (for statistics).
+    pub(crate) fn watch(&self) -> Watch<T> {
+        Watch(self.ring.clone())
+    }
+}
+
+/// A read-only handle on a ring's published tail: the number of items ever published.
+pub(crate) struct Watch<T>(Arc<Ring<T>>);
+
+impl<T> Watch<T> {
+    /// Items published so far.
+    pub(crate) fn published(&self) -> usize {
+        self.0.tail.0.load(Ordering::Relaxed)
+    }
+
+    /// Whether `consumer` is this ring's consumer.
+    pub(crate) fn watches(&self, consumer: &Consumer<T>) -> bool {
+        Arc::ptr_eq(&self.0, &consumer.ring)
+    }
 }
 
 impl<T> Drop for Producer<T> {
@@ -263,8 +337,8 @@ impl<T> Drop for Producer<T> {
 
 impl<T> Drop for Consumer<T> {
     fn drop(&mut self) {
-        // `head` is normally published already; this covers a `deliver` that panicked in
-        // the middle of a batch, so the ring never drops an item that was moved out.
+        // Items read and not yet published (held, or a `deliver` that panicked in the
+        // middle of a batch) were moved out: publish them, so the ring never drops them.
         self.ring.head.0.store(self.head, Ordering::Release);
     }
 }
@@ -272,8 +346,12 @@ impl<T> Drop for Consumer<T> {
 /// The reading half. `Send`, not `Clone`: one consumer per ring.
 pub(crate) struct Consumer<T> {
     ring: Arc<Ring<T>>,
-    /// Next position to read (always published: see [`Consumer::drain`]).
+    /// Next position to read; `head - held` is published.
     head: usize,
+    /// Items read and held (not yet published as taken): at most `head - published head`.
+    held: usize,
+    /// The owner's name for this ring (see [`Consumer::set_id`]).
+    id: u64,
     /// The producer's `tail` as last loaded: a lower bound of the real one.
     cached_tail: usize,
 }
@@ -295,8 +373,21 @@ impl<T> Consumer<T> {
         Some(self.front()?.take())
     }
 
+    /// Whether an item is readable now (see [`Consumer::front`]), from a fresh look at the
+    /// producer's `tail`: one load, where the cached copy would cost a compare and, for a
+    /// consumer that keeps up with its producer (the common case of a service answering
+    /// calls), the same load after it.
+    #[inline]
+    pub(crate) fn ready(&mut self) -> bool {
+        self.cached_tail = self.ring.tail.0.load(Ordering::Acquire);
+        self.cached_tail != self.head
+    }
+
     /// The oldest readable item, if any, to look at and then consume, take or leave in
-    /// place: one readiness check and one slot address for all of it.
+    /// place: one readiness check and one slot address for all of it. Consuming or taking
+    /// it publishes the read position: meant for a consumer that holds no items (see
+    /// [`Consumer::drain_held`]; one that does would let their slots go early, which
+    /// frees them for the producer sooner than promised but never overwrites a live one).
     #[inline]
     pub(crate) fn front(&mut self) -> Option<Readable<'_, T>> {
         if self.available() == 0 {
@@ -328,9 +419,67 @@ impl<T> Consumer<T> {
             deliver(value);
         }
         if count > 0 {
-            self.ring.head.0.store(self.head, Ordering::Release);
+            self.publish();
         }
         count
+    }
+
+    /// Moves every item published now into `deliver` (oldest first) and holds them: their slots
+    /// stay occupied for the producer until [`Consumer::release_held`]. Returns how many
+    /// it moved.
+    #[inline]
+    pub(crate) fn drain_held(&mut self, mut deliver: impl FnMut(T)) -> usize {
+        // Everything published now, not only what the cached tail says.
+        self.cached_tail = self.ring.tail.0.load(Ordering::Acquire);
+        let count = self.cached_tail.wrapping_sub(self.head);
+        for _ in 0..count {
+            // SAFETY: as in `drain`; the read position moves past the item at once, so it
+            // is never read again (only its slot stays counted as occupied).
+            let value = self
+                .ring
+                .slot(self.head)
+                .with(|slot| unsafe { (*slot).assume_init_read() });
+            self.head = self.head.wrapping_add(1);
+            self.held += 1;
+            deliver(value);
+        }
+        count
+    }
+
+    /// Lets `n` held items go (at most as many as are held) and publishes their slots;
+    /// returns how many are still held.
+    #[inline]
+    pub(crate) fn release_held(&mut self, n: usize) -> usize {
+        debug_assert!(n <= self.held);
+        self.held -= n.min(self.held);
+        self.publish();
+        self.held
+    }
+
+    /// Publishes the read position minus the held items.
+    #[inline]
+    fn publish(&mut self) {
+        self.ring
+            .head
+            .0
+            .store(self.head.wrapping_sub(self.held), Ordering::Release);
+    }
+
+    /// The owner's name for this ring (0 until set).
+    #[inline]
+    pub(crate) fn id(&self) -> u64 {
+        self.id
+    }
+
+    /// Names this ring, for the owner's bookkeeping.
+    pub(crate) fn set_id(&mut self, id: u64) {
+        self.id = id;
+    }
+
+    /// Records the read position for good, as the position where the consumer stopped
+    /// taking items (see [`Producer::taken_before_close`]).
+    pub(crate) fn close(&mut self) {
+        self.ring.closed_at.store(self.head, Ordering::Release);
     }
 
     /// Hands items (oldest first) to `consume` in place while `take` accepts the oldest
@@ -345,7 +494,9 @@ impl<T> Consumer<T> {
         mut consume: impl FnMut(&mut T),
     ) -> usize {
         let count = self.available().min(max);
-        let Consumer { ring, head, .. } = self;
+        let Consumer {
+            ring, head, held, ..
+        } = self;
         let start = *head;
         // The slots as (at most) two contiguous runs, walked by pointer. A `Walk` counts
         // the items it handed out from where its iterator stands (nothing to count per
@@ -374,7 +525,9 @@ impl<T> Consumer<T> {
         }
         let moved = head.wrapping_sub(start);
         if moved > 0 {
-            ring.head.0.store(*head, Ordering::Release);
+            ring.head
+                .0
+                .store(head.wrapping_sub(*held), Ordering::Release);
         }
         moved
     }
@@ -452,9 +605,10 @@ impl<T> Vacant<'_, T> {
     #[inline]
     pub(crate) fn send(self, blank: T, fill: impl FnOnce(&mut T)) {
         let producer = self.0;
-        // SAFETY: `vacant` found a free slot (`tail - head < capacity` for the real `head`,
-        // of which the cached one is a lower bound), and nothing was written since (the
-        // `Vacant` borrows the producer), so slot `tail` is outside `[head, tail)`:
+        // SAFETY: `vacant` found a free slot (`tail < limit`, so `tail - head < capacity`
+        // for the published `head`, which never passes the read position), and nothing was
+        // written since (the `Vacant` borrows the producer), so slot `tail` is outside the
+        // live `[read, tail)`:
         // uninitialised and not read by the consumer before `tail` is published. If `fill`
         // panics, the slot keeps an item that is never published (leaked, not read).
         producer

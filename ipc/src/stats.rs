@@ -14,7 +14,8 @@ pub const LATENCY_BUCKETS: usize = 65;
 /// A copy of an endpoint's counters at one moment.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct EndpointStats {
-    /// Messages the endpoint accepted: received plus still queued.
+    /// Messages the endpoint accepted (received, still queued, or dropped with the
+    /// receiver).
     pub sent: u64,
     /// Messages handed to the receiver.
     pub received: u64,
@@ -44,6 +45,8 @@ pub(crate) struct StatsCounters {
     /// received and as fast path (one store per delivery instead of two).
     ring_delivered: AtomicU64,
     slow_path: AtomicU64,
+    /// Messages queued on the fallback (bumped under its lock).
+    fallback_sent: AtomicU64,
     full: AtomicU64,
     late_replies: AtomicU64,
     peer_died: AtomicU64,
@@ -72,6 +75,7 @@ impl StatsCounters {
             fast_path: AtomicU64::new(0),
             ring_delivered: AtomicU64::new(0),
             slow_path: AtomicU64::new(0),
+            fallback_sent: AtomicU64::new(0),
             full: AtomicU64::new(0),
             late_replies: AtomicU64::new(0),
             peer_died: AtomicU64::new(0),
@@ -96,6 +100,11 @@ impl StatsCounters {
     /// Receiver only: `n` messages moved out of the fallback queue.
     pub(crate) fn record_slow_path(&self, n: u64) {
         add_single_writer(&self.slow_path, n);
+    }
+
+    /// Fallback senders, under the fallback queue's lock: one message queued.
+    pub(crate) fn record_fallback_sent(&self) {
+        add_single_writer(&self.fallback_sent, 1);
     }
 
     /// Receiver only: `n` messages delivered (their latencies, if any, are recorded apart).
@@ -130,12 +139,13 @@ impl StatsCounters {
         self.peer_died.fetch_add(1, Ordering::Relaxed);
     }
 
-    /// Reads every counter; `queued` is the number of messages queued now.
-    pub(crate) fn snapshot(&self, queued: u64) -> EndpointStats {
+    /// Reads every counter; `ring_sent` is the number of messages the senders' rings
+    /// have carried (their published counts).
+    pub(crate) fn snapshot(&self, ring_sent: u64) -> EndpointStats {
         let ring_delivered = self.ring_delivered.load(Ordering::Relaxed);
         let received = self.received.load(Ordering::Relaxed) + ring_delivered;
         EndpointStats {
-            sent: received + queued,
+            sent: ring_sent + self.fallback_sent.load(Ordering::Relaxed),
             received,
             fast_path: self.fast_path.load(Ordering::Relaxed) + ring_delivered,
             slow_path: self.slow_path.load(Ordering::Relaxed),
@@ -172,7 +182,8 @@ mod tests {
         counters.record_full();
         counters.record_late_reply();
         counters.record_peer_died();
-        let stats = counters.snapshot(4);
+        counters.record_fallback_sent();
+        let stats = counters.snapshot(5);
         assert_eq!(stats.sent, 6);
         assert_eq!(
             (stats.fast_path, stats.slow_path, stats.received),

@@ -9,10 +9,14 @@ pub const MAX_ENDPOINT_CAPACITY: usize = crate::spsc::MAX_CAPACITY;
 /// least one.
 #[derive(Clone, Copy, Debug)]
 pub struct EndpointConfig {
-    /// Most messages queued at once, counting every sender ring, the fallback queue and the
-    /// receiver's private lanes. A send beyond it fails with `Full` (or waits).
+    /// Most messages queued at once on the shared fallback queue (those of the senders
+    /// beyond `max_rings`), counting those the receiver has moved into its lanes and not
+    /// handed out. A fallback send beyond it fails with `Full` (or waits).
     pub capacity: usize,
-    /// Slots of each sender's SPSC ring (allocated on the sender's first send).
+    /// Slots of each sender's SPSC ring (allocated on the sender's first send; rounded up
+    /// to a power of two): that sender's bound, counting its messages the receiver has
+    /// moved into its lanes and not handed out. A send beyond it fails with `Full` (or
+    /// waits). Everything queued is at most `max_rings * ring_capacity + capacity`.
     pub ring_capacity: usize,
     /// Senders that get their own ring; later ones share the locked fallback queue.
     pub max_rings: usize,

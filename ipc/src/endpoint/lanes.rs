@@ -1,7 +1,8 @@
 //! Five FIFOs, one per priority lane, with a bit mask of the non-empty ones.
 //!
 //! Invariant: bit `i` of `nonempty` is set exactly when lane `i` holds a message. Used for
-//! the receiver's private lanes and for the shared fallback queue (under its lock).
+//! the receiver's private lanes and for the shared fallback queue (under its lock). Each
+//! message carries its source: the id of the ring it came from, or [`FROM_FALLBACK`].
 
 use alloc::collections::VecDeque;
 
@@ -29,24 +30,19 @@ pub(super) const fn lanes_above(lane: Priority) -> u32 {
     lane_bit(lane) - 1
 }
 
-/// Whether no lane above `lane` is set in `signals` (`signals & lanes_above(lane) == 0`, in
-/// fewer instructions: the lane bits are the lowest ones).
-#[inline]
-pub(super) const fn none_above(signals: u32, lane: Priority) -> bool {
-    signals.trailing_zeros() >= lane.index() as u32
-}
-
 /// The highest lane that `signals` may have messages in, as an index (`Priority::COUNT`
-/// or more: none): a message of lane `l` has none above it when `l.index() <= top_lane`
-/// (as [`none_above`]).
+/// or more: none): a message of lane `l` has none above it when `l.index() <= top_lane`.
 #[inline]
 pub(super) const fn top_lane(signals: u32) -> u32 {
     signals.trailing_zeros()
 }
 
-/// Messages by lane, oldest first within a lane.
+/// The source of a message that came through the fallback queue.
+pub(super) const FROM_FALLBACK: u64 = u64::MAX;
+
+/// Messages by lane (with their sources), oldest first within a lane.
 pub(super) struct Lanes {
-    queues: [VecDeque<Received>; Priority::COUNT],
+    queues: [VecDeque<(Received, u64)>; Priority::COUNT],
     nonempty: u32,
 }
 
@@ -70,17 +66,17 @@ impl Lanes {
         (self.nonempty != 0).then(|| Priority::from_index(self.nonempty.trailing_zeros() as usize))
     }
 
-    /// Appends `envelope` to its lane.
+    /// Appends `envelope`, which came from `source`, to its lane.
     #[inline]
-    pub(super) fn push(&mut self, envelope: Received) {
+    pub(super) fn push(&mut self, envelope: Received, source: u64) {
         let lane = envelope.header.priority;
-        self.queues[lane.index()].push_back(envelope);
+        self.queues[lane.index()].push_back((envelope, source));
         self.nonempty |= lane_bit(lane);
     }
 
-    /// Takes the oldest message of the highest non-empty lane.
+    /// Takes the oldest message of the highest non-empty lane, with its source.
     #[inline]
-    pub(super) fn pop(&mut self) -> Option<Received> {
+    pub(super) fn pop(&mut self) -> Option<(Received, u64)> {
         let lane = self.highest()?;
         let queue = &mut self.queues[lane.index()];
         let envelope = queue.pop_front();

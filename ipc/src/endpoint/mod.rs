@@ -13,9 +13,9 @@
 //!   private lanes are empty and no higher lane waits anywhere (the hot path), otherwise
 //!   by draining whatever is visible into private per-lane FIFOs; within a lane, each
 //!   sender's order is kept;
-//! - `capacity` bounds everything queued (rings, fallback and the receiver's lanes): a
-//!   send reserves room first and fails with `Full` (or waits) at the bound. Nothing is ever
-//!   dropped silently;
+//! - each ring is bounded by `ring_capacity` (its messages in the receiver's lanes keep their
+//!   slots until handed out), the fallback queue by `capacity` (reserved before queueing):
+//!   a send at its bound fails with `Full` (or waits). Nothing is ever dropped silently;
 //! - a call allocates nothing: the reply travels through the sender's reusable slot,
 //!   guarded by a sequence number, so a late reply can never reach a later call;
 //! - no lock is held while a waker or the priority hook runs, nor across an `.await`;

@@ -5,17 +5,24 @@
 //! - only the receiver reads the rings' consumer halves and its lanes (`&mut self`);
 //! - direct path: when its lanes are empty, it delivers the oldest message of a ring
 //!   (round robin over the rings) straight out of its slot (one copy, no staging), provided
-//!   the signal word shows no lane above that message's, no fallback message and no new
-//!   ring. Every completed send's lane bit stays set until its message is moved (see
-//!   `shared.rs`), so nothing of a higher lane is queued anywhere; per-sender order holds
-//!   because it takes ring fronts only;
-//! - otherwise it refills (drains everything visible) when its lanes are empty or when the
-//!   signal word says a lane higher than its highest may have messages, so a higher-priority
-//!   message overtakes waiting lower ones; within a lane, each source keeps its order. The
-//!   re-check after parking is always a full refill (parking cleared the lane bits);
-//! - a message's room in `occupancy` is released when it is delivered (not when drained);
-//! - dropping the receiver marks it gone first, then drops everything queued: every
-//!   pending call ends with `PeerDied` and waiting senders wake (see `shared.rs`).
+//!   the signal word shows no lane above that message's, no fallback message, no new or
+//!   finished ring, no waiting ring sender and no message in its lanes (one test against
+//!   `DIRECT_BLOCKERS`). Every completed send's lane bit stays set until its message is
+//!   moved (see `shared.rs`), so nothing of a higher lane is queued anywhere; per-sender
+//!   order holds because it takes ring fronts only;
+//! - otherwise it refills (drains everything visible) when its lanes are empty and a flag
+//!   or a higher lane held a ring's front back, or when the signal word says a lane higher
+//!   than its lanes' highest may have messages, so a higher-priority message overtakes
+//!   waiting lower ones; within a lane, each source keeps its order. New rings and waiting
+//!   ring senders alone need no refill: it adopts the rings, wakes the senders and looks
+//!   again. The re-check after parking is always a full refill (parking cleared the lane
+//!   bits);
+//! - what it moves into its lanes stays counted against its source until it is handed out:
+//!   a ring's slot is published as free, and the fallback's room released, only then, so
+//!   the lanes never hold more than the rings and the fallback could;
+//! - dropping the receiver closes every ring and marks itself gone first, then drops
+//!   everything queued: every pending call ends with `PeerDied` and waiting senders wake
+//!   (see `shared.rs`).
 
 use super::shared::DirectHandler;
 use alloc::boxed::Box;
@@ -26,8 +33,10 @@ use core::pin::Pin;
 use core::task::{Context, Poll};
 
 use super::Received;
-use super::lanes::{ALL_LANES, Lanes, lanes_above, none_above, top_lane};
-use super::shared::{FALLBACK, NEW_RINGS, RETIRED, Shared};
+use super::lanes::{ALL_LANES, FROM_FALLBACK, Lanes, lanes_above, top_lane};
+use super::shared::{
+    DIRECT_BLOCKERS, FALLBACK, INSTRUMENTED, NEW_RINGS, OFF_RING, RETIRED, SPACE, Shared,
+};
 use crate::Priority;
 use crate::error::IpcError;
 use crate::ids::ServiceId;
@@ -42,6 +51,8 @@ pub struct Receiver {
     /// The ring the direct path looks at first (round robin, so no ring starves).
     next_ring: usize,
     lanes: Lanes,
+    /// The id of the next ring adopted (ids are never reused: a lane message's source).
+    next_ring_id: u64,
 }
 
 impl Receiver {
@@ -51,6 +62,7 @@ impl Receiver {
             rings: Vec::new(),
             next_ring: 0,
             lanes: Lanes::new(),
+            next_ring_id: 0,
         }
     }
 
@@ -63,10 +75,9 @@ impl Receiver {
     /// nothing is queued; `Err(Closed)` when nothing is queued and every sender is gone.
     #[inline]
     pub fn try_recv(&mut self) -> Result<Option<Received>, IpcError> {
-        let ring_front = self.ring_front((), |front, shared, ()| {
+        let ring_front = self.ring_front((), |front, shared, (), instrumented| {
             let envelope = front.take();
-            shared.release(1);
-            count_delivered_from_ring(shared, &envelope.header);
+            count_delivered_from_ring(shared, &envelope.header, instrumented);
             envelope
         });
         match ring_front {
@@ -86,13 +97,11 @@ impl Receiver {
         &mut self,
         consume: impl FnOnce(&mut Received) -> R,
     ) -> Result<Option<R>, IpcError> {
-        let ring_front = self.ring_front(consume, |front, shared, consume| {
-            let seen = front.consume(|envelope| {
-                count_delivered_from_ring(shared, &envelope.header);
+        let ring_front = self.ring_front(consume, |front, shared, consume, instrumented| {
+            front.consume(|envelope| {
+                count_delivered_from_ring(shared, &envelope.header, instrumented);
                 consume(envelope)
-            });
-            shared.release(1);
-            seen
+            })
         });
         match ring_front {
             Ok(seen) => Ok(Some(seen)),
@@ -101,26 +110,84 @@ impl Receiver {
     }
 
     /// The direct path of `try_recv`: hands a ring's front and `consume` to `in_slot`
-    /// (which releases its room and counts it) when it can be delivered in its slot;
-    /// otherwise refills when needed and gives `consume` back, for the private lanes.
+    /// (which counts it; its last argument says whether the endpoint is instrumented) when
+    /// it can be delivered in its slot; otherwise refills when needed and gives `consume`
+    /// back, for the private lanes.
+    ///
+    /// The front of the first non-empty ring (round robin from `next_ring`, so no ring
+    /// starves) goes out straight from its slot when the signal word has none of its
+    /// `DIRECT_BLOCKERS` (no lane above its own may have messages anywhere, nothing in the
+    /// lanes, no fallback message, new, finished or waited-for ring). Sound because every
+    /// message whose send has completed has its lane bit set until the receiver moves it
+    /// (module docs of `shared.rs`), and this path clears no bit.
     #[inline]
     fn ring_front<C, R>(
         &mut self,
         consume: C,
-        in_slot: impl FnOnce(Readable<'_, Received>, &Shared, C) -> R,
+        in_slot: impl FnOnce(Readable<'_, Received>, &Shared, C, bool) -> R,
     ) -> Result<R, C> {
-        match direct(
-            &mut self.rings,
-            &mut self.next_ring,
-            &self.lanes,
-            &self.shared,
-        ) {
-            Direct::Front(front) => Ok(in_slot(front, &self.shared, consume)),
-            Direct::Refill => {
-                self.refill();
-                Err(consume)
+        let mut again = true;
+        loop {
+            let shared = &*self.shared;
+            let signals = shared.signals();
+            let blocked = match ready_ring(&mut self.rings, &mut self.next_ring) {
+                Some(front) => {
+                    let lane = front.peek(|envelope| envelope.header.priority);
+                    match signals & DIRECT_BLOCKERS[lane.index()] {
+                        0 => return Ok(in_slot(front, shared, consume, false)),
+                        INSTRUMENTED => return Ok(in_slot(front, shared, consume, true)),
+                        // Held back by a higher lane, or by a flag only.
+                        blockers => blockers & ALL_LANES != 0,
+                    }
+                }
+                None => false,
+            };
+            // One more look at most: new rings were adopted or ring senders woken.
+            if !self.off_ring(signals, blocked, core::mem::take(&mut again)) {
+                return Err(consume);
             }
-            Direct::Lanes => Err(consume),
+        }
+    }
+
+    /// Off the direct path: refills when the lanes are empty and something is announced
+    /// (or a ring's front was held back by a higher lane), or when a lane above the lanes'
+    /// highest may have messages. With the lanes empty and only new rings or waiting ring
+    /// senders announced, and `light` (the first look of this receive), it adopts the
+    /// rings and wakes the waiters instead (no refill: the rings' messages can still go
+    /// out from their slots) and returns `true`: look at the rings again. With the lanes
+    /// and every ring empty and nothing announced, a refill would find nothing (a message
+    /// published since is found by the caller's next look, or by the refill `Recv` does
+    /// after parking).
+    #[cold]
+    #[inline(never)]
+    fn off_ring(&mut self, signals: u32, blocked: bool, light: bool) -> bool {
+        if let Some(top) = self.lanes.highest() {
+            if signals & lanes_above(top) != 0 {
+                self.refill();
+            }
+            return false;
+        }
+        if signals & (NEW_RINGS | RETIRED | SPACE | FALLBACK) == 0 && !blocked {
+            return false;
+        }
+        if !light || blocked || signals & (FALLBACK | RETIRED) != 0 {
+            self.refill();
+            return false;
+        }
+        if signals & NEW_RINGS != 0 {
+            self.adopt_new_rings();
+        }
+        self.shared.wake_ring_waiters(signals);
+        true
+    }
+
+    /// Takes the rings registered since the last look, naming each.
+    fn adopt_new_rings(&mut self) {
+        let first = self.rings.len();
+        self.shared.take_new_rings(&mut self.rings);
+        for ring in &mut self.rings[first..] {
+            ring.set_id(self.next_ring_id);
+            self.next_ring_id += 1;
         }
     }
 
@@ -140,9 +207,8 @@ impl Receiver {
     ) -> Result<usize, IpcError> {
         let mut delivered = 0;
         while delivered < max {
-            if self.lanes.nonempty() == 0
-                && self.shared.signals() & (NEW_RINGS | FALLBACK | RETIRED) == 0
-                && let Some(index) = ready_ring(&mut self.rings, &mut self.next_ring)
+            if self.shared.signals() & OFF_RING == 0
+                && let Some(index) = ready_ring_index(&mut self.rings, &mut self.next_ring)
             {
                 let shared = &*self.shared;
                 let ring = &mut self.rings[index];
@@ -163,7 +229,6 @@ impl Receiver {
                     )
                 };
                 if moved > 0 {
-                    shared.release(moved);
                     shared.stats.record_ring_delivered(moved as u64);
                     delivered += moved;
                     continue;
@@ -193,8 +258,7 @@ impl Receiver {
     /// Delivers from the private lanes (after a refill when needed).
     #[inline]
     fn pop_lanes(&mut self) -> Result<Option<Received>, IpcError> {
-        if let Some(envelope) = self.lanes.pop() {
-            self.delivered(&envelope.header);
+        if let Some(envelope) = self.pop_lane() {
             return Ok(Some(envelope));
         }
         if self.shared.has_senders() {
@@ -202,13 +266,30 @@ impl Receiver {
         }
         // Everything the last senders queued happened before they left: one more look.
         self.refill();
-        match self.lanes.pop() {
-            Some(envelope) => {
-                self.delivered(&envelope.header);
-                Ok(Some(envelope))
-            }
+        match self.pop_lane() {
+            Some(envelope) => Ok(Some(envelope)),
             None => Err(IpcError::Closed),
         }
+    }
+
+    /// Takes the next message of the lanes, frees its room at its source and counts it.
+    #[inline]
+    fn pop_lane(&mut self) -> Option<Received> {
+        let (envelope, source) = self.lanes.pop()?;
+        if source == FROM_FALLBACK {
+            self.shared.release(1);
+        } else if let Some(ring) = self.rings.iter_mut().find(|ring| ring.id() == source)
+            && ring.release_held(1) == 0
+        {
+            // (A retired ring is gone from the list: nobody waits for its slots.) Its
+            // waiting sender, if any, is woken once for all its held slots, not per slot.
+            self.shared.wake_ring_waiters(self.shared.signals());
+        }
+        if self.lanes.nonempty() == 0 {
+            self.shared.lanes_emptied();
+        }
+        count_delivered(&self.shared, &envelope.header);
+        Some(envelope)
     }
 
     /// Waits for the next message (see [`Receiver::try_recv`]); `Err(Closed)` once every
@@ -233,7 +314,7 @@ impl Receiver {
     }
 
     /// Lets callers be answered by `handler` on their own stack while this receiver
-    /// waits with nothing pending (see `Shared::try_direct`); the receiver still gets
+    /// waits with nothing pending (see `Sender::receiver_waits_idle`); the receiver still gets
     /// every call the handler declines and every one-way message. Once per endpoint.
     pub fn serve_directly(&self, handler: DirectHandler) -> Result<(), IpcError> {
         self.shared.set_direct_handler(handler)
@@ -252,12 +333,13 @@ impl Receiver {
             .map_or_else(Vec::new, |log| log.newest(n))
     }
 
-    /// Moves everything visible in the rings and the fallback queue into the lanes.
+    /// Moves everything visible in the rings and the fallback queue into the lanes (what
+    /// it moves stays counted against its source until it is handed out).
     #[inline]
     fn refill(&mut self) {
         let signals = self.shared.begin_refill(ALL_LANES & !self.lanes.nonempty());
         if signals & NEW_RINGS != 0 {
-            self.shared.take_new_rings(&mut self.rings);
+            self.adopt_new_rings();
         }
         // Before the scan below, so a ring whose sender left after it sets the flag again.
         self.shared.take_retired();
@@ -266,11 +348,12 @@ impl Receiver {
         let mut index = 0;
         while index < self.rings.len() {
             let ring = &mut self.rings[index];
-            let moved = ring.drain(usize::MAX, |envelope| lanes.push(envelope));
-            drained += moved;
+            let source = ring.id();
+            drained += ring.drain_held(|envelope| lanes.push(envelope, source));
             if ring.is_finished() {
                 // Its sender is gone: free the slot for another sender.
-                self.rings.swap_remove(index);
+                let ring = self.rings.swap_remove(index);
+                self.shared.retire_ring_watch(&ring);
                 self.shared.retire_ring();
             } else {
                 index += 1;
@@ -284,13 +367,7 @@ impl Receiver {
             self.shared.stats.record_slow_path(moved as u64);
         }
         self.shared.end_refill(self.lanes.nonempty());
-    }
-
-    /// Bookkeeping of one delivered message: releases its room, counts it, logs it.
-    #[inline]
-    fn delivered(&self, header: &Header) {
-        self.shared.release(1);
-        count_delivered(&self.shared, header);
+        self.shared.wake_ring_waiters(signals);
     }
 }
 
@@ -315,8 +392,7 @@ fn consume_run_instrumented<F: FnMut(&mut Received)>(
     )
 }
 
-/// Counts one delivered message (and its latency) and logs its header; its room is
-/// released by the caller (once per batch).
+/// Counts one delivered message (and its latency) and logs its header.
 #[inline]
 fn count_delivered(shared: &Shared, header: &Header) {
     shared.stats.record_received(1);
@@ -326,11 +402,11 @@ fn count_delivered(shared: &Shared, header: &Header) {
 }
 
 /// [`count_delivered`] for a message delivered straight out of a sender's ring (counted
-/// as received and as fast path at once).
+/// as received and as fast path at once); `instrumented`: the endpoint's `INSTRUMENTED`.
 #[inline]
-fn count_delivered_from_ring(shared: &Shared, header: &Header) {
+fn count_delivered_from_ring(shared: &Shared, header: &Header, instrumented: bool) {
     shared.stats.record_ring_delivered(1);
-    if shared.instrumented {
+    if instrumented {
         instrument_delivered(shared, header);
     }
 }
@@ -351,8 +427,7 @@ fn instrument_delivered(shared: &Shared, header: &Header) {
 
 impl Drop for Receiver {
     fn drop(&mut self) {
-        self.shared.close_receiver();
-        self.shared.take_new_rings(&mut self.rings);
+        self.shared.close_receiver(&mut self.rings);
         self.shared.take_fallback(&mut self.lanes);
         // Dropping the envelopes drops their reply tokens: each pending call ends with
         // `PeerDied`. No lock is held here.
@@ -373,66 +448,42 @@ impl core::fmt::Debug for Receiver {
     }
 }
 
-/// What the direct path found ([`direct`]).
-enum Direct<'a> {
-    /// Deliver this ring's front.
-    Front(Readable<'a, Received>),
-    /// Refill first: something announced, or a lane above the lanes' or the ring's front.
-    Refill,
-    /// Deliver from the private lanes (or report that nothing is queued).
-    Lanes,
-}
-
-/// The direct path: with the private lanes empty, the front of the first non-empty ring
-/// (round robin from `next_ring`, so no ring starves), when it can be delivered straight
-/// out of its slot because no lane above its own may have messages anywhere and no
-/// fallback message, new ring or finished ring waits. With every ring empty and nothing
-/// else announced, a refill would find nothing (a message published since is found by the
-/// caller's next look, or by the refill `Recv` does after parking): `Lanes`.
-///
-/// Sound because every message whose send has completed has its lane bit set until the
-/// receiver moves it (module docs of `shared.rs`), and this path clears no bit. Takes the
-/// receiver's fields apart, so that the caller keeps the others while it holds the front.
+/// The front of the first ring, round robin from `next_ring` (kept below the number of
+/// rings), with a message to read; `next_ring` then points past it. The ring whose turn it
+/// is comes first, without a loop.
 #[inline]
-fn direct<'a>(
+fn ready_ring<'a>(
     rings: &'a mut [Consumer<Received>],
     next_ring: &mut usize,
-    lanes: &Lanes,
-    shared: &Shared,
-) -> Direct<'a> {
-    let signals = shared.signals();
-    if let Some(top) = lanes.highest() {
-        return match signals & lanes_above(top) {
-            0 => Direct::Lanes,
-            _ => Direct::Refill,
-        };
-    }
-    if signals & (NEW_RINGS | FALLBACK | RETIRED) != 0 {
-        return Direct::Refill;
-    }
-    let Some(index) = ready_ring(rings, next_ring) else {
-        return Direct::Lanes;
-    };
-    match rings[index].front() {
-        Some(front) if none_above(signals, front.peek(|envelope| envelope.header.priority)) => {
-            Direct::Front(front)
+) -> Option<Readable<'a, Received>> {
+    let index = *next_ring;
+    let count = rings.len();
+    if index < count && rings[index].ready() {
+        // Taken before `next_ring` moves on: no store between the look and the front, so
+        // the front's own readiness check is the look's.
+        let front = rings[index].front();
+        // (With one ring, its turn never ends.)
+        if count > 1 {
+            *next_ring = if index + 1 < count { index + 1 } else { 0 };
         }
-        _ => Direct::Refill,
+        return front;
     }
+    let index = ready_ring_index(rings, next_ring)?;
+    rings[index].front()
 }
 
 /// The first ring, round robin from `next_ring`, with a message to read; `next_ring` then
-/// points past it.
-#[inline]
-fn ready_ring(rings: &mut [Consumer<Received>], next_ring: &mut usize) -> Option<usize> {
+/// points past it (wrapping to 0).
+#[inline(never)]
+fn ready_ring_index(rings: &mut [Consumer<Received>], next_ring: &mut usize) -> Option<usize> {
     let count = rings.len();
     let mut index = *next_ring;
     for _ in 0..count {
         if index >= count {
             index = 0;
         }
-        if rings[index].front().is_some() {
-            *next_ring = index + 1;
+        if rings[index].ready() {
+            *next_ring = if index + 1 < count { index + 1 } else { 0 };
             return Some(index);
         }
         index += 1;
@@ -462,7 +513,7 @@ impl Future for Recv<'_> {
                 return Poll::Pending;
             }
             // Something to hand out (or the end): stop waiting first, so that no direct
-            // call (`Shared::try_direct`) sees this receiver waiting while a message is
+            // call (`Sender::try_direct`) sees this receiver waiting while a message is
             // handed out and not yet handled.
             receiver.shared.unpark_receiver();
             if let Some(outcome) = receiver.pop_lanes().transpose() {

@@ -2,7 +2,8 @@
 //!
 //! Invariant: a sender's route is chosen at its first send and never changes, so its
 //! messages are all in one FIFO (its own ring, or the fallback queue): per-sender order
-//! within a lane is kept. A message is counted in `occupancy` before it is enqueued.
+//! within a lane is kept. A ring message is bounded by its ring alone (no shared counter);
+//! a fallback message is counted in `occupancy` before it is enqueued (`shared.rs`).
 
 use alloc::sync::Arc;
 use alloc::vec::Vec;
@@ -55,7 +56,9 @@ pub struct DeferredCall(u64);
 pub(super) enum Enqueued {
     Queued,
     Full(Received),
-    PeerDied(Received),
+    /// The receiver is gone; the envelope comes back unless it was published (then it is
+    /// dropped with the ring).
+    PeerDied(Option<Received>),
 }
 
 impl Sender {
@@ -85,19 +88,32 @@ impl Sender {
         if let Route::Ring(producer) = &mut self.route
             && let Some(slot) = producer.vacant()
         {
-            let shared = &*self.shared;
-            if let Err(error) = shared.reserve_one_optimistic() {
-                return refuse(shared, error);
-            }
             let lane = lane_bit(header.priority);
             slot.send(Received::blank(), |envelope| {
                 envelope.header = header;
                 envelope.message = message;
             });
-            shared.announce(lane);
+            if !self.shared.announce(lane) {
+                return self.refused_after_close(1).map(drop);
+            }
             return Ok(());
         }
         self.try_send_slow(header, message)
+    }
+
+    /// The receiver was gone when the last `sent` messages were published: those it had
+    /// taken before it closed count as sent, the others are refused (`PeerDied`; they are
+    /// dropped with the ring, and a call among them ends with `PeerDied`).
+    #[cold]
+    #[inline(never)]
+    fn refused_after_close(&mut self, sent: usize) -> Result<usize, IpcError> {
+        let Route::Ring(producer) = &self.route else {
+            return self.refuse(IpcError::PeerDied);
+        };
+        match producer.taken_before_close(producer.position().wrapping_sub(sent)) {
+            0 => self.refuse(IpcError::PeerDied),
+            taken => Ok(taken),
+        }
     }
 
     /// `try_send` off the fast path: first send, fallback route, full ring.
@@ -144,36 +160,27 @@ impl Sender {
             return self.try_send_each(messages);
         };
         let shared = &*self.shared;
-        let wanted = producer.room_for(messages.len());
-        if wanted == 0 {
+        // Each envelope is built in its slot, and the batch published once.
+        let queued =
+            producer.push_slice(messages, Received::blank, |(header, message), envelope| {
+                envelope.header = *header;
+                envelope.message = *message;
+            });
+        if queued == 0 {
             return match messages.is_empty() {
                 true => Ok(0),
                 false if shared.receiver_gone() => self.refuse(IpcError::PeerDied),
                 false => self.refuse(IpcError::Full),
             };
         }
-        let reserved = match shared.reserve_up_to(wanted) {
-            Ok(reserved) => reserved,
-            Err(error) => return self.refuse(error),
-        };
-        // Free slots only grow, so all `reserved` fit; each envelope is built in its slot.
-        let queued = producer.push_slice(
-            &messages[..reserved],
-            Received::blank,
-            |(header, message), envelope| {
-                envelope.header = *header;
-                envelope.message = *message;
-            },
-        );
-        if queued < reserved {
-            shared.release(reserved - queued);
-        }
         // A pass of its own: taking the lane from each header while copying it splits the
         // copy into byte moves.
         let lanes = messages[..queued]
             .iter()
             .fold(0, |lanes, (header, _)| lanes | lane_bit(header.priority));
-        shared.announce(lanes);
+        if !shared.announce(lanes) {
+            return self.refused_after_close(queued);
+        }
         Ok(queued)
     }
 
@@ -209,11 +216,12 @@ impl Sender {
     /// `reply`; `false`: call through the queue (`reply` may have been written).
     #[inline]
     pub fn try_direct(&self, header: &Header, message: &Message, reply: &mut Message) -> bool {
-        self.shared().try_direct(header, message, reply)
+        self.may_answer_directly() && self.answer_directly(header, message, reply)
     }
 
     /// [`Sender::try_direct`] right after [`Sender::may_answer_directly`] said yes (no
-    /// second look).
+    /// second look: its own earlier messages, the ones a direct answer must not overtake,
+    /// cannot have come back into the queue since).
     #[inline]
     pub(crate) fn answer_directly(
         &self,
@@ -226,17 +234,26 @@ impl Sender {
 
     /// Whether [`Sender::try_direct`] would be answered now (unless the handler
     /// declines): a cheap look before the work of making a call.
+    #[inline]
     pub fn may_answer_directly(&self) -> bool {
-        self.shared().may_answer_directly()
+        self.shared().has_direct_handler() && self.receiver_waits_idle()
     }
 
     /// Whether the receiver waits with nothing accepted and unanswered, so that a call
     /// delivered to it outside the queue (by whoever runs the receiver at once, as a
     /// user service parked on the caller's CPU) overtakes none of this sender's
-    /// messages. The caller of [`Sender::count_direct`] looks here first.
+    /// messages: all of them have been handed out (its ring's freed slots are all
+    /// published, or for the fallback no fallback message waits) and the receiver has
+    /// asked again and found nothing (`PARKED`). The caller of [`Sender::count_direct`]
+    /// looks here first.
     #[inline]
     pub fn receiver_waits_idle(&self) -> bool {
-        self.shared().receiver_waits_idle()
+        let own_taken = match &self.route {
+            Route::Ring(producer) => producer.all_taken(),
+            Route::Fallback => self.shared().fallback_empty(),
+            Route::Unassigned => true,
+        };
+        self.shared().receiver_waits_idle(own_taken)
     }
 
     /// Counts (and logs) a call delivered outside the queue.
@@ -272,48 +289,45 @@ impl Sender {
             .map_or_else(Vec::new, |log| log.newest(n))
     }
 
-    /// Reserves room and puts `envelope` on this sender's route.
+    /// Puts `envelope` on this sender's route: its own ring when it has a free slot, or
+    /// the fallback queue after reserving room there.
     #[inline]
     pub(super) fn enqueue(&mut self, envelope: Received) -> Enqueued {
         if let Route::Unassigned = self.route {
             match self.assign_route() {
                 Ok(route) => self.route = route,
-                Err(_) => return Enqueued::PeerDied(envelope),
+                Err(_) => return Enqueued::PeerDied(Some(envelope)),
             }
         }
-        // Our own ring full (the endpoint may not be): wait like a full endpoint, without
-        // touching the occupancy. Reserving and giving the room back would wake every
-        // space waiter, this sender among them, which would then spin through polls
-        // without the receiver having taken anything (found under QEMU icount, where the
-        // receiver's core waited for its turn while the sender's core never idled).
-        if let Route::Ring(producer) = &mut self.route
-            && producer.free_slots() == 0
-        {
-            return Enqueued::Full(envelope);
-        }
-        let shared = &*self.caller.shared;
-        match shared.reserve() {
-            Ok(()) => {}
-            Err(IpcError::Full) => return Enqueued::Full(envelope),
-            Err(_) => return Enqueued::PeerDied(envelope),
+        let shared = &*self.shared;
+        if shared.receiver_gone() {
+            return Enqueued::PeerDied(Some(envelope));
         }
         let lane = envelope.header.priority;
         match &mut self.route {
             Route::Ring(producer) => match producer.send(envelope) {
-                Ok(()) => {
-                    shared.announce(lane_bit(lane));
-                    Enqueued::Queued
-                }
-                Err(envelope) => {
-                    // Not reached: only this sender fills its ring, and it had a free slot.
-                    shared.release(1);
-                    Enqueued::Full(envelope)
-                }
+                Ok(()) if shared.announce(lane_bit(lane)) => Enqueued::Queued,
+                // Published after the receiver closed: taken, or dropped with the ring.
+                Ok(()) => match producer.taken_before_close(producer.position() - 1) {
+                    0 => Enqueued::PeerDied(None),
+                    _ => Enqueued::Queued,
+                },
+                Err(envelope) => Enqueued::Full(envelope),
             },
-            Route::Fallback | Route::Unassigned => match shared.push_fallback(envelope) {
-                Ok(()) => Enqueued::Queued,
-                Err(envelope) => Enqueued::PeerDied(envelope),
-            },
+            Route::Fallback | Route::Unassigned => {
+                match shared.reserve() {
+                    Ok(()) => {}
+                    Err(IpcError::Full) => return Enqueued::Full(envelope),
+                    Err(_) => return Enqueued::PeerDied(Some(envelope)),
+                }
+                match shared.push_fallback(envelope) {
+                    Ok(()) => Enqueued::Queued,
+                    Err(envelope) => {
+                        shared.release(1);
+                        Enqueued::PeerDied(Some(envelope))
+                    }
+                }
+            }
         }
     }
 
@@ -324,7 +338,7 @@ impl Sender {
             return Ok(Route::Fallback);
         }
         let (producer, consumer) = spsc::ring(shared.config.ring_capacity);
-        match shared.register_ring(consumer) {
+        match shared.register_ring(consumer, producer.watch()) {
             Ok(()) => Ok(Route::Ring(producer)),
             Err(error) => {
                 shared.retire_ring();
@@ -352,7 +366,10 @@ impl Sender {
             self.shared().stats.record_full();
         }
         self.caller.waker.register(cx.waker());
-        self.caller.shared.wait_for_space(&self.caller);
+        match self.route {
+            Route::Ring(_) => self.shared.wait_for_ring_space(&self.caller),
+            _ => self.shared.wait_for_space(&self.caller),
+        }
         match self.enqueue(retry) {
             Enqueued::Full(back) => {
                 self.pending = Some(back);
@@ -371,7 +388,7 @@ impl Sender {
                 Err(IpcError::Full)
             }
             Enqueued::PeerDied(back) => {
-                self.pending = Some(back);
+                self.pending = back;
                 self.shared().stats.record_peer_died();
                 Err(IpcError::PeerDied)
             }

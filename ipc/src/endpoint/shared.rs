@@ -1,25 +1,50 @@
 //! The state every half of one endpoint shares, and the protocols on it.
 //!
-//! Two atomic words carry everything the fast path needs:
+//! Bounds (what `capacity` and `ring_capacity` mean):
+//! - a sender's own ring holds at most `ring_capacity` of its messages, counting those the
+//!   receiver has moved into its private lanes and not yet handed out: the receiver frees
+//!   (publishes) a ring's slot when it hands that slot's message out, straight from the
+//!   ring or from its lanes (`Consumer::drain_held` / `release_held`). A full ring is that
+//!   sender's backpressure (`try_send`: `Full`; `send().await` waits), and no ring
+//!   message touches a shared counter;
+//! - `occupancy` counts the fallback queue's messages, from the sender's reservation
+//!   until the receiver hands them out (queue and lanes together): at most `capacity`.
 //!
-//! `occupancy` = messages queued (low bits) | `WAITERS` | `RECEIVER_GONE`.
-//! - A sender reserves before it enqueues (compare-exchange: fails with `Full` at capacity,
-//!   `PeerDied` once `RECEIVER_GONE`); the receiver releases when it delivers. So the count
-//!   covers rings, fallback and the receiver's lanes, and never exceeds the capacity.
-//!   `try_send`'s fast path reserves with one `fetch_add` instead and gives a refused
-//!   reservation back at once (`reserve_one_optimistic`): the word may then exceed the
-//!   capacity by the refused reservations in flight, never by a queued message.
-//! - `WAITERS` is set exactly while `space_waiters` is non-empty (both changed under its
-//!   lock). A waiting sender sets it, then retries its reservation; the receiver's release
-//!   is a read-modify-write of the same word, so either the retry sees the freed space or
-//!   the release sees `WAITERS` and wakes every waiter (outside the lock).
+//! So everything queued is bounded by `max_rings * ring_capacity + capacity`, nothing is
+//! dropped, and a sender's messages stay in one FIFO (its route never changes).
+//!
+//! `occupancy` = fallback messages (low bits) | `WAITERS` | `RECEIVER_GONE`.
+//! - A fallback sender reserves before it enqueues (compare-exchange: fails with `Full` at
+//!   capacity, `PeerDied` once `RECEIVER_GONE`); the receiver releases them in one step.
+//! - `WAITERS` is set exactly while `space_waiters` may hold a fallback sender (changed
+//!   under its lock). A waiting sender sets it, then retries its reservation; the
+//!   receiver's release is a read-modify-write of the same word, so either the retry sees
+//!   the freed space or the release sees `WAITERS` and wakes every waiter (outside the lock).
 //!
 //! `signals` = lane bits (bit `i`: lane `i` may have messages) | `PARKED` | `NEW_RINGS` |
-//! `FALLBACK` | `HOOK` | `RETIRED`.
+//! `FALLBACK` | `HOOK` | `RETIRED` | `LANES` | `SPACE` | `GONE` | `INSTRUMENTED`.
 //! - `RETIRED`: a sender with a ring left (set after its producer published its last items
 //!   and marked itself gone). The receiver's direct path then does a full refill, which
 //!   clears the flag before it scans the rings and retires every finished one; so when the
 //!   direct path finds every ring empty and no flag set, a refill would find nothing.
+//! - `LANES`: the receiver's private lanes hold messages (set and cleared only by the
+//!   receiver, with read-modify-writes). While it is set, the direct path stays off the
+//!   rings, so a ring's newer message never overtakes its older ones waiting in the lanes.
+//! - `SPACE`: a sender waits for room in its own ring. It lists itself in `space_waiters`,
+//!   sets `SPACE` (read-modify-write), `fence(SeqCst)`, then looks at its ring again. The
+//!   receiver, after freeing ring slots, wakes every waiter when it sees the bit: the
+//!   direct path leaves the rings for it, a delivery from the lanes looks after freeing
+//!   the last slot its ring held (one wake for all of them, not one per slot), and so do
+//!   a refill and emptying the lanes. A look that missed the bit is
+//!   always followed by another one: the receiver keeps receiving, or it parks, whose
+//!   read-modify-write of `signals` either comes after the waiter's in the word's order
+//!   (and is followed by a refill) or before it (and then the waiter's look at its ring
+//!   sees the slots freed before the park).
+//! - `GONE`: the receiver is gone (also `RECEIVER_GONE` in `occupancy`). It closes every
+//!   ring first (`Consumer::close` records its read position), so a ring sender that sees
+//!   `GONE` after publishing tells from that position whether its message was taken.
+//! - `INSTRUMENTED` (constant): deliveries are timed or logged; the direct path then takes
+//!   its instrumented variant.
 //! - Lane bits: every message not yet moved into the receiver's lanes has its lane bit set,
 //!   and so does every non-empty receiver lane. A bit may also be set with nothing behind
 //!   it (sticky): the receiver's direct path (`receiver.rs`) delivers without clearing bits,
@@ -38,9 +63,11 @@
 //!   have missed its message, and wakes it. Fallback and new-ring flags are set with a
 //!   read-modify-write of `signals`, which orders them against `PARKED` directly.
 //!
-//! Receiver death: `RECEIVER_GONE` is set, then `fence(SeqCst)`, then everything queued is
-//! dropped (each dropped reply token ends its call with `PeerDied`). Senders check the flag
-//! when reserving, under the fallback / new-ring locks, and (calls) after publishing.
+//! Receiver death: under the new-ring lock it takes the rings registered last, closes every
+//! ring, sets `GONE` and `RECEIVER_GONE`; then `fence(SeqCst)`, then everything queued is
+//! dropped (each dropped reply token ends its call with `PeerDied`). Ring senders check
+//! `GONE` after publishing (with the lane bits), fallback senders when reserving and under
+//! the fallback lock, new rings under the new-ring lock, and calls after publishing.
 
 use alloc::boxed::Box;
 use alloc::sync::Arc;
@@ -49,14 +76,14 @@ use alloc::vec::Vec;
 use super::Received;
 use super::caller::Caller;
 use super::config::EndpointConfig;
-use super::lanes::{ALL_LANES, Lanes, lane_bit, lanes_at_or_above};
+use super::lanes::{ALL_LANES, FROM_FALLBACK, Lanes, lane_bit, lanes_above, lanes_at_or_above};
 use crate::Priority;
 use crate::error::IpcError;
 use crate::ids::ServiceId;
 use crate::message::{Header, Message};
-use crate::spsc::Consumer;
+use crate::spsc::{Consumer, Watch};
 use crate::stats::{EndpointStats, StatsCounters};
-use crate::sync::{AtomicU32, AtomicUsize, AtomicWaker, Mutex, Ordering, fence};
+use crate::sync::{AtomicU32, AtomicU64, AtomicUsize, AtomicWaker, Mutex, Ordering, fence};
 use crate::trace::TraceLog;
 
 /// The top bit: a release tests it as the sign of the word it read.
@@ -70,6 +97,32 @@ pub(super) const FALLBACK: u32 = PARKED << 2;
 const HOOK: u32 = PARKED << 3;
 /// A sender with a ring went away: the receiver's next full refill retires its ring.
 pub(super) const RETIRED: u32 = PARKED << 4;
+/// The receiver's private lanes hold messages.
+pub(super) const LANES: u32 = PARKED << 5;
+/// A sender waits for room in its own ring.
+pub(super) const SPACE: u32 = PARKED << 6;
+/// The receiver is gone.
+pub(super) const GONE: u32 = PARKED << 7;
+/// Deliveries are timed or logged (constant).
+pub(super) const INSTRUMENTED: u32 = PARKED << 8;
+
+/// What keeps the receiver off its fast paths (a run or a delivery straight out of a ring):
+/// it must refill first, or deliver from its lanes.
+pub(super) const OFF_RING: u32 = NEW_RINGS | FALLBACK | RETIRED | LANES | SPACE;
+
+/// Per lane `l`: the signal bits that keep a ring's front message of lane `l` from being
+/// delivered straight out of its slot (a higher lane may have messages, or [`OFF_RING`]),
+/// plus `INSTRUMENTED`, which only picks the instrumented variant. One load and one test
+/// on the receiver's direct path.
+pub(super) const DIRECT_BLOCKERS: [u32; Priority::COUNT] = {
+    let mut table = [0; Priority::COUNT];
+    let mut lane = 0;
+    while lane < Priority::COUNT {
+        table[lane] = lanes_above(Priority::from_index(lane)) | OFF_RING | INSTRUMENTED;
+        lane += 1;
+    }
+    table
+};
 
 /// Why a reservation was refused, from the occupancy word it saw.
 fn refusal(occupancy: usize) -> IpcError {
@@ -83,10 +136,10 @@ fn refusal(occupancy: usize) -> IpcError {
 pub(super) type PriorityHook = Box<dyn Fn(Priority) + Send + Sync>;
 
 /// A service's handler that answers a call on the caller's own stack (see
-/// [`Shared::try_direct`]): it writes the answer into its third argument (the caller's
-/// reply, in place) and returns `true`, or returns `false` to leave the call to the
-/// queue (for instance while the service's state is busy; what it wrote then is
-/// ignored).
+/// [`Sender::try_direct`](super::Sender::try_direct)): it writes the answer into its third
+/// argument (the caller's reply, in place) and returns `true`, or returns `false` to leave
+/// the call to the queue (for instance while the service's state is busy; what it wrote
+/// then is ignored).
 pub type DirectHandler = Box<dyn Fn(&Header, &Message, &mut Message) -> bool + Send + Sync>;
 
 pub(super) struct Shared {
@@ -99,6 +152,10 @@ pub(super) struct Shared {
     /// Rings handed out and not yet retired by the receiver (at most `max_rings`).
     rings_live: AtomicUsize,
     new_rings: Mutex<Vec<Consumer<Received>>>,
+    /// Every live ring's published count, for `stats` (no counter on the send path).
+    ring_watches: Mutex<Vec<Watch<Received>>>,
+    /// Messages published by rings that were retired (under `ring_watches`' lock).
+    retired_sent: AtomicU64,
     fallback: Mutex<Lanes>,
     space_waiters: Mutex<Vec<Arc<Caller>>>,
     priority_hook: spin::Once<PriorityHook>,
@@ -113,14 +170,17 @@ pub(super) struct Shared {
 
 impl Shared {
     pub(super) fn new(id: ServiceId, config: EndpointConfig) -> Self {
+        let instrumented = config.clock.is_some() || config.trace;
         Self {
             id,
             config,
             occupancy: AtomicUsize::new(0),
-            signals: AtomicU32::new(0),
+            signals: AtomicU32::new(if instrumented { INSTRUMENTED } else { 0 }),
             senders: AtomicUsize::new(1),
             rings_live: AtomicUsize::new(0),
             new_rings: Mutex::new(Vec::new()),
+            ring_watches: Mutex::new(Vec::new()),
+            retired_sent: AtomicU64::new(0),
             fallback: Mutex::new(Lanes::new()),
             space_waiters: Mutex::new(Vec::new()),
             priority_hook: spin::Once::new(),
@@ -128,18 +188,28 @@ impl Shared {
             receiver_waker: AtomicWaker::new(),
             stats: StatsCounters::new(),
             trace: config.trace.then(|| TraceLog::new(config.trace_depth)),
-            instrumented: config.clock.is_some() || config.trace,
+            instrumented,
         }
     }
 
+    /// The counters. `sent` is the rings' published counts plus the fallback's (a message
+    /// refused after its publication, see `GONE`, is counted too).
     pub(super) fn stats(&self) -> EndpointStats {
-        let queued = self.occupancy.load(Ordering::Relaxed) & COUNT;
-        self.stats.snapshot(queued as u64)
+        let ring_sent = {
+            let watches = self.ring_watches.lock();
+            watches
+                .iter()
+                .map(|watch| watch.published() as u64)
+                .sum::<u64>()
+                + self.retired_sent.load(Ordering::Relaxed)
+        };
+        self.stats.snapshot(ring_sent)
     }
 
-    // ---- capacity (occupancy) ----
+    // ---- capacity of the fallback queue (occupancy) ----
 
-    /// Reserves room for one message (exactly: a refused reservation changes nothing).
+    /// Reserves room for one fallback message (exactly: a refused reservation changes
+    /// nothing).
     #[inline]
     pub(super) fn reserve(&self) -> Result<(), IpcError> {
         let mut current = self.occupancy.load(Ordering::Acquire);
@@ -161,63 +231,7 @@ impl Shared {
         }
     }
 
-    /// Reserves room for one message with one read-modify-write (`try_send`'s fast path):
-    /// counts first, then looks. A refused reservation is given back at once with
-    /// [`Shared::release`], which wakes the senders waiting for room: its brief excess
-    /// may have refused one of them (a waiter retries after setting `WAITERS`, so either
-    /// its retry comes after the give-back, or the give-back sees `WAITERS`). So the count
-    /// of queued messages never exceeds the capacity, and a send is refused only while
-    /// the endpoint is full or another refused send's excess is being given back. Not for
-    /// a sender that waits for room itself: the give-back would wake it, and it would spin.
-    #[inline]
-    pub(super) fn reserve_one_optimistic(&self) -> Result<(), IpcError> {
-        let previous = self.occupancy.fetch_add(1, Ordering::AcqRel);
-        // Without flags, one compare; `WAITERS` or `RECEIVER_GONE` set make the word huge.
-        if previous < self.config.capacity {
-            return Ok(());
-        }
-        self.reserved_with_flags(previous)
-    }
-
-    /// [`Shared::reserve_one_optimistic`] when the word it read was at or above the
-    /// capacity: the room is ours if only `WAITERS` made it so, else it is given back.
-    #[cold]
-    #[inline(never)]
-    fn reserved_with_flags(&self, previous: usize) -> Result<(), IpcError> {
-        if previous & !WAITERS < self.config.capacity {
-            return Ok(());
-        }
-        self.release(1);
-        Err(refusal(previous))
-    }
-
-    /// Reserves room for between 1 and `wanted` messages (as many as there is room for).
-    #[inline]
-    pub(super) fn reserve_up_to(&self, wanted: usize) -> Result<usize, IpcError> {
-        let mut current = self.occupancy.load(Ordering::Acquire);
-        loop {
-            if current & RECEIVER_GONE != 0 {
-                return Err(IpcError::PeerDied);
-            }
-            let room = self.config.capacity.saturating_sub(current & COUNT);
-            let granted = room.min(wanted);
-            if granted == 0 {
-                return Err(IpcError::Full);
-            }
-            match self.occupancy.compare_exchange_weak(
-                current,
-                current + granted,
-                Ordering::AcqRel,
-                Ordering::Acquire,
-            ) {
-                Ok(_) => return Ok(granted),
-                Err(actual) => current = actual,
-            }
-        }
-    }
-
-    /// Gives back room for `n` messages (delivered, or reserved and not enqueued) and wakes
-    /// the senders waiting for it.
+    /// Gives back room for `n` fallback messages and wakes the senders waiting for it.
     #[inline]
     pub(super) fn release(&self, n: usize) {
         if self.occupancy.fetch_sub(n, Ordering::AcqRel) & WAITERS != 0 {
@@ -229,8 +243,8 @@ impl Shared {
         self.occupancy.load(Ordering::Acquire) & RECEIVER_GONE != 0
     }
 
-    /// Registers `caller` (whose waker is already registered) to be woken when room is
-    /// freed or the receiver dies. The caller must retry its reservation afterwards.
+    /// Registers `caller` (whose waker is already registered) to be woken when fallback
+    /// room is freed or the receiver dies. The caller must retry its reservation afterwards.
     pub(super) fn wait_for_space(&self, caller: &Arc<Caller>) {
         if caller.waiting_for_space.swap(true, Ordering::AcqRel) {
             return; // still listed: the wake that takes the list wakes the new waker too
@@ -238,6 +252,32 @@ impl Shared {
         let mut waiters = self.space_waiters.lock();
         waiters.push(caller.clone());
         self.occupancy.fetch_or(WAITERS, Ordering::AcqRel);
+    }
+
+    /// Registers `caller` (whose waker is already registered) to be woken when the
+    /// receiver frees slots of its ring or dies (`SPACE`, module docs). The caller must
+    /// look at its ring again afterwards.
+    pub(super) fn wait_for_ring_space(&self, caller: &Arc<Caller>) {
+        if !caller.waiting_for_space.swap(true, Ordering::AcqRel) {
+            self.space_waiters.lock().push(caller.clone());
+        }
+        self.signals.fetch_or(SPACE, Ordering::AcqRel);
+        fence(Ordering::SeqCst);
+    }
+
+    /// Receiver, with its lanes empty and every freed ring slot published: wakes the ring
+    /// senders waiting for room, if `signals` (a recent read) says there are any.
+    #[inline]
+    pub(super) fn wake_ring_waiters(&self, signals: u32) {
+        if signals & SPACE != 0 {
+            self.wake_ring_waiters_slow();
+        }
+    }
+
+    #[cold]
+    fn wake_ring_waiters_slow(&self) {
+        self.signals.fetch_and(!SPACE, Ordering::AcqRel);
+        self.wake_space_waiters();
     }
 
     #[cold]
@@ -298,15 +338,42 @@ impl Shared {
         self.rings_live.fetch_sub(1, Ordering::AcqRel);
     }
 
-    /// Hands a new ring's consumer half to the receiver; `PeerDied` if it is gone.
-    pub(super) fn register_ring(&self, consumer: Consumer<Received>) -> Result<(), IpcError> {
-        let mut new_rings = self.new_rings.lock();
-        if self.receiver_gone() {
-            return Err(IpcError::PeerDied);
+    /// Receiver: `consumer`'s ring is finished; its published count moves to the total.
+    pub(super) fn retire_ring_watch(&self, consumer: &Consumer<Received>) {
+        self.forget_watch(|watch| watch.watches(consumer));
+    }
+
+    fn forget_watch(&self, is_it: impl Fn(&Watch<Received>) -> bool) {
+        let mut watches = self.ring_watches.lock();
+        if let Some(index) = watches.iter().position(is_it) {
+            let watch = watches.swap_remove(index);
+            self.retired_sent
+                .fetch_add(watch.published() as u64, Ordering::Relaxed);
         }
-        new_rings.push(consumer);
-        self.signals.fetch_or(NEW_RINGS, Ordering::AcqRel);
-        Ok(())
+    }
+
+    /// Hands a new ring's consumer half to the receiver; `PeerDied` if it is gone.
+    pub(super) fn register_ring(
+        &self,
+        consumer: Consumer<Received>,
+        watch: Watch<Received>,
+    ) -> Result<(), IpcError> {
+        // Listed first: the receiver may retire the ring as soon as it is registered.
+        self.ring_watches.lock().push(watch);
+        let registered = {
+            let mut new_rings = self.new_rings.lock();
+            if self.receiver_gone() {
+                Err(consumer)
+            } else {
+                new_rings.push(consumer);
+                self.signals.fetch_or(NEW_RINGS, Ordering::AcqRel);
+                Ok(())
+            }
+        };
+        registered.map_err(|consumer| {
+            self.forget_watch(|watch| watch.watches(&consumer));
+            IpcError::PeerDied
+        })
     }
 
     /// Receiver: moves the rings registered since the last call into `rings`.
@@ -320,17 +387,26 @@ impl Shared {
 
     /// Ring sender, right after publishing messages of the lanes in `lanes` (a mask): wakes
     /// a parked receiver, keeps the lane bits set and calls the priority hook (module docs).
+    /// `false`: the receiver is gone (`GONE`), and the messages may never be taken.
     #[inline]
-    pub(super) fn announce(&self, lanes: u32) {
+    pub(super) fn announce(&self, lanes: u32) -> bool {
         fence(Ordering::SeqCst);
-        let signals = self.signals.load(Ordering::Relaxed);
-        if signals & (lanes | PARKED) != lanes {
-            self.announce_slow(signals, lanes);
+        // Every bit of `lanes` set, `PARKED` and `GONE` clear.
+        if (self.signals.load(Ordering::Relaxed) ^ lanes) & (lanes | PARKED | GONE) != 0 {
+            return self.announce_slow(lanes);
         }
+        true
     }
 
     #[cold]
-    fn announce_slow(&self, mut signals: u32, lanes: u32) {
+    #[inline(never)]
+    fn announce_slow(&self, lanes: u32) -> bool {
+        let mut signals = self.signals.load(Ordering::Relaxed);
+        if signals & GONE != 0 {
+            // Pairs with the receiver's read-modify-write that set it, after closing the
+            // rings: the caller then reads where each ring was closed.
+            return self.signals.load(Ordering::Acquire) & GONE == 0;
+        }
         if signals & lanes != lanes {
             signals = self.signals.fetch_or(lanes, Ordering::AcqRel);
             self.maybe_call_hook(signals, lanes);
@@ -338,6 +414,7 @@ impl Shared {
         if signals & PARKED != 0 {
             self.wake_receiver();
         }
+        true
     }
 
     /// Fallback sender: queues `envelope` (or gives it back when the receiver is gone, so
@@ -351,7 +428,8 @@ impl Shared {
             if self.receiver_gone() {
                 return Err(envelope);
             }
-            fallback.push(envelope);
+            fallback.push(envelope, FROM_FALLBACK);
+            self.stats.record_fallback_sent();
             self.signals
                 .fetch_or(FALLBACK | lane_bit(lane), Ordering::AcqRel)
         };
@@ -412,28 +490,10 @@ impl Shared {
         }
     }
 
-    /// Answers a call at once through the direct handler, when there is one and the
-    /// receiver waits with nothing accepted and unanswered: `occupancy` 0 (every message
-    /// handed out, the receiver only hands one out to handle it before it asks again)
-    /// and `PARKED` (it asked again and found nothing). So a caller never overtakes its
-    /// own earlier messages: they are counted in `occupancy` until the receiver takes
-    /// them, and `PARKED` is clear while it handles them. (Another sender's message
-    /// may arrive meanwhile and be handled concurrently: the handler serialises itself,
-    /// and messages of different senders were never ordered.) Writes the answer into
-    /// `reply`; `false`: use the queue (`reply` may have been written).
-    #[inline]
-    pub(super) fn try_direct(
-        &self,
-        header: &Header,
-        message: &Message,
-        reply: &mut Message,
-    ) -> bool {
-        self.may_answer_directly() && self.answer_directly(header, message, reply)
-    }
-
-    /// [`Shared::try_direct`] for a caller that has just seen `may_answer_directly`
-    /// (its own earlier messages, the ones a direct answer must not overtake, cannot
-    /// have come back into the queue since).
+    /// Answers a call through the direct handler, when there is one (the caller has
+    /// checked that the receiver waits idle for it: see [`Shared::receiver_waits_idle`]).
+    /// Writes the answer into `reply`; `false`: use the queue (`reply` may have been
+    /// written).
     #[inline]
     pub(super) fn answer_directly(
         &self,
@@ -460,19 +520,29 @@ impl Shared {
         }
     }
 
-    /// Whether a call now would be answered by the direct handler (it exists, and the
-    /// receiver waits with nothing pending), unless the handler declines.
-    pub(super) fn may_answer_directly(&self) -> bool {
-        self.direct_handler.get().is_some() && self.receiver_waits_idle()
+    /// Whether there is a direct handler.
+    #[inline]
+    pub(super) fn has_direct_handler(&self) -> bool {
+        self.direct_handler.get().is_some()
     }
 
-    /// Whether the receiver waits with nothing accepted and unanswered (`occupancy` 0
-    /// and `PARKED`): a call delivered to it outside the queue now overtakes nothing of
-    /// its caller's (see [`Shared::try_direct`]).
+    /// Whether the receiver waits with nothing of the caller's accepted and unanswered,
+    /// given that every message the caller sent has been handed out (`own_taken`, read
+    /// before this: its ring's published head, or for a fallback sender `occupancy` 0):
+    /// `PARKED`, which the receiver sets only when it asks again after handing a message
+    /// out and finds nothing. A delivered call now overtakes nothing of the caller's. (The
+    /// receiver clears `PARKED` before it hands out a message it found after parking, and
+    /// publishes a ring's freed slots only as it hands their messages out, so a caller that
+    /// read its ring's head first cannot see a `PARKED` older than that hand-out.)
     #[inline]
-    pub(super) fn receiver_waits_idle(&self) -> bool {
+    pub(super) fn receiver_waits_idle(&self, own_taken: bool) -> bool {
+        own_taken && self.signals.load(Ordering::Acquire) & PARKED != 0
+    }
+
+    /// Whether no fallback message is queued or in the receiver's lanes.
+    #[inline]
+    pub(super) fn fallback_empty(&self) -> bool {
         self.occupancy.load(Ordering::Acquire) & COUNT == 0
-            && self.signals.load(Ordering::Acquire) & PARKED != 0
     }
 
     fn wake_receiver(&self) {
@@ -483,7 +553,7 @@ impl Shared {
 
     // ---- receiver side ----
 
-    /// The signal word (relaxed: the receiver acts on it as a hint, see `take_direct`).
+    /// The signal word (relaxed: the receiver acts on it as a hint, see `ring_front`).
     #[inline]
     pub(super) fn signals(&self) -> u32 {
         self.signals.load(Ordering::Relaxed)
@@ -502,12 +572,25 @@ impl Shared {
         self.signals.load(Ordering::Acquire)
     }
 
-    /// Receiver, after draining: sets the bits of its non-empty lanes.
+    /// Receiver, after draining: sets the bits of its non-empty lanes, and `LANES` when
+    /// there are any.
     #[inline]
     pub(super) fn end_refill(&self, nonempty_lanes: u32) {
-        if self.signals.load(Ordering::Relaxed) & nonempty_lanes != nonempty_lanes {
-            self.signals.fetch_or(nonempty_lanes, Ordering::AcqRel);
+        let wanted = match nonempty_lanes {
+            0 => 0,
+            lanes => lanes | LANES,
+        };
+        if self.signals.load(Ordering::Relaxed) & wanted != wanted {
+            self.signals.fetch_or(wanted, Ordering::AcqRel);
         }
+    }
+
+    /// Receiver: its lanes are empty again: clears `LANES` and wakes the ring senders
+    /// waiting for room (its read-modify-write sees any `SPACE` set before it).
+    #[inline]
+    pub(super) fn lanes_emptied(&self) {
+        let signals = self.signals.fetch_and(!LANES, Ordering::AcqRel);
+        self.wake_ring_waiters(signals);
     }
 
     /// Receiver, about to return `Pending`: registers `waker`; the caller must re-check
@@ -529,9 +612,19 @@ impl Shared {
         self.signals.fetch_and(!PARKED, Ordering::Relaxed);
     }
 
-    /// Receiver, when dropped: from now on every reservation fails with `PeerDied`.
-    pub(super) fn close_receiver(&self) {
-        self.occupancy.fetch_or(RECEIVER_GONE, Ordering::AcqRel);
+    /// Receiver, when dropped: takes the rings registered last into `rings`, closes every
+    /// ring (records where it stopped reading) and marks itself gone; from now on every
+    /// send fails with `PeerDied`.
+    pub(super) fn close_receiver(&self, rings: &mut Vec<Consumer<Received>>) {
+        {
+            let mut new_rings = self.new_rings.lock();
+            rings.append(&mut new_rings);
+            for ring in rings.iter_mut() {
+                ring.close();
+            }
+            self.occupancy.fetch_or(RECEIVER_GONE, Ordering::AcqRel);
+            self.signals.fetch_or(GONE, Ordering::AcqRel);
+        }
         fence(Ordering::SeqCst);
     }
 

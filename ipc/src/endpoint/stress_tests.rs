@@ -24,22 +24,41 @@ const LIMIT: Duration = Duration::from_secs(60);
 /// each sender's sequence numbers rise within each lane.
 #[test]
 fn many_senders_exactly_once_and_in_order_per_lane() {
-    const SENDERS: u64 = 8;
-    const PER_SENDER: u64 = 100_000;
-    let (tx, mut rx) = channel(
-        ServiceId(1),
+    many_senders(
         EndpointConfig {
             capacity: 512,
             ring_capacity: 64,
             max_rings: 6,
             ..EndpointConfig::default()
         },
+        100_000,
     );
+}
+
+/// The same with rings of two slots and a fallback of two: senders wait for their own
+/// ring's slots (`SPACE`), which messages moved into the receiver's lanes keep occupied
+/// until they are handed out, and for the fallback's room (`WAITERS`).
+#[test]
+fn tiny_rings_and_fallback_exactly_once_and_in_order_per_lane() {
+    many_senders(
+        EndpointConfig {
+            capacity: 2,
+            ring_capacity: 2,
+            max_rings: 6,
+            ..EndpointConfig::default()
+        },
+        20_000,
+    );
+}
+
+fn many_senders(config: EndpointConfig, per_sender: u64) {
+    const SENDERS: u64 = 8;
+    let (tx, mut rx) = channel(ServiceId(1), config);
     let producers: Vec<_> = (0..SENDERS)
         .map(|sender| {
             let mut tx = tx.clone();
             thread::spawn(move || {
-                for seq in 0..PER_SENDER {
+                for seq in 0..per_sender {
                     let header = Header {
                         priority: Priority::from_index((seq % 5) as usize),
                         ..Header::default()
@@ -86,11 +105,12 @@ fn many_senders_exactly_once_and_in_order_per_lane() {
         join_within(producer, LIMIT);
     }
     let (count, stats) = join_within(consumer, LIMIT);
-    // Strictly rising per lane and exactly PER_SENDER each: nothing lost or duplicated.
-    assert!(count.iter().all(|&c| c == PER_SENDER), "{count:?}");
-    assert_eq!(stats.received, SENDERS * PER_SENDER);
-    assert_eq!(stats.fast_path + stats.slow_path, SENDERS * PER_SENDER);
-    assert_eq!(stats.slow_path, 2 * PER_SENDER);
+    // Strictly rising per lane and exactly per_sender each: nothing lost or duplicated.
+    assert!(count.iter().all(|&c| c == per_sender), "{count:?}");
+    assert_eq!(stats.received, SENDERS * per_sender);
+    assert_eq!(stats.fast_path + stats.slow_path, SENDERS * per_sender);
+    assert_eq!(stats.slow_path, 2 * per_sender);
+    assert_eq!(stats.sent, SENDERS * per_sender);
 }
 
 /// Polls `future` a few times without blocking; `None` if it is still pending (the caller
@@ -274,4 +294,73 @@ fn direct_calls_keep_each_sender_s_order() {
     let direct: u64 = producers.into_iter().map(|p| join_within(p, LIMIT)).sum();
     let received = join_within(consumer, LIMIT);
     assert_eq!(received + direct, SENDERS * PER_SENDER);
+}
+
+/// Senders (four with rings, two on the fallback) keep sending while the receiver takes a
+/// few thousand messages and dies: no message the receiver took was refused (`PeerDied`),
+/// each sender's accepted messages that were taken are a prefix of what it sent, and once
+/// the receiver is gone every sender ends with `PeerDied`.
+#[test]
+fn a_dying_receiver_never_takes_a_refused_message() {
+    const SENDERS: u64 = 6;
+    const TAKEN: usize = 5_000;
+    let (tx, mut rx) = channel(
+        ServiceId(4),
+        EndpointConfig {
+            capacity: 8,
+            ring_capacity: 8,
+            max_rings: 4,
+            ..EndpointConfig::default()
+        },
+    );
+    let producers: Vec<_> = (0..SENDERS)
+        .map(|sender| {
+            let mut tx = tx.clone();
+            thread::spawn(move || {
+                // The first refused sequence number: everything before it was accepted.
+                let mut seq = 0u64;
+                loop {
+                    let message = Message::with_data(0, [sender, seq, 0, 0, 0, 0]);
+                    match tx.try_send(Header::default(), message) {
+                        Ok(()) => seq += 1,
+                        Err(IpcError::Full) => thread::yield_now(),
+                        Err(error) => {
+                            assert_eq!(error, IpcError::PeerDied);
+                            return seq;
+                        }
+                    }
+                }
+            })
+        })
+        .collect();
+    drop(tx);
+    let consumer = thread::spawn(move || {
+        let mut taken = vec![Vec::new(); SENDERS as usize];
+        let mut count = 0;
+        while count < TAKEN {
+            if let Some(received) = rx.try_recv().unwrap() {
+                let [sender, seq, ..] = received.message.data;
+                taken[sender as usize].push(seq);
+                count += 1;
+            } else {
+                thread::yield_now();
+            }
+        }
+        drop(rx);
+        taken
+    });
+    let taken = join_within(consumer, LIMIT);
+    for (sender, producer) in producers.into_iter().enumerate() {
+        let refused_from = join_within(producer, LIMIT);
+        let seqs = &taken[sender];
+        assert!(
+            seqs.iter().all(|&seq| seq < refused_from),
+            "sender {sender}: took {:?} at or after the refused {refused_from}",
+            seqs.iter().find(|&&seq| seq >= refused_from)
+        );
+        assert!(
+            seqs.windows(2).all(|w| w[0] < w[1]),
+            "sender {sender}: order"
+        );
+    }
 }

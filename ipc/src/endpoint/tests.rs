@@ -126,9 +126,54 @@ fn a_later_higher_message_overtakes_drained_lower_ones() {
     assert_eq!(recv_id(&mut rx), Some(2));
 }
 
+fn ring_config(ring_capacity: usize) -> EndpointConfig {
+    EndpointConfig {
+        ring_capacity,
+        ..EndpointConfig::default()
+    }
+}
+
 #[test]
-fn capacity_counts_the_receivers_lanes_too() {
-    let (mut tx, mut rx) = channel(ID, config(4));
+fn a_ring_s_messages_in_the_lanes_keep_their_slots_until_handed_out() {
+    let (mut tx, mut rx) = channel(ID, ring_config(4));
+    let mut urgent = tx.clone();
+    for i in 0..4 {
+        tx.try_send(header(i, Priority::Low), message(i)).unwrap();
+    }
+    assert_eq!(
+        tx.try_send(header(9, Priority::Low), message(9)),
+        Err(IpcError::Full)
+    );
+    urgent
+        .try_send(header(10, Priority::High), message(10))
+        .unwrap();
+    assert_eq!(recv_id(&mut rx), Some(10)); // the four low ones now sit in the lanes
+    assert_eq!(
+        tx.try_send(header(9, Priority::Low), message(9)),
+        Err(IpcError::Full),
+        "messages moved into the lanes still count against their ring"
+    );
+    assert_eq!(recv_id(&mut rx), Some(0));
+    tx.try_send(header(4, Priority::Low), message(4)).unwrap();
+    assert_eq!(
+        tx.try_send(header(9, Priority::Low), message(9)),
+        Err(IpcError::Full)
+    );
+    let order: Vec<u64> = core::iter::from_fn(|| recv_id(&mut rx)).collect();
+    assert_eq!(order, [1, 2, 3, 4]);
+    assert_eq!(tx.stats().full, 3);
+    assert_eq!((tx.stats().sent, tx.stats().received), (6, 6));
+}
+
+#[test]
+fn the_fallback_capacity_counts_the_receivers_lanes_too() {
+    let (mut tx, mut rx) = channel(
+        ID,
+        EndpointConfig {
+            max_rings: 0,
+            ..config(4)
+        },
+    );
     for i in 0..4 {
         tx.try_send(header(i, Priority::Normal), message(i))
             .unwrap();
@@ -147,6 +192,30 @@ fn capacity_counts_the_receivers_lanes_too() {
     let order: Vec<u64> = core::iter::from_fn(|| recv_id(&mut rx)).collect();
     assert_eq!(order, [1, 2, 3, 4]);
     assert_eq!(tx.stats().full, 2);
+}
+
+/// Ring messages are bounded by their ring, not by the endpoint's `capacity` (which
+/// bounds the fallback queue).
+#[test]
+fn the_endpoint_capacity_does_not_bound_a_ring() {
+    let (mut tx, mut rx) = channel(
+        ID,
+        EndpointConfig {
+            capacity: 1,
+            ring_capacity: 4,
+            ..EndpointConfig::default()
+        },
+    );
+    for i in 0..4 {
+        tx.try_send(header(i, Priority::Normal), message(i))
+            .unwrap();
+    }
+    assert_eq!(
+        tx.try_send(header(9, Priority::Normal), message(9)),
+        Err(IpcError::Full)
+    );
+    let order: Vec<u64> = core::iter::from_fn(|| recv_id(&mut rx)).collect();
+    assert_eq!(order, [0, 1, 2, 3]);
 }
 
 #[test]
@@ -255,16 +324,16 @@ fn a_dropped_senders_ring_is_retired_and_reused() {
 
 #[test]
 fn batches_are_queued_up_to_the_room_left() {
-    let (mut tx, mut rx) = channel(ID, config(5));
-    let batch: Vec<(Header, Message)> = (0..4)
+    let (mut tx, mut rx) = channel(ID, ring_config(4));
+    let batch: Vec<(Header, Message)> = (0..3)
         .map(|i| (header(i, Priority::Normal), message(i)))
         .collect();
-    assert_eq!(tx.try_send_batch(&batch), Ok(4)); // first message picks the ring
+    assert_eq!(tx.try_send_batch(&batch), Ok(3)); // first message picks the ring
     assert_eq!(tx.try_send_batch(&batch), Ok(1)); // room for one more
     assert_eq!(tx.try_send_batch(&batch), Err(IpcError::Full));
     assert_eq!(tx.try_send_batch(&[]), Ok(0));
     let got: Vec<u64> = core::iter::from_fn(|| recv_id(&mut rx)).collect();
-    assert_eq!(got, [0, 1, 2, 3, 0]);
+    assert_eq!(got, [0, 1, 2, 0]);
 }
 
 #[test]
@@ -287,7 +356,7 @@ fn batches_through_the_fallback() {
 
 #[test]
 fn send_waits_for_room_and_is_woken_when_the_receiver_frees_it() {
-    let (mut tx, mut rx) = channel(ID, config(1));
+    let (mut tx, mut rx) = channel(ID, ring_config(1));
     tx.try_send(header(1, Priority::Normal), message(1))
         .unwrap();
     let flag = Flag::new();
@@ -461,7 +530,7 @@ fn call_over_the_fallback_and_with_block_on() {
 
 #[test]
 fn receiver_death_fails_sends_calls_and_waiters_and_leaks_nothing() {
-    let (mut tx, rx) = channel(ID, config(2));
+    let (mut tx, rx) = channel(ID, ring_config(1));
     let mut caller = tx.clone();
     let flag = Flag::new();
     let weak_shared = Arc::downgrade(&tx.caller.shared);
@@ -473,7 +542,7 @@ fn receiver_death_fails_sends_calls_and_waiters_and_leaks_nothing() {
         let mut waiting = pin!(tx.send(header(3, Priority::Normal), message(3)));
         assert!(
             poll_once(waiting.as_mut(), &flag).is_pending(),
-            "endpoint full"
+            "the sender's ring is full"
         );
         drop(rx);
         assert!(flag.take());
@@ -943,19 +1012,87 @@ fn a_call_received_in_place_keeps_its_token_only_when_taken() {
     assert_eq!(rx.stats().peer_died, 1);
 }
 
-/// `none_above` (a `trailing_zeros`) says what `signals & lanes_above(lane) == 0` says, for
-/// every lane and every combination of lane and flag bits.
+/// `DIRECT_BLOCKERS[l]` holds every lane above `l`, no lane at or below it, every
+/// off-ring flag and `INSTRUMENTED`, and nothing else (not `PARKED`, `HOOK` or `GONE`).
 #[test]
-fn none_above_matches_the_lane_mask() {
-    use super::lanes::{lanes_above, none_above};
-    for signals in 0..1u32 << (Priority::COUNT + 5) {
-        for index in 0..Priority::COUNT {
-            let lane = Priority::from_index(index);
-            assert_eq!(
-                none_above(signals, lane),
-                signals & lanes_above(lane) == 0,
-                "{signals:#x} {lane:?}"
-            );
-        }
+fn direct_blockers_hold_the_higher_lanes_and_the_off_ring_flags() {
+    use super::lanes::lanes_above;
+    use super::shared::{DIRECT_BLOCKERS, INSTRUMENTED, OFF_RING};
+    for (index, blockers) in DIRECT_BLOCKERS.into_iter().enumerate() {
+        let lane = Priority::from_index(index);
+        assert_eq!(
+            blockers,
+            lanes_above(lane) | OFF_RING | INSTRUMENTED,
+            "{lane:?}"
+        );
+        assert_eq!(blockers & (1 << index), 0);
     }
+    assert_eq!(OFF_RING & ((1 << Priority::COUNT) - 1), 0);
+}
+
+/// A sender waiting for room in its own ring, whose messages the receiver moved into its
+/// lanes: it is woken once those are handed out (their slots freed), not before.
+#[test]
+fn a_ring_sender_waiting_for_held_slots_is_woken_when_they_are_handed_out() {
+    let (mut tx, mut rx) = channel(ID, ring_config(2));
+    let mut urgent = tx.clone();
+    tx.try_send(header(0, Priority::Low), message(0)).unwrap();
+    tx.try_send(header(1, Priority::Low), message(1)).unwrap();
+    urgent
+        .try_send(header(9, Priority::High), message(9))
+        .unwrap();
+    assert_eq!(recv_id(&mut rx), Some(9)); // 0 and 1 are now held in the lanes
+    let flag = Flag::new();
+    {
+        let mut send = pin!(tx.send(header(2, Priority::Low), message(2)));
+        assert!(poll_once(send.as_mut(), &flag).is_pending());
+        assert_eq!(recv_id(&mut rx), Some(0));
+        assert_eq!(recv_id(&mut rx), Some(1));
+        assert!(flag.take(), "handing out the held messages woke the sender");
+        assert_eq!(poll_once(send.as_mut(), &flag), Poll::Ready(Ok(())));
+    }
+    assert_eq!(recv_id(&mut rx), Some(2));
+    assert_eq!(recv_id(&mut rx), None);
+}
+
+/// After the receiver's death a ring sender's message is refused even when its ring has
+/// room (it is published, then found after `GONE`, never taken), one at a time or in a
+/// batch, while one it took before dying was accepted.
+#[test]
+fn a_ring_send_after_the_receiver_closed_is_refused_and_counted() {
+    let (mut tx, mut rx) = channel(ID, config(16));
+    tx.try_send(header(1, Priority::Normal), message(1))
+        .unwrap();
+    assert_eq!(recv_id(&mut rx), Some(1));
+    drop(rx);
+    assert_eq!(
+        tx.try_send(header(2, Priority::Normal), message(2)),
+        Err(IpcError::PeerDied)
+    );
+    let batch = [(header(3, Priority::Normal), message(3))];
+    assert_eq!(tx.try_send_batch(&batch), Err(IpcError::PeerDied));
+    assert_eq!(
+        block_on(tx.send(header(4, Priority::Normal), message(4))),
+        Err(IpcError::PeerDied)
+    );
+    assert_eq!(tx.stats().peer_died, 3);
+    assert_eq!(tx.stats().received, 1);
+}
+
+/// A ring's newer message never overtakes its older ones waiting in the receiver's lanes
+/// (`LANES` keeps the direct path off the rings while the lanes hold messages).
+#[test]
+fn a_ring_s_newer_message_waits_for_its_older_ones_in_the_lanes() {
+    let (mut tx, mut rx) = channel(ID, config(16));
+    let mut urgent = tx.clone();
+    tx.try_send(header(1, Priority::Low), message(1)).unwrap();
+    tx.try_send(header(2, Priority::Low), message(2)).unwrap();
+    urgent
+        .try_send(header(9, Priority::High), message(9))
+        .unwrap();
+    assert_eq!(recv_id(&mut rx), Some(9)); // 1 and 2 now wait in the lanes
+    tx.try_send(header(3, Priority::Low), message(3)).unwrap();
+    let mut order = Vec::new();
+    assert_eq!(rx.try_recv_batch(8, |r| order.push(r.header.id.0)), Ok(3));
+    assert_eq!(order, [1, 2, 3]);
 }

@@ -167,7 +167,9 @@ impl System {
         Ok(())
     }
 
-    /// How many messages an endpoint queues.
+    /// How many messages an endpoint's shared fallback queue holds (each sender with a ring
+    /// of its own is bounded by its ring instead; see `EndpointConfig`): the queue slots
+    /// charged for it, and the backlog a health check compares with.
     pub fn endpoint_capacity(&self) -> usize {
         self.endpoint_config.capacity
     }
