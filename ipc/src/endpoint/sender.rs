@@ -184,6 +184,64 @@ impl Sender {
         Ok(queued)
     }
 
+    /// [`Sender::try_send_batch`] for messages made as they are queued: up to `count`,
+    /// the `i`-th `make(i)`, each built straight in its ring slot (no copy from a buffer of
+    /// the caller's). Returns how many were queued, messages `0..n`. Off the ring (the
+    /// first send, or the fallback) they go one at a time, and `make(n)` may then have
+    /// been called for a message that was refused: `make` should build message `i` the
+    /// same way whenever asked.
+    #[inline]
+    pub fn try_send_batch_with(
+        &mut self,
+        count: usize,
+        mut make: impl FnMut(usize) -> (Header, Message),
+    ) -> Result<usize, IpcError> {
+        if let Some(queued) = self.ring_batch_with(count, &mut make) {
+            return queued;
+        }
+        for sent in 0..count {
+            let (header, message) = make(sent);
+            if let Err(error) = self.try_send(header, message) {
+                return if sent == 0 { Err(error) } else { Ok(sent) };
+            }
+            let rest = count - sent - 1;
+            if let Some(more) = self.ring_batch_with(rest, |index| make(sent + 1 + index)) {
+                return Ok(sent + 1 + more.unwrap_or(0));
+            }
+        }
+        Ok(count)
+    }
+
+    /// `try_send_batch_with` on this sender's ring: `None` when it has none (yet).
+    #[inline]
+    fn ring_batch_with(
+        &mut self,
+        count: usize,
+        mut make: impl FnMut(usize) -> (Header, Message),
+    ) -> Option<Result<usize, IpcError>> {
+        let Route::Ring(producer) = &mut self.route else {
+            return None;
+        };
+        let mut lanes = 0;
+        let queued = producer.push_with(count, Received::blank, |index, envelope| {
+            let (header, message) = make(index);
+            lanes |= lane_bit(header.priority);
+            envelope.header = header;
+            envelope.message = message;
+        });
+        Some(if queued == 0 {
+            match count {
+                0 => Ok(0),
+                _ if self.shared.receiver_gone() => self.refuse(IpcError::PeerDied),
+                _ => self.refuse(IpcError::Full),
+            }
+        } else if !self.shared.announce(lanes) {
+            self.refused_after_close(queued)
+        } else {
+            Ok(queued)
+        })
+    }
+
     /// `try_send_batch` off the ring: one message at a time (the first may pick a ring,
     /// and then the rest goes there as one batch).
     fn try_send_each(&mut self, messages: &[(Header, Message)]) -> Result<usize, IpcError> {

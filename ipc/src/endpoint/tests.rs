@@ -336,6 +336,48 @@ fn batches_are_queued_up_to_the_room_left() {
     assert_eq!(got, [0, 1, 2, 0]);
 }
 
+/// Messages made as they are queued go in order, only as many as there is room for
+/// (`make` is asked only for those on the ring), and a higher lane's bit is announced.
+#[test]
+fn batches_made_in_their_slots_are_queued_up_to_the_room_left() {
+    let (mut tx, mut rx) = channel(ID, ring_config(4));
+    let mut asked = Vec::new();
+    let mut make = |i: usize| {
+        asked.push(i);
+        let priority = if i == 1 {
+            Priority::High
+        } else {
+            Priority::Normal
+        };
+        (header(i as u64, priority), message(i as u64))
+    };
+    assert_eq!(tx.try_send_batch_with(3, &mut make), Ok(3)); // first message picks the ring
+    assert_eq!(tx.try_send_batch_with(3, &mut make), Ok(1)); // room for one more
+    assert_eq!(tx.try_send_batch_with(3, &mut make), Err(IpcError::Full));
+    assert_eq!(tx.try_send_batch_with(0, &mut make), Ok(0));
+    assert_eq!(asked, [0, 1, 2, 0]);
+    let got: Vec<u64> = core::iter::from_fn(|| recv_id(&mut rx)).collect();
+    // The high-priority message goes first; the rest keep their order.
+    assert_eq!(got, [1, 0, 2, 0]);
+    assert_eq!(tx.stats().full, 1);
+}
+
+/// Off the ring, made messages go one at a time, up to the fallback's room.
+#[test]
+fn batches_made_in_place_through_the_fallback() {
+    let (mut tx, mut rx) = channel(
+        ID,
+        EndpointConfig {
+            max_rings: 0,
+            ..config(3)
+        },
+    );
+    let sent = tx.try_send_batch_with(4, |i| (header(i as u64, Priority::High), message(i as u64)));
+    assert_eq!(sent, Ok(3));
+    let got: Vec<u64> = core::iter::from_fn(|| recv_id(&mut rx)).collect();
+    assert_eq!(got, [0, 1, 2]);
+}
+
 #[test]
 fn batches_through_the_fallback() {
     let (mut tx, mut rx) = channel(
@@ -1071,11 +1113,13 @@ fn a_ring_send_after_the_receiver_closed_is_refused_and_counted() {
     );
     let batch = [(header(3, Priority::Normal), message(3))];
     assert_eq!(tx.try_send_batch(&batch), Err(IpcError::PeerDied));
+    let made = tx.try_send_batch_with(2, |i| (header(5 + i as u64, Priority::Normal), message(5)));
+    assert_eq!(made, Err(IpcError::PeerDied));
     assert_eq!(
         block_on(tx.send(header(4, Priority::Normal), message(4))),
         Err(IpcError::PeerDied)
     );
-    assert_eq!(tx.stats().peer_died, 3);
+    assert_eq!(tx.stats().peer_died, 4);
     assert_eq!(tx.stats().received, 1);
 }
 

@@ -98,6 +98,37 @@ fn push_slice_takes_only_what_fits() {
 }
 
 #[test]
+fn push_with_makes_only_what_fits_in_order_across_the_wrap() {
+    let (mut producer, mut consumer) = ring(4);
+    assert_eq!(producer.push_slice(&[7, 7, 7], || 0, copy), 3);
+    let mut got = Vec::new();
+    consumer.drain(usize::MAX, |v| got.push(v));
+    let mut made = Vec::new();
+    let written = producer.push_with(
+        10,
+        || 0,
+        |i, slot| {
+            made.push(i);
+            *slot = i as u32 * 10;
+        },
+    );
+    assert_eq!(written, 4);
+    assert_eq!(
+        made,
+        [0, 1, 2, 3],
+        "only the items that fit are made, in order"
+    );
+    got.clear();
+    consumer.drain(usize::MAX, |v| got.push(v));
+    assert_eq!(
+        got,
+        [0, 10, 20, 30],
+        "the batch wraps around the ring's end"
+    );
+    assert_eq!(producer.push_with(0, || 0, |_, _| unreachable!()), 0);
+}
+
+#[test]
 fn consume_while_stops_at_the_first_refused_item_and_keeps_it() {
     let (mut producer, mut consumer) = ring(8);
     assert_eq!(producer.push_slice(&[1, 2, 30, 4], || 0, copy), 4);
@@ -276,7 +307,8 @@ fn a_panicking_deliver_never_causes_a_double_drop() {
     assert_eq!(drops.load(Ordering::Relaxed), 4);
 }
 
-/// Two threads, millions of items, batches of every size: each item arrives once, in order.
+/// Two threads, millions of items, batches of every size, copied or made in place: each item
+/// arrives once, in order.
 #[test]
 fn two_threads_deliver_everything_in_order() {
     const ITEMS: u64 = 4_000_000;
@@ -286,8 +318,14 @@ fn two_threads_deliver_everything_in_order() {
         let mut batch = 1;
         while next < ITEMS {
             let end = (next + batch).min(ITEMS);
-            let items: Vec<u64> = (next..end).collect();
-            let written = producer.push_slice(&items, || 0, copy) as u64;
+            // Odd batches are copied from a buffer, even ones made in their slots.
+            let written = if batch % 2 == 1 {
+                let items: Vec<u64> = (next..end).collect();
+                producer.push_slice(&items, || 0, copy)
+            } else {
+                let wanted = (end - next) as usize;
+                producer.push_with(wanted, || 0, |i, slot| *slot = next + i as u64)
+            } as u64;
             if written == 0 {
                 std::hint::spin_loop();
                 thread::yield_now();

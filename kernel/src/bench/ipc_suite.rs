@@ -37,6 +37,7 @@ pub async fn run(report: &mut Report) -> Result<(), String> {
     let here = arch::cpu_index();
     spsc_message(report);
     batch_message(report);
+    batch_message_in_place(report);
     call_rtt(
         report,
         here,
@@ -101,6 +102,34 @@ fn spsc_message(report: &mut Report) {
         }
     }
     report.ticks("ipc.spsc_message", &mut samples);
+}
+
+/// 32 messages built straight in their ring slots as one batch (`try_send_batch_with`)
+/// and drained as one: ticks per message.
+fn batch_message_in_place(report: &mut Report) {
+    let (mut tx, mut rx) = channel(ServiceId(u32::MAX), EndpointConfig::default());
+    let mut samples = Vec::with_capacity(SAMPLES);
+    for i in 0..WARMUP + SAMPLES {
+        let start = arch::rdtsc();
+        let sent = tx.try_send_batch_with(BATCH, |index| {
+            let message = Message::with_data(1, [index as u64, 0, 0, 0, 0, 0]);
+            (Header::default(), message)
+        });
+        let mut drained = 0;
+        let mut sum = 0;
+        // Each message is consumed in its slot and read (`black_box`), as a service would.
+        let received = rx.try_recv_batch(BATCH, |received| {
+            sum += core::hint::black_box(&*received).message.data[0];
+            drained += 1;
+        });
+        let ticks = arch::rdtsc() - start;
+        assert!(sent == Ok(BATCH) && received == Ok(BATCH) && drained == BATCH);
+        assert_eq!(sum, (0..BATCH as u64).sum::<u64>());
+        if i >= WARMUP {
+            samples.push(ticks / BATCH as u64);
+        }
+    }
+    report.ticks("ipc.batch_message_in_place", &mut samples);
 }
 
 /// 32 messages sent as one batch and drained as one (`try_recv_batch`): ticks per
