@@ -235,11 +235,11 @@ pub fn run(
 pub enum Nested<'a> {
     /// From its frame, as it stopped.
     Resume,
-    /// With a call, when it waits in a system call (its frame from `syscall_entry`, with a
-    /// RIP `sysretq` may take, else it faults: [`sysret_ready`]): `rax` = `token` and its message
+    /// With a call, as it waits in a system call: `rax` = `token` and its message
     /// registers (`docs/abi.md`) those of `request`, read there as it is entered (the
     /// frame's own copies of them and of `rax` are stale until its next trap, which saves
-    /// all of them).
+    /// all of them). A context not stopped in a system call whose RIP `sysretq` may take
+    /// ([`sysret_ready`]) is not entered: it takes a general protection fault.
     Call {
         /// The caller's registers.
         request: &'a InterruptFrame,
