@@ -17,8 +17,8 @@ use alloc::vec::Vec;
 use core::sync::atomic::{AtomicU64, Ordering};
 use executor::{Affinity, Priority, yield_now};
 use ipc::{
-    EndpointConfig, Event, Header, Message, MessageKind, Quotas, SecurityLevel, ServiceId, System,
-    channel,
+    EndpointConfig, Event, Header, IpcError, Message, MessageKind, Quotas, SecurityLevel, Sender,
+    ServiceId, System, channel,
 };
 
 /// Messages per batch in the batched figures.
@@ -104,20 +104,19 @@ fn spsc_message(report: &mut Report) {
     report.ticks("ipc.spsc_message", &mut samples);
 }
 
-/// 32 messages built straight in their ring slots as one batch (`try_send_batch_with`)
-/// and drained as one: ticks per message.
-fn batch_message_in_place(report: &mut Report) {
+/// Per-message ticks of `WARMUP + SAMPLES` rounds (the samples after the warm-up) of 32
+/// messages queued as one batch by `send` and drained as one (`try_recv_batch`), each
+/// consumed in its slot and read (`black_box`), as a service would; message `i` of a batch
+/// carries `i` as its first data word.
+#[inline(always)]
+fn batch_samples(mut send: impl FnMut(&mut Sender) -> Result<usize, IpcError>) -> Vec<u64> {
     let (mut tx, mut rx) = channel(ServiceId(u32::MAX), EndpointConfig::default());
     let mut samples = Vec::with_capacity(SAMPLES);
     for i in 0..WARMUP + SAMPLES {
         let start = arch::rdtsc();
-        let sent = tx.try_send_batch_with(BATCH, |index| {
-            let message = Message::with_data(1, [index as u64, 0, 0, 0, 0, 0]);
-            (Header::default(), message)
-        });
+        let sent = send(&mut tx);
         let mut drained = 0;
         let mut sum = 0;
-        // Each message is consumed in its slot and read (`black_box`), as a service would.
         let received = rx.try_recv_batch(BATCH, |received| {
             sum += core::hint::black_box(&*received).message.data[0];
             drained += 1;
@@ -129,34 +128,28 @@ fn batch_message_in_place(report: &mut Report) {
             samples.push(ticks / BATCH as u64);
         }
     }
+    samples
+}
+
+/// 32 messages made straight in their ring slots as one batch (`try_send_batch_with`)
+/// and drained as one: ticks per message.
+fn batch_message_in_place(report: &mut Report) {
+    let mut samples = batch_samples(|tx| {
+        tx.try_send_batch_with(BATCH, |index| {
+            let message = Message::with_data(1, [index as u64, 0, 0, 0, 0, 0]);
+            (Header::default(), message)
+        })
+    });
     report.ticks("ipc.batch_message_in_place", &mut samples);
 }
 
-/// 32 messages sent as one batch and drained as one (`try_recv_batch`): ticks per
-/// message, and the resulting single-core rate.
+/// 32 messages sent as one batch from a slice and drained as one (`try_recv_batch`):
+/// ticks per message, and the resulting single-core rate.
 fn batch_message(report: &mut Report) {
-    let (mut tx, mut rx) = channel(ServiceId(u32::MAX), EndpointConfig::default());
     let batch: Vec<(Header, Message)> = (0..BATCH as u64)
         .map(|i| (Header::default(), Message::with_data(1, [i, 0, 0, 0, 0, 0])))
         .collect();
-    let mut samples = Vec::with_capacity(SAMPLES);
-    for i in 0..WARMUP + SAMPLES {
-        let start = arch::rdtsc();
-        let sent = tx.try_send_batch(&batch);
-        let mut drained = 0;
-        let mut sum = 0;
-        // Each message is consumed in its slot and read (`black_box`), as a service would.
-        let received = rx.try_recv_batch(BATCH, |received| {
-            sum += core::hint::black_box(&*received).message.data[0];
-            drained += 1;
-        });
-        let ticks = arch::rdtsc() - start;
-        assert!(sent == Ok(BATCH) && received == Ok(BATCH) && drained == BATCH);
-        assert_eq!(sum, (0..BATCH as u64).sum::<u64>());
-        if i >= WARMUP {
-            samples.push(ticks / BATCH as u64);
-        }
-    }
+    let mut samples = batch_samples(|tx| tx.try_send_batch(&batch));
     samples.sort_unstable();
     let per_message = samples[samples.len() / 2].max(1);
     report.ticks("ipc.batch_message", &mut samples);
