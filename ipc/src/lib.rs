@@ -4,8 +4,8 @@
 //! registry) know nothing about capabilities; the capability table resolves a holder's
 //! handle to an object and checks rights, generation and quotas before any object is used.
 //!
-//! The only `unsafe` is in `spsc.rs` (the per core-pair ring's slots); the crate root denies
-//! it everywhere else.
+//! The only `unsafe` is in `spsc` (`spsc.rs` and its `producer.rs`, `consumer.rs`: the per
+//! core-pair ring's slots); the crate root denies it everywhere else.
 
 #![no_std]
 #![deny(unsafe_code)]
