@@ -76,22 +76,33 @@ impl<T> Consumer<T> {
         })
     }
 
+    /// Moves the item at the read position out and moves the read position past it (the
+    /// caller publishes the freed slot, or holds it).
+    ///
+    /// # Safety
+    /// `head < cached_tail`: the `Acquire` load of `tail` that produced `cached_tail`
+    /// synchronised with the producer's `Release` publication after it wrote the slot, so
+    /// the slot holds an initialised item that only this consumer reads, and it is read
+    /// once (the position moves on).
+    #[inline]
+    unsafe fn read_next(&mut self) -> T {
+        // SAFETY: the caller's obligation.
+        let value = self
+            .ring
+            .slot(self.head)
+            .with(|slot| unsafe { (*slot).assume_init_read() });
+        self.head = self.head.wrapping_add(1);
+        value
+    }
+
     /// Moves up to `max` items (oldest first) into `deliver`, then publishes the freed slots
     /// once. Returns how many it moved.
     #[inline]
     pub(crate) fn drain(&mut self, max: usize, mut deliver: impl FnMut(T)) -> usize {
         let count = self.available().min(max);
         for _ in 0..count {
-            // SAFETY: `head < cached_tail <= tail`, and the `Acquire` load of `tail` that
-            // produced `cached_tail` synchronised with the producer's `Release` publication
-            // after it wrote the slot, so the slot holds an initialised item that only this
-            // consumer reads; it is moved out once and its position is then released.
-            let value = self
-                .ring
-                .slot(self.head)
-                .with(|slot| unsafe { (*slot).assume_init_read() });
-            self.head = self.head.wrapping_add(1);
-            deliver(value);
+            // SAFETY: `count` items from `head` on are below `cached_tail`.
+            deliver(unsafe { self.read_next() });
         }
         if count > 0 {
             self.publish();
@@ -108,13 +119,9 @@ impl<T> Consumer<T> {
         self.cached_tail = self.ring.tail.0.load(Ordering::Acquire);
         let count = self.cached_tail.wrapping_sub(self.head);
         for _ in 0..count {
-            // SAFETY: as in `drain`; the read position moves past the item at once, so it
-            // is never read again (only its slot stays counted as occupied).
-            let value = self
-                .ring
-                .slot(self.head)
-                .with(|slot| unsafe { (*slot).assume_init_read() });
-            self.head = self.head.wrapping_add(1);
+            // SAFETY: `count` items from `head` on are below `cached_tail`; the read
+            // position moves past each at once (only its slot stays counted as occupied).
+            let value = unsafe { self.read_next() };
             self.held += 1;
             deliver(value);
         }
