@@ -6,30 +6,31 @@
 //! forged one is `NotFound` or `Denied`, a revoked one `Stale`), and every message of an
 //! open connection is checked again. When the process ends, its tokens are dropped (their
 //! callers get `PeerDied`), its services and names go away, and so do its capabilities.
+//!
+//! Calls and one-way sends are in `ipc_holder/calls.rs`, receives and replies in
+//! `ipc_holder/receive.rs`.
 
-use super::call_deadline::Watchdog;
-use super::control::{Control, Limits};
-use super::lending::{self, Lend, LendCache, Listing, Registration, Served};
+mod calls;
+mod receive;
+
+use super::control::Limits;
+use super::lending::{LendCache, Registration};
 use super::memory::UserMemory;
-use super::message::{message_from_registers, message_to_registers};
-use crate::arch::x86_64::{self as arch, FrameLender, InterruptFrame, Trap, UserFrame, UserTables};
+use crate::arch::x86_64::{self as arch, FrameLender, Trap};
 use crate::ipc_runtime::{self, Service};
-use crate::runtime::us_to_ticks;
 use alloc::collections::{BTreeMap, BTreeSet};
 use alloc::sync::Arc;
 use alloc::vec::Vec;
-use core::future::{Future, poll_fn};
-use core::task::Poll;
 use executor::{Priority, TaskRef};
 use ipc::{
-    Cap, Connection, ConnectionCall, DeferredCall, HolderId, IpcError, Message, Quotas, RegionMap,
-    ReplyToken, Rights, SecurityLevel, ServiceId,
+    Cap, Connection, DeferredCall, HolderId, IpcError, Message, Quotas, RegionMap, ReplyToken,
+    Rights, SecurityLevel, ServiceId,
 };
+use mohhos_abi::Error;
 use mohhos_abi::layout::PAGE_SIZE;
 use mohhos_abi::syscall::MAX_REGION;
-use mohhos_abi::{Error, encode};
 use services::last_hit::LastHitList;
-use services::token_table::{RESERVED_BIT, TokenTable};
+use services::token_table::TokenTable;
 
 /// Most connections a process keeps open.
 const MAX_CONNECTIONS: usize = 64;
@@ -374,266 +375,6 @@ impl ProcessIpc {
                 .caps()
                 .delete(receiver, &Cap::from_word(message.cap));
         }
-    }
-
-    /// `ipc_call` answered without waiting, into `reply`: by the service's direct
-    /// handler, or refused by the capability check; `None` when the call must wait
-    /// ([`ProcessIpc::call`]). A request that carries a capability always takes the full
-    /// path.
-    pub fn try_call_now(
-        &mut self,
-        cap: u64,
-        request: &Message,
-        reply: &mut Message,
-    ) -> Option<Result<(), Error>> {
-        if request.cap != 0 {
-            return None;
-        }
-        let connection = self.connection(cap).ok()?;
-        connection
-            .try_call_now(Priority::Normal, request, reply)
-            .map(|answer| answer.map_err(from_ipc))
-    }
-
-    /// `ipc_call_regs` in the trap (`syscalls::call_in_trap`): answered at once by a
-    /// kernel service's direct handler, or run in this trap by a user service lent on
-    /// this core (`lending.rs`). `true` when answered (the answer, or the refusal, in
-    /// `regs`); `false` when it must queue, or when the lent service took the call and
-    /// answers later ([`ProcessIpc::call`] then waits for it). A request that carries
-    /// a capability always takes the full path.
-    #[inline]
-    pub fn call_in_trap(&mut self, regs: &mut InterruptFrame, slice_end: u64) -> bool {
-        if regs.r15 != 0 {
-            return false;
-        }
-        let cap = regs.rdi;
-        let Some(at) = self.connection_index(cap) else {
-            return false;
-        };
-        // Beside the lend cache (a borrow of the list only).
-        let connection = self.connections.at_mut(at);
-        if connection.answers_directly() {
-            let request = message_from_registers(regs);
-            let mut reply = Message::default();
-            let Some(answer) = connection.answer_now(Priority::Normal, &request, &mut reply) else {
-                return false;
-            };
-            if answer.is_ok() {
-                message_to_registers(regs, &reply);
-            }
-            regs.rax = encode(answer.map_err(from_ipc).map(|()| 0));
-            return true;
-        }
-        match hand_off(connection, regs, slice_end, &mut self.lent_service) {
-            HandOff::Done => true,
-            HandOff::Queue => false,
-            HandOff::Deferred(call) => {
-                self.deferred = Some((cap, call));
-                false
-            }
-        }
-    }
-
-    /// `ipc_call`: the reply to `request`, waiting at most `timeout_us` (0: for ever),
-    /// bounded by the process's `watchdog`. A call that a lent service took in the trap
-    /// ([`ProcessIpc::call_in_trap`] left it deferred) is not sent again: its answer is
-    /// only waited for.
-    pub async fn call(
-        &mut self,
-        cap: u64,
-        mut request: Message,
-        timeout_us: u64,
-        watchdog: &mut Watchdog,
-    ) -> Result<Message, Error> {
-        if let Some((on, deferred)) = self.deferred.take()
-            && on == cap
-        {
-            let call = self.connection(cap)?.await_deferred(deferred);
-            return bounded(call, timeout_us, watchdog).await.map_err(from_ipc);
-        }
-        let holder = self.holder;
-        let connection = self.connection(cap)?;
-        let destination = connection.destination();
-        Self::transfer(holder, destination, &mut request)?;
-        let call = connection.call(Priority::Normal, request);
-        let reply = bounded(call, timeout_us, watchdog).await;
-        // A timed-out request may have been delivered (the receiver keeps its copy).
-        if let Err(error) = &reply
-            && *error != IpcError::Timeout
-        {
-            Self::untransfer(destination, &request);
-        }
-        reply.map_err(from_ipc)
-    }
-
-    /// `ipc_send`: a one-way message, waiting while the queue is full.
-    pub async fn send(&mut self, cap: u64, mut message: Message) -> Result<(), Error> {
-        let holder = self.holder;
-        let connection = self.connection(cap)?;
-        let destination = connection.destination();
-        Self::transfer(holder, destination, &mut message)?;
-        let sent = connection.send(Priority::Normal, message).await;
-        if sent.is_err() {
-            Self::untransfer(destination, &message);
-        }
-        sent.map_err(from_ipc)
-    }
-
-    /// `ipc_recv`: the next message for the service `cap` names, and the token that
-    /// answers it (0: none wanted).
-    pub async fn recv(&mut self, cap: u64) -> Result<(Message, u64), Error> {
-        if self.tokens.len() >= MAX_TOKENS {
-            return Err(Error::QuotaExceeded);
-        }
-        let Some(service) = self.services.get_mut(&cap) else {
-            return Err(self.why_not_ours(cap));
-        };
-        let received = service.next().await.map_err(from_ipc)?;
-        let token = self.token_for(received.reply);
-        Ok((received.message, token))
-    }
-
-    /// `ipc_recv` into the registers of a process pinned to this core: while it waits,
-    /// its frame is lent to callers on the core (`lending.rs`), who may run it in their
-    /// trap. Ends with a message from the queue, or with the process handed back in the
-    /// middle of such a call (the trap to handle). A process that holds a handed-back
-    /// call unanswered, or whose core lends too many already, receives as [`recv`] does.
-    ///
-    /// [`recv`]: ProcessIpc::recv
-    pub async fn recv_lent(
-        &mut self,
-        cap: u64,
-        frame: &mut UserFrame,
-        tables: UserTables,
-        control: &Arc<Control>,
-    ) -> Result<Parked, Error> {
-        if self.handed_back.is_some() {
-            let (message, token) = self.recv(cap).await?;
-            return Ok(Parked::Received(message, token));
-        }
-        if self.tokens.len() >= MAX_TOKENS {
-            return Err(Error::QuotaExceeded);
-        }
-        let Some(service) = self.services.get_mut(&cap) else {
-            return Err(self.why_not_ours(cap));
-        };
-        if self.lending.is_none() {
-            let lender = FrameLender::default();
-            let lend = Lend::new(lender.handle(), control.clone());
-            self.lending = Registration::new(lend).map(|registration| (lender, registration));
-        }
-        let (loan, listing) = match &mut self.lending {
-            Some((lender, registration)) => (
-                Some(lender.lend(frame, tables)),
-                Listing::new(registration, service.id(), cap),
-            ),
-            None => (None, None),
-        };
-        let outcome = {
-            let mut next = core::pin::pin!(service.next());
-            poll_fn(|cx| {
-                if let Some(listing) = &listing
-                    && let Poll::Ready(back) = listing.lend().poll_handed_back(cx)
-                {
-                    return Poll::Ready(Err(back));
-                }
-                next.as_mut().poll(cx).map(Ok)
-            })
-            .await
-        };
-        drop(listing);
-        drop(loan);
-        match outcome {
-            Ok(received) => {
-                let received = received.map_err(from_ipc)?;
-                let token = self.token_for(received.reply);
-                Ok(Parked::Received(received.message, token))
-            }
-            Err(back) => {
-                self.handed_back = Some((back.token, back.reply));
-                Ok(Parked::HandedBack(back.trap))
-            }
-        }
-    }
-
-    /// `ipc_reply`: answers the call `token` stands for (a direct token answers the
-    /// handed-back call it came with, `lending.rs`).
-    pub fn reply(&mut self, token: u64, message: Message) -> Result<(), Error> {
-        let reply = if token & RESERVED_BIT != 0 {
-            match self.handed_back.take() {
-                Some((held, reply)) if held == token => reply,
-                other => {
-                    self.handed_back = other;
-                    return Err(Error::NotFound);
-                }
-            }
-        } else {
-            self.tokens.remove(token).ok_or(Error::NotFound)?
-        };
-        reply.reply(message).map_err(from_ipc)
-    }
-}
-
-/// The answer of `call`, waiting at most `timeout_us` (0: for ever), bounded by the
-/// process's `watchdog`.
-async fn bounded(
-    call: ConnectionCall<'_>,
-    timeout_us: u64,
-    watchdog: &mut Watchdog,
-) -> Result<Message, IpcError> {
-    if timeout_us == 0 {
-        return call.await.copied();
-    }
-    let deadline = arch::rdtsc().saturating_add(us_to_ticks(timeout_us));
-    watchdog.bound(call, deadline).await.copied()
-}
-
-/// What a call in the trap came to ([`hand_off`]).
-enum HandOff {
-    /// Answered, or refused: the outcome is in the caller's registers.
-    Done,
-    /// Nothing could take it at once: queue it.
-    Queue,
-    /// The lent service took it and answers later.
-    Deferred(DeferredCall),
-}
-
-/// Runs the call in `regs` (the caller's) through `connection` in this trap, when its
-/// service is lent on this core and waits idle (`lending.rs`).
-#[inline]
-fn hand_off(
-    connection: &mut Connection<'static>,
-    regs: &mut InterruptFrame,
-    slice_end: u64,
-    lent: &mut LendCache,
-) -> HandOff {
-    let Some(lend) = lending::find(lent, connection.destination()) else {
-        return HandOff::Queue;
-    };
-    if !lend.ready() {
-        return HandOff::Queue;
-    }
-    let header = match connection.try_hand_off(Priority::Normal) {
-        None => return HandOff::Queue,
-        Some(Ok(header)) => header,
-        Some(Err(error)) => {
-            regs.rax = encode(Err(from_ipc(error)));
-            return HandOff::Done;
-        }
-    };
-    // Counted (and logged) as it is handed off, while the header is at hand.
-    connection.handed_off(&header);
-    let mut call = None;
-    let served = lend.serve(regs, slice_end, || {
-        let (token, pending) = connection.defer();
-        call = Some(pending);
-        token
-    });
-    match (served, call) {
-        (Some(Served::Answered), _) => HandOff::Done,
-        (Some(Served::Deferred), Some(call)) => HandOff::Deferred(call),
-        // The loan was ending: not on this core, whose task ends it outside traps.
-        _ => HandOff::Queue,
     }
 }
 
