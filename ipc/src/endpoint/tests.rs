@@ -133,6 +133,31 @@ fn ring_config(ring_capacity: usize) -> EndpointConfig {
     }
 }
 
+/// A channel whose first sender has filled its own ring of `ring_capacity` (messages
+/// `0..ring_capacity`, normal priority) with room left on the fallback (`capacity`), and
+/// was refused the next message with `Full`.
+fn with_a_full_ring(capacity: usize, ring_capacity: usize) -> (Sender, Receiver) {
+    let (mut tx, rx) = channel(
+        ID,
+        EndpointConfig {
+            capacity,
+            ring_capacity,
+            ..EndpointConfig::default()
+        },
+    );
+    for i in 0..ring_capacity as u64 {
+        tx.try_send(header(i, Priority::Normal), message(i))
+            .unwrap();
+    }
+    let next = ring_capacity as u64;
+    assert_eq!(
+        tx.try_send(header(next, Priority::Normal), message(next)),
+        Err(IpcError::Full),
+        "the sender's own ring is full"
+    );
+    (tx, rx)
+}
+
 #[test]
 fn a_ring_s_messages_in_the_lanes_keep_their_slots_until_handed_out() {
     let (mut tx, mut rx) = channel(ID, ring_config(4));
@@ -198,22 +223,7 @@ fn the_fallback_capacity_counts_the_receivers_lanes_too() {
 /// bounds the fallback queue).
 #[test]
 fn the_endpoint_capacity_does_not_bound_a_ring() {
-    let (mut tx, mut rx) = channel(
-        ID,
-        EndpointConfig {
-            capacity: 1,
-            ring_capacity: 4,
-            ..EndpointConfig::default()
-        },
-    );
-    for i in 0..4 {
-        tx.try_send(header(i, Priority::Normal), message(i))
-            .unwrap();
-    }
-    assert_eq!(
-        tx.try_send(header(9, Priority::Normal), message(9)),
-        Err(IpcError::Full)
-    );
+    let (_tx, mut rx) = with_a_full_ring(1, 4);
     let order: Vec<u64> = core::iter::from_fn(|| recv_id(&mut rx)).collect();
     assert_eq!(order, [0, 1, 2, 3]);
 }
@@ -752,23 +762,7 @@ fn futures_polled_after_completion_return_an_error() {
 
 #[test]
 fn a_sender_whose_own_ring_is_full_waits_without_waking_itself() {
-    let (mut tx, mut rx) = channel(
-        ID,
-        EndpointConfig {
-            capacity: 256,
-            ring_capacity: 4,
-            ..EndpointConfig::default()
-        },
-    );
-    for i in 0..4 {
-        tx.try_send(header(i, Priority::Normal), message(i))
-            .unwrap();
-    }
-    assert_eq!(
-        tx.try_send(header(4, Priority::Normal), message(4)),
-        Err(IpcError::Full),
-        "the sender's own ring is full"
-    );
+    let (mut tx, mut rx) = with_a_full_ring(256, 4);
     let flag = Flag::new();
     {
         let mut send = pin!(tx.send(header(4, Priority::Normal), message(4)));
