@@ -30,7 +30,7 @@ use alloc::sync::Arc;
 use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use core::task::{Context, Poll};
 use futures_util::task::AtomicWaker;
-use ipc::{ReplyToken, ServiceId};
+use ipc::{Connection, DeferredCall, Header, ReplyToken, ServiceId};
 use mohhos_abi::syscall::IPC_REPLY_RECV_REGS;
 use services::token_table::RESERVED_BIT;
 
@@ -95,9 +95,9 @@ pub struct HandBack {
 pub enum Served {
     /// It answered, into the caller's registers.
     Answered,
-    /// It was handed back; its answer comes later through the reply token that
-    /// `defer` made.
-    Deferred,
+    /// It was handed back; its answer comes later, through the reply token the
+    /// connection made for it (`Connection::defer`): await this.
+    Deferred(DeferredCall),
 }
 
 impl Lend {
@@ -123,18 +123,22 @@ impl Lend {
     }
 
     /// Runs the lent service, found [`Lend::ready`], for the call in `caller`'s
-    /// registers (from inside the caller's trap, with interrupts off) until it answers —
-    /// into `caller`'s message registers, `rax` 0 — or must be handed back, at
-    /// `slice_end` at the latest; `defer` makes the reply token of a call handed back.
-    /// `None`: its loan is ending (call through the queue).
+    /// registers (from inside the caller's trap, with interrupts off) through
+    /// `connection`, whose hand-off check gave `header`, until it answers — into
+    /// `caller`'s message registers, `rax` 0 — or must be handed back, at `slice_end` at
+    /// the latest. The call is counted (and logged) once the loan is taken, before the
+    /// service runs. `None`: its loan is ending (nothing was counted; call through the
+    /// queue).
     #[inline]
     pub fn serve(
         &self,
         caller: &mut InterruptFrame,
         slice_end: u64,
-        defer: impl FnOnce() -> ReplyToken,
+        connection: &mut Connection<'static>,
+        header: &Header,
     ) -> Option<Served> {
         self.frame.with(|service| {
+            connection.handed_off(header);
             let serial = self.serial.load(Ordering::Relaxed);
             self.serial.store(serial + 1, Ordering::Relaxed);
             HANDED_OFF.fetch_add(1, Ordering::Relaxed);
@@ -165,14 +169,11 @@ impl Lend {
                     }
                     trap => {
                         HANDED_BACK.fetch_add(1, Ordering::Relaxed);
-                        *self.back.lock() = Some(HandBack {
-                            trap,
-                            token,
-                            reply: defer(),
-                        });
+                        let (reply, call) = connection.defer();
+                        *self.back.lock() = Some(HandBack { trap, token, reply });
                         self.handed_back.store(true, Ordering::Release);
                         self.waker.wake();
-                        return Served::Deferred;
+                        return Served::Deferred(call);
                     }
                 }
             }

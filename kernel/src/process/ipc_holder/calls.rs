@@ -164,18 +164,10 @@ fn hand_off(
             return HandOff::Done;
         }
     };
-    // Counted (and logged) as it is handed off, while the header is at hand.
-    connection.handed_off(&header);
-    let mut call = None;
-    let served = lend.serve(regs, slice_end, || {
-        let (token, pending) = connection.defer();
-        call = Some(pending);
-        token
-    });
-    match (served, call) {
-        (Some(Served::Answered), _) => HandOff::Done,
-        (Some(Served::Deferred), Some(call)) => HandOff::Deferred(call),
+    match lend.serve(regs, slice_end, connection, &header) {
+        Some(Served::Answered) => HandOff::Done,
+        Some(Served::Deferred(call)) => HandOff::Deferred(call),
         // The loan was ending: not on this core, whose task ends it outside traps.
-        _ => HandOff::Queue,
+        None => HandOff::Queue,
     }
 }
