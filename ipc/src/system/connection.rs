@@ -57,15 +57,17 @@ impl<'a> Connection<'a> {
         self.destination
     }
 
+    /// The header of a message of `kind` on this connection.
+    #[inline]
+    fn header(&self, kind: MessageKind, priority: Priority) -> Header {
+        self.system
+            .header(self.source, self.destination, kind, priority)
+    }
+
     /// The header of a request on this connection.
     #[inline]
     fn request_header(&self, priority: Priority) -> Header {
-        self.system.header(
-            self.source,
-            self.destination,
-            MessageKind::Request,
-            priority,
-        )
+        self.header(MessageKind::Request, priority)
     }
 
     #[inline]
@@ -100,18 +102,14 @@ impl<'a> Connection<'a> {
     /// Sends a one-way message, failing with `Full` instead of waiting.
     pub fn try_send(&mut self, priority: Priority, message: Message) -> Result<(), IpcError> {
         self.authorise()?;
-        let header =
-            self.system
-                .header(self.source, self.destination, MessageKind::Event, priority);
+        let header = self.header(MessageKind::Event, priority);
         self.sender.try_send(header, message)
     }
 
     /// Sends a one-way message, waiting while the endpoint is full.
     pub async fn send(&mut self, priority: Priority, message: Message) -> Result<(), IpcError> {
         self.authorise()?;
-        let header =
-            self.system
-                .header(self.source, self.destination, MessageKind::Event, priority);
+        let header = self.header(MessageKind::Event, priority);
         self.sender.send(header, message).await
     }
 
