@@ -13,7 +13,7 @@ use super::call_deadline::Watchdog;
 use super::control::{self, Control, RunState};
 use super::ipc_holder::{Parked, ProcessIpc};
 use super::memory::UserMemory;
-use super::message::{DeliverTo, message_to_registers};
+use super::message::DeliverTo;
 use super::ring::Ring;
 use super::syscalls::{self, Step};
 use crate::arch::x86_64::{self as arch, Trap, UserFrame};
@@ -299,30 +299,26 @@ async fn run_until_exit(
                 control.set_state(RunState::Blocked);
                 frame.regs.rax = encode(ipc.send(cap, message).await.map(|()| 0));
             }
-            // Pinned to this core and receiving into registers: lent to callers here.
-            Step::Recv {
-                cap,
-                into: DeliverTo::Registers,
-            } if pinned == Some(arch::cpu_index()) => {
-                control.set_state(RunState::Blocked);
-                match ipc.recv_lent(cap, frame, memory.tables(), control).await {
-                    Ok(Parked::Received(message, token)) => {
-                        message_to_registers(&mut frame.regs, &message);
-                        frame.regs.rax = encode(Ok(token));
-                    }
-                    Ok(Parked::HandedBack(trap)) => handed_back = Some(trap),
-                    Err(error) => frame.regs.rax = encode(Err(error)),
-                }
-            }
             Step::Recv { cap, into } => {
                 control.set_state(RunState::Blocked);
-                let result = match ipc.recv(cap).await {
-                    Ok((message, token)) => into
-                        .deliver(&message, memory, &mut frame.regs)
-                        .map(|()| token),
-                    Err(error) => Err(error),
+                // Pinned to this core and receiving into registers: lent to callers here.
+                let lent =
+                    matches!(into, DeliverTo::Registers) && pinned == Some(arch::cpu_index());
+                let parked = if lent {
+                    ipc.recv_lent(cap, frame, memory.tables(), control).await
+                } else {
+                    ipc.recv(cap)
+                        .await
+                        .map(|(message, token)| Parked::Received(message, token))
                 };
-                frame.regs.rax = encode(result);
+                match parked {
+                    Ok(Parked::HandedBack(trap)) => handed_back = Some(trap),
+                    Ok(Parked::Received(message, token)) => {
+                        let delivered = into.deliver(&message, memory, &mut frame.regs);
+                        frame.regs.rax = encode(delivered.map(|()| token));
+                    }
+                    Err(error) => frame.regs.rax = encode(Err(error)),
+                }
             }
         }
     }
