@@ -13,9 +13,11 @@
 //!   CPU (entries of a removed mapping, or of the address space that had the slot).
 //!
 //! So no CPU ever uses an entry of a mapping that was removed, wherever it was cached,
-//! without any shootdown: a CPU only uses a PCID's entries after checking, with
-//! interrupts off, that they belong to the current generation of the address space it
-//! loads. Without PCID every load flushes, as before.
+//! without any shootdown: a CPU only uses a PCID's entries after checking that they
+//! belong to the current generation of the address space it loads, and an address
+//! space's mappings change only in its own process's system calls, on the CPU that runs
+//! it (no interrupt handler touches the PCIDs or the mappings). Without PCID every load
+//! flushes, as before.
 
 use super::cpu_features;
 use super::percpu;
@@ -112,7 +114,7 @@ pub fn enabled() -> bool {
 }
 
 /// The CR3 value that loads `tables` on the calling CPU (see the module docs); called
-/// with interrupts off, right before the load.
+/// by the task that loads it next, on that CPU.
 #[inline(always)]
 pub fn cr3_for(tables: UserTables) -> u64 {
     if !enabled() {
