@@ -157,28 +157,42 @@ impl Sender {
     #[inline]
     pub fn try_send_batch(&mut self, messages: &[(Header, Message)]) -> Result<usize, IpcError> {
         let Route::Ring(producer) = &mut self.route else {
-            return self.try_send_each(messages);
+            // One at a time until a send picks a ring (then the rest as one batch).
+            return self.try_send_batch_with(messages.len(), |index| messages[index]);
         };
-        let shared = &*self.shared;
         // Each envelope is built in its slot, and the batch published once.
         let queued =
             producer.push_slice(messages, Received::blank, |(header, message), envelope| {
                 envelope.header = *header;
                 envelope.message = *message;
             });
-        if queued == 0 {
-            return match messages.is_empty() {
-                true => Ok(0),
-                false if shared.receiver_gone() => self.refuse(IpcError::PeerDied),
-                false => self.refuse(IpcError::Full),
-            };
-        }
         // A pass of its own: taking the lane from each header while copying it splits the
         // copy into byte moves.
         let lanes = messages[..queued]
             .iter()
             .fold(0, |lanes, (header, _)| lanes | lane_bit(header.priority));
-        if !shared.announce(lanes) {
+        self.published_batch(messages.len(), queued, lanes)
+    }
+
+    /// The end of a batch of `wanted` messages on this sender's ring, `queued` of them
+    /// written and published (with the lane bits `lanes`): announced to the receiver, or
+    /// refused (`Full` when not even the first fitted, `PeerDied` when the receiver is
+    /// gone).
+    #[inline]
+    fn published_batch(
+        &mut self,
+        wanted: usize,
+        queued: usize,
+        lanes: u32,
+    ) -> Result<usize, IpcError> {
+        if queued == 0 {
+            return match wanted {
+                0 => Ok(0),
+                _ if self.shared.receiver_gone() => self.refuse(IpcError::PeerDied),
+                _ => self.refuse(IpcError::Full),
+            };
+        }
+        if !self.shared.announce(lanes) {
             return self.refused_after_close(queued);
         }
         Ok(queued)
@@ -229,32 +243,7 @@ impl Sender {
             envelope.header = header;
             envelope.message = message;
         });
-        Some(if queued == 0 {
-            match count {
-                0 => Ok(0),
-                _ if self.shared.receiver_gone() => self.refuse(IpcError::PeerDied),
-                _ => self.refuse(IpcError::Full),
-            }
-        } else if !self.shared.announce(lanes) {
-            self.refused_after_close(queued)
-        } else {
-            Ok(queued)
-        })
-    }
-
-    /// `try_send_batch` off the ring: one message at a time (the first may pick a ring,
-    /// and then the rest goes there as one batch).
-    fn try_send_each(&mut self, messages: &[(Header, Message)]) -> Result<usize, IpcError> {
-        for (sent, &(header, message)) in messages.iter().enumerate() {
-            if let Err(error) = self.try_send(header, message) {
-                return if sent == 0 { Err(error) } else { Ok(sent) };
-            }
-            if let Route::Ring(_) = self.route {
-                let rest = self.try_send_batch(&messages[sent + 1..]).unwrap_or(0);
-                return Ok(sent + 1 + rest);
-            }
-        }
-        Ok(messages.len())
+        Some(self.published_batch(count, queued, lanes))
     }
 
     /// Counts and returns a refused send.
