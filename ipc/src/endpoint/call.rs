@@ -40,23 +40,20 @@ impl<'a> Call<'a> {
             message,
             reply: Some(token),
         });
-        Self {
-            sender,
-            seq,
-            phase: Phase::Sending,
-            waited: false,
-        }
+        Self::in_phase(sender, seq, Phase::Sending)
     }
-}
 
-impl<'a> Call<'a> {
     /// The call `seq`, already delivered outside the queue (`Sender::defer_call`): it
     /// only waits for its answer.
     pub(super) fn deferred(sender: &'a mut Sender, seq: u64) -> Self {
+        Self::in_phase(sender, seq, Phase::AwaitingReply)
+    }
+
+    fn in_phase(sender: &'a mut Sender, seq: u64, phase: Phase) -> Self {
         Self {
             sender,
             seq,
-            phase: Phase::AwaitingReply,
+            phase,
             waited: false,
         }
     }
