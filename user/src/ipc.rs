@@ -58,6 +58,14 @@ pub fn register(name: &str) -> Result<Cap, Error> {
     decode(unsafe { syscall2(IPC_REGISTER, name.as_ptr() as u64, name.len() as u64) })
 }
 
+/// [`register`] for a service program: on failure prints
+/// `PROGRAM: cannot register NAME: ERROR` and gives `None` (the program then exits).
+pub fn register_or_report(program: &str, name: &str) -> Option<Cap> {
+    register(name)
+        .inspect_err(|e| crate::println!("{program}: cannot register {name}: {e}"))
+        .ok()
+}
+
 /// A send capability on the service registered as `name`.
 pub fn connect(name: &str) -> Result<Cap, Error> {
     // SAFETY: the kernel only reads `name`, valid for its length.

@@ -13,12 +13,8 @@ entry!(main);
 const NAME: &str = "user.echo";
 
 fn main() -> i32 {
-    let cap = match ipc::register(NAME) {
-        Ok(cap) => cap,
-        Err(e) => {
-            println!("echo-service: cannot register {NAME}: {e}");
-            return 1;
-        }
+    let Some(cap) = ipc::register_or_report("echo-service", NAME) else {
+        return 1;
     };
     println!("echo-service: serving {NAME}");
     let error = ipc::serve_echo(cap);

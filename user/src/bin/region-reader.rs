@@ -16,12 +16,8 @@ entry!(main);
 const ANSWER: &[u8] = b"read by region-reader";
 
 fn main() -> i32 {
-    let service = match ipc::register("user.regions") {
-        Ok(cap) => cap,
-        Err(e) => {
-            println!("region-reader: cannot register user.regions: {e}");
-            return 1;
-        }
+    let Some(service) = ipc::register_or_report("region-reader", "user.regions") else {
+        return 1;
     };
     println!("region-reader: serving user.regions");
     loop {

@@ -25,12 +25,8 @@ const COUNT: u64 = 3;
 const SERVERS: usize = 2;
 
 fn main() -> i32 {
-    let cap = match ipc::register(NAME) {
-        Ok(cap) => cap,
-        Err(e) => {
-            println!("ring-echo: cannot register {NAME}: {e}");
-            return 1;
-        }
+    let Some(cap) = ipc::register_or_report("ring-echo", NAME) else {
+        return 1;
     };
     let runtime = match Runtime::new(16) {
         Ok(runtime) => Rc::new(runtime),

@@ -13,12 +13,8 @@ entry!(main);
 const NAME: &str = "svc.echo";
 
 fn main() -> i32 {
-    let cap = match ipc::register(NAME) {
-        Ok(cap) => cap,
-        Err(e) => {
-            println!("svc-echo: cannot register {NAME}: {e}");
-            return 1;
-        }
+    let Some(cap) = ipc::register_or_report("svc-echo", NAME) else {
+        return 1;
     };
     if let Err(e) = log::write(Level::Info, "serving svc.echo") {
         println!("svc-echo: cannot log: {e}");

@@ -17,12 +17,8 @@ entry!(main);
 
 fn main() -> i32 {
     let name = format!("svc.mirror.{}", start_argument());
-    let cap = match ipc::register(&name) {
-        Ok(cap) => cap,
-        Err(e) => {
-            println!("svc-mirror: cannot register {name}: {e}");
-            return 1;
-        }
+    let Some(cap) = ipc::register_or_report("svc-mirror", &name) else {
+        return 1;
     };
     let _ = log::write(Level::Info, &format!("serving {name}"));
     let pid = getpid();

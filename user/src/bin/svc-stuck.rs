@@ -14,12 +14,8 @@ entry!(main);
 const HANG: u64 = 0xdead;
 
 fn main() -> i32 {
-    let cap = match ipc::register("svc.stuck") {
-        Ok(cap) => cap,
-        Err(e) => {
-            println!("svc-stuck: cannot register svc.stuck: {e}");
-            return 1;
-        }
+    let Some(cap) = ipc::register_or_report("svc-stuck", "svc.stuck") else {
+        return 1;
     };
     loop {
         match ipc::recv(cap) {

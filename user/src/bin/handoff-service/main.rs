@@ -26,12 +26,8 @@ use protocol::{ECHO, FAULT, REPLY_IN_MEMORY, SLEEP_FIRST, SPIN_FIRST, WRITE_FIRS
 const NAME: &str = "user.handoff";
 
 fn main() -> i32 {
-    let cap = match ipc::register(NAME) {
-        Ok(cap) => cap,
-        Err(e) => {
-            println!("handoff-service: cannot register {NAME}: {e}");
-            return 1;
-        }
+    let Some(cap) = ipc::register_or_report("handoff-service", NAME) else {
+        return 1;
     };
     println!("handoff-service: serving {NAME}");
     let (mut answer, mut token) = (Message::default(), 0);
