@@ -72,6 +72,14 @@ pub fn connect(name: &str) -> Result<Cap, Error> {
     decode(unsafe { syscall2(IPC_CONNECT, name.as_ptr() as u64, name.len() as u64) })
 }
 
+/// [`connect`] for a client program: on failure prints
+/// `PROGRAM: cannot connect to NAME: ERROR` and gives `None` (the program then exits).
+pub fn connect_or_report(program: &str, name: &str) -> Option<Cap> {
+    connect(name)
+        .inspect_err(|e| crate::println!("{program}: cannot connect to {name}: {e}"))
+        .ok()
+}
+
 /// Calls the service `cap` with `request` and waits for its answer, at most
 /// `timeout_us` microseconds (0: for ever). The request and the answer travel in
 /// registers (`ipc_call_regs`): no memory of this program is handed to the kernel.

@@ -22,12 +22,8 @@ use protocol::{ECHO, FAULT, REPLY_IN_MEMORY, SLEEP_FIRST, SPIN_FIRST, WRITE_FIRS
 const PATIENT_US: u64 = 5_000_000;
 
 fn main() -> i32 {
-    let cap = match ipc::connect("user.handoff") {
-        Ok(cap) => cap,
-        Err(e) => {
-            println!("handoff-client: cannot connect to user.handoff: {e}");
-            return 1;
-        }
+    let Some(cap) = ipc::connect_or_report("handoff-client", "user.handoff") else {
+        return 1;
     };
     match checks(cap) {
         Ok(passed) => {

@@ -23,12 +23,8 @@ const SENDERS: u64 = 4;
 const COUNT: u64 = 3;
 
 fn main() -> i32 {
-    let cap = match ipc::connect("user.echo") {
-        Ok(cap) => cap,
-        Err(e) => {
-            println!("ring-client: cannot connect to user.echo: {e}");
-            return 1;
-        }
+    let Some(cap) = ipc::connect_or_report("ring-client", "user.echo") else {
+        return 1;
     };
     let runtime = match Runtime::new(8) {
         Ok(runtime) => Rc::new(runtime),

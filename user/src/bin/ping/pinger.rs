@@ -8,12 +8,8 @@ use mohhos_user::{decode, println};
 /// back plus one, the second unchanged); prints `ping: N replies from SERVICE` and
 /// returns 0, or says what went wrong and returns 1.
 pub fn ping(service: &str, calls: u64, timeout_us: u64) -> i32 {
-    let cap = match ipc::connect(service) {
-        Ok(cap) => cap,
-        Err(e) => {
-            println!("ping: cannot connect to {service}: {e}");
-            return 1;
-        }
+    let Some(cap) = ipc::connect_or_report("ping", service) else {
+        return 1;
     };
     if !registers_kept(cap, timeout_us) {
         println!("ping: ipc_call_regs changed a register the ABI keeps");
