@@ -38,6 +38,20 @@ impl Message {
         Self { tag, data, cap: 0 }
     }
 
+    /// The same message, copied word by word. (Where a message is used both by a path that
+    /// copies it into memory out of line and by one that stores its words, a whole-value
+    /// copy makes the compiler stage all of it in memory for both; word by word, the words
+    /// known in registers or as constants stay there.)
+    #[inline(always)]
+    pub const fn word_copy(&self) -> Self {
+        let [a, b, c, d, e, f] = self.data;
+        Self {
+            tag: self.tag,
+            data: [a, b, c, d, e, f],
+            cap: self.cap,
+        }
+    }
+
     /// Describes an out-of-line payload: region, offset and length in the data words
     /// 0..3 (words 3..6 stay free for the protocol).
     pub fn with_payload(tag: u64, payload: Payload) -> Self {

@@ -130,16 +130,15 @@ impl Receiver {
         loop {
             let shared = &*self.shared;
             let signals = shared.signals();
-            let blocked = match ready_ring(&mut self.rings, &mut self.next_ring) {
-                Some(front) => {
-                    let lane = front.peek(|envelope| envelope.header.priority);
-                    match signals & DIRECT_BLOCKERS[lane.index()] {
-                        0 => return Ok(in_slot(front, shared, consume, false)),
-                        INSTRUMENTED => return Ok(in_slot(front, shared, consume, true)),
-                        // Held back by a higher lane, or by a flag only.
-                        blockers => blockers & ALL_LANES != 0,
-                    }
-                }
+            // The front of the ring whose turn it is, and its lane's blockers now.
+            let front = ready_ring(&mut self.rings, &mut self.next_ring, |envelope| {
+                signals & DIRECT_BLOCKERS[envelope.header.priority.index()]
+            });
+            let blocked = match front {
+                Some((front, 0)) => return Ok(in_slot(front, shared, consume, false)),
+                Some((front, INSTRUMENTED)) => return Ok(in_slot(front, shared, consume, true)),
+                // Held back by a higher lane, or by a flag only.
+                Some((_, blockers)) => blockers & ALL_LANES != 0,
                 None => false,
             };
             // One more look at most: new rings were adopted or ring senders woken.
@@ -448,28 +447,27 @@ impl core::fmt::Debug for Receiver {
     }
 }
 
-/// The front of the first ring, round robin from `next_ring` (kept below the number of
-/// rings), with a message to read; `next_ring` then points past it. The ring whose turn it
-/// is comes first, without a loop.
+/// The front of the first ring with a message to read, round robin from `next_ring`
+/// (kept below the number of rings), with what `look` says of it (see
+/// [`Consumer::front_with`]); `next_ring` then points past that ring. The ring whose turn
+/// it is comes first, without a loop.
 #[inline]
-fn ready_ring<'a>(
+fn ready_ring<'a, P>(
     rings: &'a mut [Consumer<Received>],
     next_ring: &mut usize,
-) -> Option<Readable<'a, Received>> {
+    look: impl FnOnce(&Received) -> P,
+) -> Option<(Readable<'a, Received>, P)> {
     let index = *next_ring;
     let count = rings.len();
     if index < count && rings[index].ready() {
-        // Taken before `next_ring` moves on: no store between the look and the front, so
-        // the front's own readiness check is the look's.
-        let front = rings[index].front();
         // (With one ring, its turn never ends.)
         if count > 1 {
             *next_ring = if index + 1 < count { index + 1 } else { 0 };
         }
-        return front;
+        return rings[index].front_with(look);
     }
     let index = ready_ring_index(rings, next_ring)?;
-    rings[index].front()
+    rings[index].front_with(look)
 }
 
 /// The first ring, round robin from `next_ring`, with a message to read; `next_ring` then

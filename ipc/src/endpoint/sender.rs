@@ -98,7 +98,10 @@ impl Sender {
             }
             return Ok(());
         }
-        self.try_send_slow(header, message)
+        // A copy made word by word (`Message::word_copy`), so that the out-of-line path's
+        // copy in memory is made on that path only: the fast path above then stores the
+        // message's known words as immediates.
+        self.try_send_slow(header, message.word_copy())
     }
 
     /// The receiver was gone when the last `sent` messages were published: those it had

@@ -58,6 +58,18 @@ impl<T> Consumer<T> {
         self.cached_tail != self.head
     }
 
+    /// The oldest readable item (see [`Consumer::front`]), if any, with what `look` says
+    /// of it: one slot address and one readiness check for both.
+    #[inline]
+    pub(crate) fn front_with<P>(
+        &mut self,
+        look: impl FnOnce(&T) -> P,
+    ) -> Option<(Readable<'_, T>, P)> {
+        let front = self.front()?;
+        let seen = front.peek(look);
+        Some((front, seen))
+    }
+
     /// The oldest readable item, if any, to look at and then consume, take or leave in
     /// place: one readiness check and one slot address for all of it. Consuming or taking
     /// it publishes the read position: meant for a consumer that holds no items (see

@@ -84,17 +84,18 @@ fn header(priority: Priority) -> Header {
     }
 }
 
-/// One message through a sender's SPSC ring: `try_send` + `try_recv`.
+/// One message through a sender's SPSC ring: made and sent (`try_send`), then received
+/// (`try_recv_with`) and read in its slot, as a service does. The message is made inside
+/// the window, as the batch figures make theirs: its words are the sender's stores into
+/// the slot.
 fn spsc_message(report: &mut Report) {
     let (mut tx, mut rx) = channel(ServiceId(u32::MAX), EndpointConfig::default());
     let mut samples = Vec::with_capacity(SAMPLES);
     for i in 0..(WARMUP + SAMPLES) as u64 {
-        let message = Message::with_data(1, [i, 0, 0, 0, 0, 0]);
         let start = arch::rdtsc();
-        let sent = tx.try_send(Header::default(), message);
-        // Consumed in its slot, as a service does: the receiver reads the message.
-        let received =
-            rx.try_recv_with(|received| core::hint::black_box(&*received).message.data[0]);
+        let sent = tx.try_send(Header::default(), Message::with_data(1, [i, 0, 0, 0, 0, 0]));
+        // The word read is checked below: the receive cannot skip reading the slot.
+        let received = rx.try_recv_with(|received| received.message.data[0]);
         let ticks = arch::rdtsc() - start;
         assert!(sent.is_ok() && received == Ok(Some(i)));
         if i >= WARMUP as u64 {
