@@ -3,7 +3,8 @@
 //!
 //! Layout (one job per file): `shared.rs` (the state both halves share and the lock-free
 //! protocols on it), `sender.rs`, `call.rs`, `caller.rs` (the reusable reply slot and the
-//! reply token), `receiver.rs`, `lanes.rs` (per-priority FIFOs), `config.rs`.
+//! reply token), `receiver.rs`, `turns.rs` (the
+//! receiver's rings and whose turn it is), `lanes.rs` (per-priority FIFOs), `config.rs`.
 //!
 //! Design and invariants:
 //! - each [`Sender`] gets its own SPSC ring to the receiver on its first send (up to
@@ -31,6 +32,7 @@ mod lanes;
 mod receiver;
 mod sender;
 mod shared;
+mod turns;
 
 #[cfg(all(test, loom))]
 mod loom_tests;

@@ -3,13 +3,18 @@
 //!
 //! Invariants:
 //! - only the receiver reads the rings' consumer halves and its lanes (`&mut self`);
-//! - direct path: when its lanes are empty, it delivers the oldest message of a ring
-//!   (round robin over the rings) straight out of its slot (one copy, no staging), provided
+//! - direct path: when its lanes are empty, it delivers the oldest message of the ring
+//!   whose turn it is straight out of its slot (one copy, no staging), provided
 //!   the signal word shows no lane above that message's, no fallback message, no new or
 //!   finished ring, no waiting ring sender and no message in its lanes (one test against
 //!   `DIRECT_BLOCKERS`). Every completed send's lane bit stays set until its message is
 //!   moved (see `shared.rs`), so nothing of a higher lane is queued anywhere; per-sender
 //!   order holds because it takes ring fronts only;
+//! - turns: the ring whose turn it is sits first in `rings` (the direct path indexes
+//!   nothing). Its turn ends when it is empty, or after `TURN` deliveries while there are
+//!   other rings; the next ring with a message (round robin from `next_ring`) is then
+//!   swapped to the front. So no ring waits for more than `TURN` deliveries per other
+//!   ring with messages, and one sender's stream pays no turn change at all;
 //! - otherwise it refills (drains everything visible) when its lanes are empty and a flag
 //!   or a higher lane held a ring's front back, or when the signal word says a lane higher
 //!   than its lanes' highest may have messages, so a higher-priority message overtakes
@@ -37,6 +42,7 @@ use super::lanes::{ALL_LANES, FROM_FALLBACK, Lanes, lanes_above, top_lane};
 use super::shared::{
     DIRECT_BLOCKERS, FALLBACK, INSTRUMENTED, NEW_RINGS, OFF_RING, RETIRED, SPACE, Shared,
 };
+use super::turns::Rings;
 use crate::Priority;
 use crate::error::IpcError;
 use crate::ids::ServiceId;
@@ -47,9 +53,8 @@ use crate::stats::EndpointStats;
 /// The unique consumer of one endpoint.
 pub struct Receiver {
     shared: Arc<Shared>,
-    rings: Vec<Consumer<Received>>,
-    /// The ring the direct path looks at first (round robin, so no ring starves).
-    next_ring: usize,
+    /// The senders' rings, taking turns.
+    rings: Rings,
     lanes: Lanes,
     /// The id of the next ring adopted (ids are never reused: a lane message's source).
     next_ring_id: u64,
@@ -59,8 +64,7 @@ impl Receiver {
     pub(super) fn new(shared: Arc<Shared>) -> Self {
         Self {
             shared,
-            rings: Vec::new(),
-            next_ring: 0,
+            rings: Rings::new(),
             lanes: Lanes::new(),
             next_ring_id: 0,
         }
@@ -114,8 +118,8 @@ impl Receiver {
     /// it can be delivered in its slot; otherwise refills when needed and gives `consume`
     /// back, for the private lanes.
     ///
-    /// The front of the first non-empty ring (round robin from `next_ring`, so no ring
-    /// starves) goes out straight from its slot when the signal word has none of its
+    /// The front of the ring whose turn it is (module docs: turns, so no ring starves) goes
+    /// out straight from its slot when the signal word has none of its
     /// `DIRECT_BLOCKERS` (no lane above its own may have messages anywhere, nothing in the
     /// lanes, no fallback message, new, finished or waited-for ring). Sound because every
     /// message whose send has completed has its lane bit set until the receiver moves it
@@ -123,23 +127,32 @@ impl Receiver {
     #[inline]
     fn ring_front<C, R>(
         &mut self,
-        consume: C,
-        in_slot: impl FnOnce(Readable<'_, Received>, &Shared, C, bool) -> R,
+        mut consume: C,
+        in_slot: impl FnOnce(Readable<'_, Received>, &Shared, C, bool) -> R + Copy,
     ) -> Result<R, C> {
         let mut again = true;
         loop {
             let shared = &*self.shared;
             let signals = shared.signals();
-            // The front of the ring whose turn it is, and its lane's blockers now.
-            let front = ready_ring(&mut self.rings, &mut self.next_ring, |envelope| {
-                signals & DIRECT_BLOCKERS[envelope.header.priority.index()]
-            });
-            let blocked = match front {
-                Some((front, 0)) => return Ok(in_slot(front, shared, consume, false)),
-                Some((front, INSTRUMENTED)) => return Ok(in_slot(front, shared, consume, true)),
-                // Held back by a higher lane, or by a flag only.
-                Some((_, blockers)) => blockers & ALL_LANES != 0,
-                None => false,
+            // The front of the ring whose turn it is goes out when the signal word has
+            // none of its lane's blockers now (`INSTRUMENTED` alone picks the variant).
+            let look =
+                |envelope: &Received| signals & DIRECT_BLOCKERS[envelope.header.priority.index()];
+            let served = self
+                .rings
+                .serve_front(consume, look, |front, blockers, consume| {
+                    match blockers {
+                        0 => Ok(in_slot(front, shared, consume, false)),
+                        INSTRUMENTED => Ok(in_slot(front, shared, consume, true)),
+                        // Held back by a higher lane, or by a flag only.
+                        blockers => Err((consume, blockers & ALL_LANES != 0)),
+                    }
+                });
+            let blocked;
+            (consume, blocked) = match served {
+                Ok(Ok(seen)) => return Ok(seen),
+                Ok(Err(held_back)) => held_back,
+                Err(consume) => (consume, false),
             };
             // One more look at most: new rings were adopted or ring senders woken.
             if !self.off_ring(signals, blocked, core::mem::take(&mut again)) {
@@ -182,9 +195,9 @@ impl Receiver {
 
     /// Takes the rings registered since the last look, naming each.
     fn adopt_new_rings(&mut self) {
-        let first = self.rings.len();
-        self.shared.take_new_rings(&mut self.rings);
-        for ring in &mut self.rings[first..] {
+        let first = self.rings.list.len();
+        self.shared.take_new_rings(&mut self.rings.list);
+        for ring in &mut self.rings.list[first..] {
             ring.set_id(self.next_ring_id);
             self.next_ring_id += 1;
         }
@@ -206,11 +219,12 @@ impl Receiver {
     ) -> Result<usize, IpcError> {
         let mut delivered = 0;
         while delivered < max {
+            // Each run is a turn of its own.
             if self.shared.signals() & OFF_RING == 0
-                && let Some(index) = ready_ring_index(&mut self.rings, &mut self.next_ring)
+                && self.rings.pass_turn()
+                && let Some(ring) = self.rings.list.first_mut()
             {
                 let shared = &*self.shared;
-                let ring = &mut self.rings[index];
                 // The signal word once per run: the run takes the ring's front messages of
                 // the highest lane announced now (or higher) and stops at the first of a
                 // lower lane. A higher lane announced during the run waits for its end.
@@ -277,7 +291,7 @@ impl Receiver {
         let (envelope, source) = self.lanes.pop()?;
         if source == FROM_FALLBACK {
             self.shared.release(1);
-        } else if let Some(ring) = self.rings.iter_mut().find(|ring| ring.id() == source)
+        } else if let Some(ring) = self.rings.list.iter_mut().find(|ring| ring.id() == source)
             && ring.release_held(1) == 0
         {
             // (A retired ring is gone from the list: nobody waits for its slots.) Its
@@ -345,13 +359,13 @@ impl Receiver {
         let lanes = &mut self.lanes;
         let mut drained = 0;
         let mut index = 0;
-        while index < self.rings.len() {
-            let ring = &mut self.rings[index];
+        while index < self.rings.list.len() {
+            let ring = &mut self.rings.list[index];
             let source = ring.id();
             drained += ring.drain_held(|envelope| lanes.push(envelope, source));
             if ring.is_finished() {
                 // Its sender is gone: free the slot for another sender.
-                let ring = self.rings.swap_remove(index);
+                let ring = self.rings.list.swap_remove(index);
                 self.shared.retire_ring_watch(&ring);
                 self.shared.retire_ring();
             } else {
@@ -426,11 +440,11 @@ fn instrument_delivered(shared: &Shared, header: &Header) {
 
 impl Drop for Receiver {
     fn drop(&mut self) {
-        self.shared.close_receiver(&mut self.rings);
+        self.shared.close_receiver(&mut self.rings.list);
         self.shared.take_fallback(&mut self.lanes);
         // Dropping the envelopes drops their reply tokens: each pending call ends with
         // `PeerDied`. No lock is held here.
-        for ring in &mut self.rings {
+        for ring in &mut self.rings.list {
             ring.drain(usize::MAX, drop);
         }
         while self.lanes.pop().is_some() {}
@@ -442,51 +456,9 @@ impl core::fmt::Debug for Receiver {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("Receiver")
             .field("endpoint", &self.id())
-            .field("rings", &self.rings.len())
+            .field("rings", &self.rings.list.len())
             .finish()
     }
-}
-
-/// The front of the first ring with a message to read, round robin from `next_ring`
-/// (kept below the number of rings), with what `look` says of it (see
-/// [`Consumer::front_with`]); `next_ring` then points past that ring. The ring whose turn
-/// it is comes first, without a loop.
-#[inline]
-fn ready_ring<'a, P>(
-    rings: &'a mut [Consumer<Received>],
-    next_ring: &mut usize,
-    look: impl FnOnce(&Received) -> P,
-) -> Option<(Readable<'a, Received>, P)> {
-    let index = *next_ring;
-    let count = rings.len();
-    if index < count && rings[index].ready() {
-        // (With one ring, its turn never ends.)
-        if count > 1 {
-            *next_ring = if index + 1 < count { index + 1 } else { 0 };
-        }
-        return rings[index].front_with(look);
-    }
-    let index = ready_ring_index(rings, next_ring)?;
-    rings[index].front_with(look)
-}
-
-/// The first ring, round robin from `next_ring`, with a message to read; `next_ring` then
-/// points past it (wrapping to 0).
-#[inline(never)]
-fn ready_ring_index(rings: &mut [Consumer<Received>], next_ring: &mut usize) -> Option<usize> {
-    let count = rings.len();
-    let mut index = *next_ring;
-    for _ in 0..count {
-        if index >= count {
-            index = 0;
-        }
-        if rings[index].ready() {
-            *next_ring = if index + 1 < count { index + 1 } else { 0 };
-            return Some(index);
-        }
-        index += 1;
-    }
-    None
 }
 
 /// The future of [`Receiver::recv`].

@@ -1134,3 +1134,83 @@ fn a_ring_s_newer_message_waits_for_its_older_ones_in_the_lanes() {
     assert_eq!(rx.try_recv_batch(8, |r| order.push(r.header.id.0)), Ok(3));
     assert_eq!(order, [1, 2, 3]);
 }
+
+/// Three senders with full rings: the receiver serves them in turns of at most `TURN`
+/// messages each, so none waits behind another for long, and each keeps its order.
+#[test]
+fn rings_take_turns_and_none_starves() {
+    use super::turns::TURN;
+    const SENDERS: u64 = 3;
+    const EACH: u64 = 60;
+    let (tx, mut rx) = channel(ID, config(4));
+    let mut senders: Vec<Sender> = (0..SENDERS).map(|_| tx.clone()).collect();
+    drop(tx);
+    for (index, sender) in senders.iter_mut().enumerate() {
+        for n in 0..EACH {
+            let id = index as u64 * 1000 + n;
+            sender
+                .try_send(header(id, Priority::Normal), message(id))
+                .unwrap();
+        }
+    }
+    let mut order = Vec::new();
+    while let Some(id) = rx.try_recv_with(|received| received.header.id.0).unwrap() {
+        order.push(id);
+    }
+    assert_eq!(order.len() as u64, SENDERS * EACH);
+    for sender in 0..SENDERS {
+        let mine: Vec<u64> = order
+            .iter()
+            .copied()
+            .filter(|id| id / 1000 == sender)
+            .collect();
+        assert_eq!(
+            mine,
+            (0..EACH).map(|n| sender * 1000 + n).collect::<Vec<_>>()
+        );
+    }
+    // The longest run of one sender's messages while another still had some queued.
+    let mut longest = 0;
+    let mut run = 0;
+    for (at, id) in order.iter().enumerate() {
+        let sender = id / 1000;
+        run = if at > 0 && order[at - 1] / 1000 == sender {
+            run + 1
+        } else {
+            1
+        };
+        if order[at + 1..].iter().any(|later| later / 1000 != sender) {
+            longest = longest.max(run);
+        }
+    }
+    assert!(
+        longest as u32 <= TURN,
+        "a run of {longest} while others waited"
+    );
+    // Everyone was served early: each sender's first message within the first turns.
+    for sender in 0..SENDERS {
+        let first = order.iter().position(|id| id / 1000 == sender).unwrap();
+        assert!(
+            first as u32 <= 2 * TURN * SENDERS as u32,
+            "sender {sender} first at {first}"
+        );
+    }
+}
+
+/// One sender alone is never made to change turns: its messages all come straight out
+/// of its ring, in order.
+#[test]
+fn a_lone_ring_keeps_its_turn() {
+    let (mut tx, mut rx) = channel(ID, EndpointConfig::default());
+    for round in 0..5u64 {
+        for n in 0..40 {
+            tx.try_send(header(round * 100 + n, Priority::Normal), message(n))
+                .unwrap();
+        }
+        for n in 0..40 {
+            assert_eq!(recv_id(&mut rx), Some(round * 100 + n));
+        }
+    }
+    let stats = rx.stats();
+    assert_eq!(stats.slow_path, 0);
+}

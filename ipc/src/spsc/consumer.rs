@@ -58,6 +58,17 @@ impl<T> Consumer<T> {
         self.cached_tail != self.head
     }
 
+    /// [`Consumer::front_with`] from a fresh look at the producer's `tail` (as
+    /// [`Consumer::ready`]): one load of it, one slot address and one readiness check.
+    #[inline]
+    pub(crate) fn fresh_front_with<P>(
+        &mut self,
+        look: impl FnOnce(&T) -> P,
+    ) -> Option<(Readable<'_, T>, P)> {
+        self.cached_tail = self.ring.tail.0.load(Ordering::Acquire);
+        self.front_with(look)
+    }
+
     /// The oldest readable item (see [`Consumer::front`]), if any, with what `look` says
     /// of it: one slot address and one readiness check for both.
     #[inline]
