@@ -16,7 +16,8 @@ pub(crate) struct Consumer<T> {
     held: usize,
     /// The owner's name for this ring (see [`Consumer::set_id`]).
     id: u64,
-    /// The producer's `tail` as last loaded: a lower bound of the real one.
+    /// The producer's `tail` as last loaded: a lower bound of the real one. It may lag
+    /// behind `head` ([`Consumer::fresh_front_with`] does not record what it loads).
     cached_tail: usize,
 }
 
@@ -36,7 +37,8 @@ impl<T> Consumer<T> {
     /// ring is empty.
     #[inline]
     fn available(&mut self) -> usize {
-        if self.cached_tail == self.head {
+        // Positions wrap, so "at or behind `head`" is a signed distance.
+        if self.cached_tail.wrapping_sub(self.head) as isize <= 0 {
             self.cached_tail = self.ring.tail.0.load(Ordering::Acquire);
         }
         self.cached_tail.wrapping_sub(self.head)
@@ -58,25 +60,25 @@ impl<T> Consumer<T> {
         self.cached_tail != self.head
     }
 
-    /// [`Consumer::front_with`] from a fresh look at the producer's `tail` (as
-    /// [`Consumer::ready`]): one load of it, one slot address and one readiness check.
+    /// The oldest item from a fresh look at the producer's `tail` (as [`Consumer::ready`]),
+    /// if any, to consume or take as from [`Consumer::front`], with what `look` says of it:
+    /// one load of the tail, one slot address and one readiness check for all of it, and
+    /// nothing stored (the tail it saw is not kept: `cached_tail` may lag behind).
     #[inline]
     pub(crate) fn fresh_front_with<P>(
         &mut self,
         look: impl FnOnce(&T) -> P,
     ) -> Option<(Readable<'_, T>, P)> {
-        self.cached_tail = self.ring.tail.0.load(Ordering::Acquire);
-        self.front_with(look)
-    }
-
-    /// The oldest readable item (see [`Consumer::front`]), if any, with what `look` says
-    /// of it: one slot address and one readiness check for both.
-    #[inline]
-    pub(crate) fn front_with<P>(
-        &mut self,
-        look: impl FnOnce(&T) -> P,
-    ) -> Option<(Readable<'_, T>, P)> {
-        let front = self.front()?;
+        if self.ring.tail.0.load(Ordering::Acquire) == self.head {
+            return None;
+        }
+        // `head` is below the tail just loaded (`Readable`'s invariant).
+        let Consumer { ring, head, .. } = self;
+        let front = Readable {
+            slot: ring.slot(*head),
+            ring,
+            head,
+        };
         let seen = front.peek(look);
         Some((front, seen))
     }
@@ -256,9 +258,9 @@ impl<T> Drop for Consumer<T> {
     }
 }
 
-/// The oldest readable item of a [`Consumer`] ([`Consumer::front`]): `head < cached_tail`,
-/// so its slot holds an initialised item published to this consumer, which only this
-/// consumer accesses.
+/// The oldest readable item of a [`Consumer`] ([`Consumer::front`]): `head` is below a
+/// `tail` this consumer loaded with `Acquire`, so its slot holds an initialised item
+/// published to this consumer, which only this consumer accesses.
 pub(crate) struct Readable<'a, T> {
     ring: &'a Ring<T>,
     head: &'a mut usize,
@@ -270,7 +272,7 @@ impl<T> Readable<'_, T> {
     #[inline]
     pub(crate) fn peek<R>(&self, look: impl FnOnce(&T) -> R) -> R {
         // SAFETY: the slot holds an initialised item that only this consumer accesses (type
-        // invariant: the `Acquire` load that produced `cached_tail` synchronised with the
+        // invariant: the `Acquire` load of a `tail` past `head` synchronised with the
         // producer's publication of the slot). The shared reference does not outlive `look`.
         self.slot
             .with(|slot| look(unsafe { (*slot).assume_init_ref() }))
@@ -282,16 +284,14 @@ impl<T> Readable<'_, T> {
     #[inline]
     pub(crate) fn consume<R>(self, consume: impl FnOnce(&mut T) -> R) -> R {
         let Readable { ring, head, slot } = self;
-        let front = Front {
-            slot,
-            head: &mut *head,
-        };
+        let next = head.wrapping_add(1);
+        let front = Front { slot, head, next };
         // SAFETY: the item is initialised and only this consumer accesses it (type
         // invariant). The exclusive reference does not outlive `consume`; `front` drops the
         // item (once) when it goes out of scope.
         let seen = slot.with_mut(|slot| consume(unsafe { (*slot).assume_init_mut() }));
         drop(front);
-        ring.head.0.store(*head, Ordering::Release);
+        ring.head.0.store(next, Ordering::Release);
         seen
     }
 
@@ -310,19 +310,21 @@ impl<T> Readable<'_, T> {
 }
 
 /// The oldest readable item of a [`Consumer`] while it is handed out in place. When this
-/// goes out of scope (also by unwinding), `head` moves past the item and the item is
-/// dropped in its slot; the caller publishes `head` (or the consumer's drop does).
+/// goes out of scope (also by unwinding), `head` moves past the item (to `next`) and the
+/// item is dropped in its slot; the caller publishes `next` (or the consumer's drop does).
 struct Front<'a, T> {
     slot: &'a UnsafeCell<MaybeUninit<T>>,
     head: &'a mut usize,
+    /// The position after the item.
+    next: usize,
 }
 
 impl<T> Drop for Front<'_, T> {
     #[inline]
     fn drop(&mut self) {
         // First, so that a panicking drop below never leads to a second one.
-        *self.head = self.head.wrapping_add(1);
-        // SAFETY: a `Front` exists only for a readable position (`head < cached_tail`, the
+        *self.head = self.next;
+        // SAFETY: a `Front` exists only for a readable position (`Readable`'s invariant: the
         // slot initialised and published to this consumer); it was handed out by reference
         // only, and `head` has just moved past it, so it is dropped exactly once and never
         // read again.

@@ -96,9 +96,11 @@ fn loom_drop_with_items_left() {
     });
 }
 
-/// Items consumed in place (`Readable::consume`, `consume_while`) while the producer reuses
-/// the slots they free: every item is seen whole, once, in order, and dropped once (a
-/// slot published before its item was dropped, or read after it was freed, fails here).
+/// Items consumed in place (a fresh look's `Readable::consume`, `consume_while`, `front`'s)
+/// while the producer reuses the slots they free: every item is seen whole, once, in
+/// order, and dropped once (a slot published before its item was dropped, or read after
+/// it was freed, fails here). The fresh look leaves the cached tail behind the read
+/// position, which the cached paths after it must notice.
 #[test]
 fn loom_consume_in_place_against_slot_reuse() {
     model(|| {
@@ -118,7 +120,13 @@ fn loom_consume_in_place_against_slot_reuse() {
         };
         let mut got = Vec::new();
         while got.len() < 3 {
-            if got.len() == 1 {
+            if got.is_empty() {
+                // A fresh look (the cached tail stays behind), then the cached paths.
+                if let Some((front, seen)) = consumer.fresh_front_with(|item| item.0) {
+                    front.consume(|_| ());
+                    got.push(seen);
+                }
+            } else if got.len() == 1 {
                 consumer.consume_while(2, |_| true, |item| got.push(item.0));
             } else if let Some(front) = consumer.front() {
                 got.push(front.consume(|item| item.0));

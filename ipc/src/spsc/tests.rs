@@ -351,3 +351,36 @@ fn two_threads_deliver_everything_in_order() {
     join_within(writer, Duration::from_secs(60));
     assert_eq!(join_within(reader, Duration::from_secs(60)), ITEMS);
 }
+
+/// A fresh look does not record the tail it saw, so the cached tail can fall behind the
+/// read position: the cached paths (`pop`, `drain`, `consume_while`) must then look again,
+/// never read past what was published.
+#[test]
+fn cached_paths_after_fresh_looks_read_only_published_items() {
+    let (mut producer, mut consumer) = ring(8);
+    producer.send(0u64).unwrap();
+    // The cached paths see a tail of 1.
+    assert_eq!(consumer.pop(), Some(0));
+    for i in 1..4 {
+        producer.send(i).unwrap();
+    }
+    for expected in 1..3 {
+        let (front, seen) = consumer.fresh_front_with(|item| *item).expect("an item");
+        assert_eq!(seen, expected);
+        front.consume(|_| ());
+    }
+    // The cached tail (1) is now behind the read position (3): one item is left.
+    assert_eq!(consumer.pop(), Some(3));
+    assert_eq!(consumer.pop(), None);
+    assert_eq!(
+        consumer.drain(usize::MAX, |_| panic!("nothing published")),
+        0
+    );
+    assert!(consumer.fresh_front_with(|_| ()).is_none());
+    producer.send(4).unwrap();
+    producer.send(5).unwrap();
+    let mut drained = Vec::new();
+    assert_eq!(consumer.drain(usize::MAX, |item| drained.push(item)), 2);
+    assert_eq!(drained, [4, 5]);
+    assert_eq!(consumer.pop(), None);
+}
