@@ -196,7 +196,8 @@ impl Receiver {
     /// Takes the rings registered since the last look, naming each.
     fn adopt_new_rings(&mut self) {
         let first = self.rings.list.len();
-        self.shared.take_new_rings(&mut self.rings.list);
+        let shared = &self.shared;
+        self.rings.adopt(|list| shared.take_new_rings(list));
         for ring in &mut self.rings.list[first..] {
             ring.set_id(self.next_ring_id);
             self.next_ring_id += 1;

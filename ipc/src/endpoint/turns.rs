@@ -20,7 +20,7 @@ pub(super) const TURN: u32 = 16;
 pub(super) struct Rings {
     /// The rings; the first one's turn is running.
     pub(super) list: Vec<Consumer<Received>>,
-    /// Deliveries left in the first ring's turn (counted only while there are others).
+    /// Deliveries left in the first ring's turn (meaningful only while there are others).
     turn_left: u32,
     /// Where the search for the next turn starts (an index of `list`, from 1).
     next: usize,
@@ -51,13 +51,12 @@ impl Rings {
         // A second look only after `pass_turn` found a message in the (new) first ring.
         for _ in 0..2 {
             let count = self.list.len();
-            // One sender: its turn never ends.
+            // One sender: its turn never ends (its count runs down unchecked, and a turn
+            // starts afresh when another ring comes: `Rings::adopt`).
             if (count == 1 || count > 1 && self.turn_left > 0)
                 && let Some((front, seen)) = self.list[0].fresh_front_with(look)
             {
-                if count > 1 {
-                    self.turn_left -= 1;
-                }
+                self.turn_left = self.turn_left.wrapping_sub(1);
                 return Ok(serve(front, seen, carry));
             }
             if !self.pass_turn() {
@@ -65,6 +64,13 @@ impl Rings {
             }
         }
         Err(carry)
+    }
+
+    /// Adds the rings `take` appends to `list` (newly registered ones): the first ring's
+    /// turn starts afresh.
+    pub(super) fn adopt(&mut self, take: impl FnOnce(&mut Vec<Consumer<Received>>)) {
+        take(&mut self.list);
+        self.turn_left = TURN;
     }
 
     /// Ends the first ring's turn: the next ring with a message to read (round robin from
