@@ -79,14 +79,16 @@ impl Receiver {
     /// nothing is queued; `Err(Closed)` when nothing is queued and every sender is gone.
     #[inline]
     pub fn try_recv(&mut self) -> Result<Option<Received>, IpcError> {
-        let ring_front = self.ring_front((), |front, shared, (), instrumented| {
-            let envelope = front.take();
+        // The envelope is moved out into `taken` (not returned through the direct path's
+        // results, each of which would copy it again).
+        let mut taken = None;
+        let ring_front = self.ring_front(&mut taken, |front, shared, taken, instrumented| {
+            let envelope = taken.insert(front.take());
             count_delivered_from_ring(shared, &envelope.header, instrumented);
-            envelope
         });
         match ring_front {
-            Ok(envelope) => Ok(Some(envelope)),
-            Err(()) => self.pop_lanes(),
+            Ok(()) => Ok(taken),
+            Err(_) => self.pop_lanes(),
         }
     }
 

@@ -87,7 +87,8 @@ fn header(priority: Priority) -> Header {
 /// One message through a sender's SPSC ring: made and sent (`try_send`), then received
 /// (`try_recv_with`) and read in its slot, as a service does. The message is made inside
 /// the window, as the batch figures make theirs: its words are the sender's stores into
-/// the slot.
+/// the slot. Out of line, so that its code does not depend on the rest of the suite.
+#[inline(never)]
 fn spsc_message(report: &mut Report) {
     let (mut tx, mut rx) = channel(ServiceId(u32::MAX), EndpointConfig::default());
     let mut samples = Vec::with_capacity(SAMPLES);
