@@ -10,11 +10,10 @@
 //!   `DIRECT_BLOCKERS`). Every completed send's lane bit stays set until its message is
 //!   moved (see `shared.rs`), so nothing of a higher lane is queued anywhere; per-sender
 //!   order holds because it takes ring fronts only;
-//! - turns: the ring whose turn it is sits first in `rings` (the direct path indexes
-//!   nothing). Its turn ends when it is empty, or after `TURN` deliveries while there are
-//!   other rings; the next ring with a message (round robin from `next_ring`) is then
-//!   swapped to the front. So no ring waits for more than `TURN` deliveries per other
-//!   ring with messages, and one sender's stream pays no turn change at all;
+//! - turns (`turns.rs`): the ring whose turn it is sits first in the list (the direct path
+//!   indexes nothing). Its turn ends when it is empty, or after `TURN` deliveries while
+//!   there are other rings; the next ring with a message (round robin) is then swapped to
+//!   the front, so no ring starves, and one sender's stream never changes turns;
 //! - otherwise it refills (drains everything visible) when its lanes are empty and a flag
 //!   or a higher lane held a ring's front back, or when the signal word says a lane higher
 //!   than its lanes' highest may have messages, so a higher-priority message overtakes
