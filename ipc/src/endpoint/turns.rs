@@ -38,9 +38,10 @@ impl Rings {
 
     /// Hands the front of the ring whose turn it is, what `look` says of it and `carry` to
     /// `serve`, after passing the turn ([`Rings::pass_turn`]) if that ring is empty or its
-    /// turn is over; `carry` comes back when no ring has a message. Counts one delivery of
-    /// the turn. (`serve` is called here, not handed a borrowed front: the turn can then
-    /// be passed after a failed look at the first ring.)
+    /// turn is over; `carry` comes back when no ring has a message. Each front handed to
+    /// `serve` counts as one delivery of the turn (also one that `serve` leaves in place).
+    /// (`serve` is called here, not handed a borrowed front: the turn can then be passed
+    /// after a failed look at the first ring.)
     #[inline]
     pub(super) fn serve_front<C, P, R>(
         &mut self,
