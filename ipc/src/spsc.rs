@@ -33,7 +33,7 @@
 //!   word) can tell which of its items had been taken ([`Producer::taken_before_close`]).
 //!
 //! Items are built in their slot ([`Producer::vacant`], [`Producer::push_slice`]) and, once
-//! looked at in place ([`Consumer::front`], [`Readable::peek`]), either consumed there
+//! looked at in place ([`Consumer::fresh_front_with`], [`Readable::peek`]), either consumed there
 //! ([`Readable::consume`], [`Consumer::consume_while`]: handed out by reference, then
 //! dropped in place) or moved out straight to the caller ([`Readable::take`]), so an
 //! endpoint message is copied once by its sender and at most once by its receiver.

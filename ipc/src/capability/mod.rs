@@ -1,7 +1,7 @@
 //! The capability table: unforgeable handles that name an object and carry rights.
 //!
 //! A [`Cap`] is an (index, generation) pair that only means something together with the
-//! [`HolderId`] it was issued to. The table resolves it with [`CapTable::check`]:
+//! [`HolderId`](crate::HolderId) it was issued to. The table resolves it with [`CapTable::check`]:
 //!
 //! - `Stale` when the generation is old (the capability was revoked, deleted or its slot
 //!   reused), `NotFound` for an index out of range or an empty slot, `Denied` when the

@@ -47,10 +47,10 @@ impl<T> Consumer<T> {
     /// Takes the oldest item and publishes the freed slot.
     #[cfg_attr(not(test), allow(dead_code))]
     pub(crate) fn pop(&mut self) -> Option<T> {
-        Some(self.front()?.take())
+        Some(self.fresh_front_with(|_| ())?.0.take())
     }
 
-    /// Whether an item is readable now (see [`Consumer::front`]), from a fresh look at the
+    /// Whether an item is readable now (see [`Consumer::fresh_front_with`]), from a fresh look at the
     /// producer's `tail`: one load, where the cached copy would cost a compare and, for a
     /// consumer that keeps up with its producer (the common case of a service answering
     /// calls), the same load after it.
@@ -61,9 +61,13 @@ impl<T> Consumer<T> {
     }
 
     /// The oldest item from a fresh look at the producer's `tail` (as [`Consumer::ready`]),
-    /// if any, to consume or take as from [`Consumer::front`], with what `look` says of it:
+    /// if any, with what `look` says of it, to consume or take in place or leave there:
     /// one load of the tail, one slot address and one readiness check for all of it, and
     /// nothing stored (the tail it saw is not kept: `cached_tail` may lag behind).
+    /// Consuming or taking it publishes the read position: meant for a consumer that holds
+    /// no items (see [`Consumer::drain_held`]; one that does would let their slots go early,
+    /// which frees them for the producer sooner than promised but never overwrites a live
+    /// one).
     #[inline]
     pub(crate) fn fresh_front_with<P>(
         &mut self,
@@ -81,24 +85,6 @@ impl<T> Consumer<T> {
         };
         let seen = front.peek(look);
         Some((front, seen))
-    }
-
-    /// The oldest readable item, if any, to look at and then consume, take or leave in
-    /// place: one readiness check and one slot address for all of it. Consuming or taking
-    /// it publishes the read position: meant for a consumer that holds no items (see
-    /// [`Consumer::drain_held`]; one that does would let their slots go early, which
-    /// frees them for the producer sooner than promised but never overwrites a live one).
-    #[inline]
-    pub(crate) fn front(&mut self) -> Option<Readable<'_, T>> {
-        if self.available() == 0 {
-            return None;
-        }
-        let Consumer { ring, head, .. } = self;
-        Some(Readable {
-            slot: ring.slot(*head),
-            ring,
-            head,
-        })
     }
 
     /// Moves the item at the read position out and moves the read position past it (the
@@ -184,7 +170,7 @@ impl<T> Consumer<T> {
     }
 
     /// Records the read position for good, as the position where the consumer stopped
-    /// taking items (see [`Producer::taken_before_close`]).
+    /// taking items (see [`Producer::taken_before_close`](super::Producer::taken_before_close)).
     pub(crate) fn close(&mut self) {
         self.ring.closed_at.store(self.head, Ordering::Release);
     }
@@ -258,7 +244,7 @@ impl<T> Drop for Consumer<T> {
     }
 }
 
-/// The oldest readable item of a [`Consumer`] ([`Consumer::front`]): `head` is below a
+/// The oldest readable item of a [`Consumer`] ([`Consumer::fresh_front_with`]): `head` is below a
 /// `tail` this consumer loaded with `Acquire`, so its slot holds an initialised item
 /// published to this consumer, which only this consumer accesses.
 pub(crate) struct Readable<'a, T> {

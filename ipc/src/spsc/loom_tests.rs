@@ -96,7 +96,7 @@ fn loom_drop_with_items_left() {
     });
 }
 
-/// Items consumed in place (a fresh look's `Readable::consume`, `consume_while`, `front`'s)
+/// Items consumed in place (a fresh look's `Readable::consume`, `consume_while`, and again)
 /// while the producer reuses the slots they free: every item is seen whole, once, in
 /// order, and dropped once (a slot published before its item was dropped, or read after
 /// it was freed, fails here). The fresh look leaves the cached tail behind the read
@@ -128,7 +128,7 @@ fn loom_consume_in_place_against_slot_reuse() {
                 }
             } else if got.len() == 1 {
                 consumer.consume_while(2, |_| true, |item| got.push(item.0));
-            } else if let Some(front) = consumer.front() {
+            } else if let Some((front, ())) = consumer.fresh_front_with(|_| ()) {
                 got.push(front.consume(|item| item.0));
             }
             if got.len() < 3 {
