@@ -124,6 +124,14 @@ pub(crate) fn ring<T>(capacity: usize) -> (Producer<T>, Consumer<T>) {
     (Producer::new(ring.clone()), Consumer::new(ring))
 }
 
+/// The consumer half of a ring that never has an item: its producer is gone before it wrote
+/// anything. A placeholder where a consumer must always exist.
+pub(crate) fn idle<T>() -> Consumer<T> {
+    let (producer, consumer) = ring(1);
+    drop(producer);
+    consumer
+}
+
 /// The `count` slots from index `start` on (`start` in bounds, `count` at most the ring's
 /// capacity), as the run up to the end of `slots` and the run that wraps around to its
 /// beginning.

@@ -55,8 +55,6 @@ pub struct Receiver {
     /// The senders' rings, taking turns.
     rings: Rings,
     lanes: Lanes,
-    /// The id of the next ring adopted (ids are never reused: a lane message's source).
-    next_ring_id: u64,
 }
 
 impl Receiver {
@@ -65,7 +63,6 @@ impl Receiver {
             shared,
             rings: Rings::new(),
             lanes: Lanes::new(),
-            next_ring_id: 0,
         }
     }
 
@@ -194,15 +191,10 @@ impl Receiver {
         true
     }
 
-    /// Takes the rings registered since the last look, naming each.
+    /// Takes the rings registered since the last look.
     fn adopt_new_rings(&mut self) {
-        let first = self.rings.list.len();
         let shared = &self.shared;
         self.rings.adopt(|list| shared.take_new_rings(list));
-        for ring in &mut self.rings.list[first..] {
-            ring.set_id(self.next_ring_id);
-            self.next_ring_id += 1;
-        }
     }
 
     /// Hands up to `max` waiting messages to `consume`, in the order that as many
@@ -222,10 +214,8 @@ impl Receiver {
         let mut delivered = 0;
         while delivered < max {
             // Each run is a turn of its own.
-            if self.shared.signals() & OFF_RING == 0
-                && self.rings.pass_turn()
-                && let Some(ring) = self.rings.list.first_mut()
-            {
+            if self.shared.signals() & OFF_RING == 0 && self.rings.pass_turn() {
+                let ring = self.rings.first_mut();
                 let shared = &*self.shared;
                 // The signal word once per run: the run takes the ring's front messages of
                 // the highest lane announced now (or higher) and stops at the first of a
@@ -293,7 +283,7 @@ impl Receiver {
         let (envelope, source) = self.lanes.pop()?;
         if source == FROM_FALLBACK {
             self.shared.release(1);
-        } else if let Some(ring) = self.rings.list.iter_mut().find(|ring| ring.id() == source)
+        } else if let Some(ring) = self.rings.find_mut(source)
             && ring.release_held(1) == 0
         {
             // (A retired ring is gone from the list: nobody waits for its slots.) Its
@@ -359,21 +349,19 @@ impl Receiver {
         // Before the scan below, so a ring whose sender left after it sets the flag again.
         self.shared.take_retired();
         let lanes = &mut self.lanes;
+        let shared = &*self.shared;
         let mut drained = 0;
-        let mut index = 0;
-        while index < self.rings.list.len() {
-            let ring = &mut self.rings.list[index];
-            let source = ring.id();
-            drained += ring.drain_held(|envelope| lanes.push(envelope, source));
-            if ring.is_finished() {
-                // Its sender is gone: free the slot for another sender.
-                let ring = self.rings.list.swap_remove(index);
-                self.shared.retire_ring_watch(&ring);
-                self.shared.retire_ring();
-            } else {
-                index += 1;
-            }
-        }
+        self.rings.drain_and_retire(
+            |ring| {
+                let source = ring.id();
+                drained += ring.drain_held(|envelope| lanes.push(envelope, source));
+            },
+            // Its sender is gone: free the slot for another sender.
+            |ring| {
+                shared.retire_ring_watch(&ring);
+                shared.retire_ring();
+            },
+        );
         if drained > 0 {
             self.shared.stats.record_fast_path(drained as u64);
         }
@@ -442,11 +430,12 @@ fn instrument_delivered(shared: &Shared, header: &Header) {
 
 impl Drop for Receiver {
     fn drop(&mut self) {
-        self.shared.close_receiver(&mut self.rings.list);
+        let shared = &self.shared;
+        self.rings.close(|rest| shared.close_receiver(rest));
         self.shared.take_fallback(&mut self.lanes);
         // Dropping the envelopes drops their reply tokens: each pending call ends with
         // `PeerDied`. No lock is held here.
-        for ring in &mut self.rings.list {
+        for ring in self.rings.iter_mut() {
             ring.drain(usize::MAX, drop);
         }
         while self.lanes.pop().is_some() {}
@@ -458,7 +447,7 @@ impl core::fmt::Debug for Receiver {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("Receiver")
             .field("endpoint", &self.id())
-            .field("rings", &self.rings.list.len())
+            .field("rings", &self.rings.len())
             .finish()
     }
 }

@@ -73,15 +73,20 @@ impl<T> Consumer<T> {
         &mut self,
         look: impl FnOnce(&T) -> P,
     ) -> Option<(Readable<'_, T>, P)> {
-        if self.ring.tail.0.load(Ordering::Acquire) == self.head {
+        // The read position and the ring's address are loaded before the `Acquire` load of
+        // the tail (after it, the compiler would load them again).
+        let Consumer { ring, head, .. } = self;
+        let ring: &Ring<T> = ring;
+        let position = *head;
+        if ring.tail.0.load(Ordering::Acquire) == position {
             return None;
         }
         // `head` is below the tail just loaded (`Readable`'s invariant).
-        let Consumer { ring, head, .. } = self;
         let front = Readable {
-            slot: ring.slot(*head),
+            slot: ring.slot(position),
             ring,
             head,
+            next: position.wrapping_add(1),
         };
         let seen = front.peek(look);
         Some((front, seen))
@@ -156,6 +161,12 @@ impl<T> Consumer<T> {
             .head
             .0
             .store(self.head.wrapping_sub(self.held), Ordering::Release);
+    }
+
+    /// The read position: how many items were read (items are numbered from 0).
+    #[inline]
+    pub(crate) fn position(&self) -> usize {
+        self.head
     }
 
     /// The owner's name for this ring (0 until set).
@@ -251,6 +262,8 @@ pub(crate) struct Readable<'a, T> {
     ring: &'a Ring<T>,
     head: &'a mut usize,
     slot: &'a UnsafeCell<MaybeUninit<T>>,
+    /// The read position after the item (`*head + 1`, kept from the look: not loaded again).
+    next: usize,
 }
 
 impl<T> Readable<'_, T> {
@@ -269,8 +282,12 @@ impl<T> Readable<'_, T> {
     /// `consume` panics (it is dropped then, and never handed out again).
     #[inline]
     pub(crate) fn consume<R>(self, consume: impl FnOnce(&mut T) -> R) -> R {
-        let Readable { ring, head, slot } = self;
-        let next = head.wrapping_add(1);
+        let Readable {
+            ring,
+            head,
+            slot,
+            next,
+        } = self;
         let front = Front { slot, head, next };
         // SAFETY: the item is initialised and only this consumer accesses it (type
         // invariant). The exclusive reference does not outlive `consume`; `front` drops the
@@ -289,8 +306,8 @@ impl<T> Readable<'_, T> {
         // invariant); it is moved out once and its position released right after, so it is
         // never read again.
         let value = self.slot.with(|slot| unsafe { (*slot).assume_init_read() });
-        *self.head = self.head.wrapping_add(1);
-        self.ring.head.0.store(*self.head, Ordering::Release);
+        *self.head = self.next;
+        self.ring.head.0.store(self.next, Ordering::Release);
         value
     }
 }
