@@ -110,8 +110,14 @@ impl<T> Drop for Ring<T> {
 /// Creates a ring of at least `capacity` slots (rounded up to a power of two, clamped to
 /// `1..=MAX_CAPACITY`) and returns its two halves.
 pub(crate) fn ring<T>(capacity: usize) -> (Producer<T>, Consumer<T>) {
+    let ring = new_ring(capacity);
+    (Producer::new(ring.clone()), Consumer::new(ring))
+}
+
+/// An empty ring of at least `capacity` slots (see [`ring`]).
+fn new_ring<T>(capacity: usize) -> Arc<Ring<T>> {
     let capacity = capacity.clamp(1, MAX_CAPACITY).next_power_of_two();
-    let ring = Arc::new(Ring {
+    Arc::new(Ring {
         head: CacheLine(AtomicUsize::new(0)),
         tail: CacheLine(AtomicUsize::new(0)),
         producer_gone: AtomicBool::new(false),
@@ -120,16 +126,32 @@ pub(crate) fn ring<T>(capacity: usize) -> (Producer<T>, Consumer<T>) {
         slots: (0..capacity)
             .map(|_| UnsafeCell::new(MaybeUninit::uninit()))
             .collect(),
-    });
-    (Producer::new(ring.clone()), Consumer::new(ring))
+    })
 }
 
-/// The consumer half of a ring that never has an item: its producer is gone before it wrote
-/// anything. A placeholder where a consumer must always exist.
-pub(crate) fn idle<T>() -> Consumer<T> {
-    let (producer, consumer) = ring(1);
-    drop(producer);
-    consumer
+/// A ring that never carries an item, whose halves stand in where a producer or a consumer
+/// must always exist (so that "is there a ring" and "is there room or an item" are one
+/// test): its producers have no room at all (capacity 0), so its `tail` stays 0 and its
+/// consumers never find an item. The one exception to one producer and one consumer per
+/// ring: halves of a sealed ring never touch a slot, and the indices they publish (when
+/// dropped) are the ones already there.
+pub(crate) struct Sealed<T>(Arc<Ring<T>>);
+
+impl<T> Sealed<T> {
+    /// A sealed ring.
+    pub(crate) fn new() -> Self {
+        Self(new_ring(1))
+    }
+
+    /// A producer that always finds the ring full.
+    pub(crate) fn producer(&self) -> Producer<T> {
+        Producer::sealed(self.0.clone())
+    }
+
+    /// A consumer that always finds the ring empty.
+    pub(crate) fn consumer(&self) -> Consumer<T> {
+        Consumer::new(self.0.clone())
+    }
 }
 
 /// The `count` slots from index `start` on (`start` in bounds, `count` at most the ring's

@@ -60,8 +60,8 @@ pub struct Receiver {
 impl Receiver {
     pub(super) fn new(shared: Arc<Shared>) -> Self {
         Self {
+            rings: Rings::new(shared.sealed.consumer()),
             shared,
-            rings: Rings::new(),
             lanes: Lanes::new(),
         }
     }

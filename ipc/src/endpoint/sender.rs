@@ -29,6 +29,10 @@ pub struct Sender {
     shared: Arc<Shared>,
     pub(super) caller: Arc<Caller>,
     pub(super) route: Route,
+    /// The producer of this sender's ring (`Route::Ring`); until then, and on the
+    /// fallback, one of the endpoint's sealed ring, which never has room: the fast path
+    /// asks for a free slot without looking at the route first.
+    producer: Producer<Received>,
     /// The envelope of the send or call in flight until it is queued: each borrows the
     /// sender, so there is at most one, and keeping it here keeps their futures small
     /// (a future is moved into its caller's state; a directly answered call never needs
@@ -37,11 +41,12 @@ pub struct Sender {
 }
 
 /// Where this sender's messages go.
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub(super) enum Route {
     /// Nothing sent yet.
     Unassigned,
-    /// Its own SPSC ring to the receiver (the fast path).
-    Ring(Producer<Received>),
+    /// Its own SPSC ring to the receiver (the fast path), written by `Sender::producer`.
+    Ring,
     /// The shared, locked queue (all rings were taken).
     Fallback,
 }
@@ -65,6 +70,7 @@ impl Sender {
     pub(super) fn new(shared: Arc<Shared>) -> Self {
         Self {
             caller: Arc::new(Caller::new(shared.clone())),
+            producer: shared.sealed.producer(),
             shared,
             route: Route::Unassigned,
             pending: None,
@@ -84,10 +90,9 @@ impl Sender {
     /// dropped: the caller keeps its message), `PeerDied` when the receiver is gone.
     #[inline(always)]
     pub fn try_send(&mut self, header: Header, message: Message) -> Result<(), IpcError> {
-        // Fast path: our own ring has a free slot; the envelope is built in place there.
-        if let Route::Ring(producer) = &mut self.route
-            && let Some(slot) = producer.vacant()
-        {
+        // Fast path: our own ring has a free slot (a sender without one has a sealed
+        // ring's producer, never any room); the envelope is built in place there.
+        if let Some(slot) = self.producer.vacant() {
             let lane = lane_bit(header.priority);
             slot.send(Received::blank(), |envelope| {
                 envelope.header = header;
@@ -110,9 +115,10 @@ impl Sender {
     #[cold]
     #[inline(never)]
     fn refused_after_close(&mut self, sent: usize) -> Result<usize, IpcError> {
-        let Route::Ring(producer) = &self.route else {
+        if self.route != Route::Ring {
             return self.refuse(IpcError::PeerDied);
-        };
+        }
+        let producer = &self.producer;
         match producer.taken_before_close(producer.position().wrapping_sub(sent)) {
             0 => self.refuse(IpcError::PeerDied),
             taken => Ok(taken),
@@ -159,13 +165,13 @@ impl Sender {
     /// when the receiver is gone.
     #[inline]
     pub fn try_send_batch(&mut self, messages: &[(Header, Message)]) -> Result<usize, IpcError> {
-        let Route::Ring(producer) = &mut self.route else {
+        if self.route != Route::Ring {
             // One at a time until a send picks a ring (then the rest as one batch).
             return self.try_send_batch_with(messages.len(), |index| messages[index]);
-        };
+        }
         // Each envelope is built in its slot, and the batch published once.
         let queued =
-            producer.push_slice(messages, Received::blank, |(header, message), envelope| {
+            self.producer.push_slice(messages, Received::blank, |(header, message), envelope| {
                 envelope.header = *header;
                 envelope.message = *message;
             });
@@ -236,11 +242,11 @@ impl Sender {
         count: usize,
         mut make: impl FnMut(usize) -> (Header, Message),
     ) -> Option<Result<usize, IpcError>> {
-        let Route::Ring(producer) = &mut self.route else {
+        if self.route != Route::Ring {
             return None;
-        };
+        }
         let mut lanes = 0;
-        let queued = producer.push_with(count, Received::blank, |index, envelope| {
+        let queued = self.producer.push_with(count, Received::blank, |index, envelope| {
             let (header, message) = make(index);
             lanes |= lane_bit(header.priority);
             envelope.header = header;
@@ -298,8 +304,8 @@ impl Sender {
     /// looks here first.
     #[inline]
     pub fn receiver_waits_idle(&self) -> bool {
-        let own_taken = match &self.route {
-            Route::Ring(producer) => producer.all_taken(),
+        let own_taken = match self.route {
+            Route::Ring => self.producer.all_taken(),
             Route::Fallback => self.shared().fallback_empty(),
             Route::Unassigned => true,
         };
@@ -343,19 +349,19 @@ impl Sender {
     /// the fallback queue after reserving room there.
     #[inline]
     pub(super) fn enqueue(&mut self, envelope: Received) -> Enqueued {
-        if let Route::Unassigned = self.route {
-            match self.assign_route() {
-                Ok(route) => self.route = route,
-                Err(_) => return Enqueued::PeerDied(Some(envelope)),
-            }
+        if self.route == Route::Unassigned
+            && let Err(_) = self.assign_route()
+        {
+            return Enqueued::PeerDied(Some(envelope));
         }
         let shared = &*self.shared;
         if shared.receiver_gone() {
             return Enqueued::PeerDied(Some(envelope));
         }
         let lane = envelope.header.priority;
-        match &mut self.route {
-            Route::Ring(producer) => match producer.send(envelope) {
+        let producer = &mut self.producer;
+        match self.route {
+            Route::Ring => match producer.send(envelope) {
                 Ok(()) if shared.announce(lane_bit(lane)) => Enqueued::Queued,
                 // Published after the receiver closed: taken, or dropped with the ring.
                 Ok(()) => match producer.taken_before_close(producer.position() - 1) {
@@ -381,15 +387,21 @@ impl Sender {
         }
     }
 
-    /// A ring of our own while fewer than `max_rings` exist, else the fallback queue.
-    fn assign_route(&self) -> Result<Route, IpcError> {
-        let shared = self.shared();
+    /// Takes a ring of our own while fewer than `max_rings` exist, else the fallback
+    /// queue; `PeerDied` (and still unassigned) when the receiver is gone.
+    fn assign_route(&mut self) -> Result<(), IpcError> {
+        let shared = &*self.shared;
         if !shared.claim_ring() {
-            return Ok(Route::Fallback);
+            self.route = Route::Fallback;
+            return Ok(());
         }
         let (producer, consumer) = spsc::ring(shared.config.ring_capacity);
         match shared.register_ring(consumer, producer.watch()) {
-            Ok(()) => Ok(Route::Ring(producer)),
+            Ok(()) => {
+                self.producer = producer;
+                self.route = Route::Ring;
+                Ok(())
+            }
             Err(error) => {
                 shared.retire_ring();
                 Err(error)
@@ -417,7 +429,7 @@ impl Sender {
         }
         self.caller.waker.register(cx.waker());
         match self.route {
-            Route::Ring(_) => self.shared.wait_for_ring_space(&self.caller),
+            Route::Ring => self.shared.wait_for_ring_space(&self.caller),
             _ => self.shared.wait_for_space(&self.caller),
         }
         match self.enqueue(retry) {
@@ -465,9 +477,12 @@ impl Clone for Sender {
 
 impl Drop for Sender {
     fn drop(&mut self) {
-        if let Route::Ring(producer) = core::mem::replace(&mut self.route, Route::Unassigned) {
+        if core::mem::replace(&mut self.route, Route::Unassigned) == Route::Ring {
             // The producer publishes its last items and marks itself gone when dropped.
-            drop(producer);
+            drop(core::mem::replace(
+                &mut self.producer,
+                self.shared.sealed.producer(),
+            ));
             self.shared().ring_sender_gone();
         }
         self.shared().remove_sender();
@@ -478,7 +493,7 @@ impl core::fmt::Debug for Sender {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         let route = match self.route {
             Route::Unassigned => "unassigned",
-            Route::Ring(_) => "ring",
+            Route::Ring => "ring",
             Route::Fallback => "fallback",
         };
         f.debug_struct("Sender")

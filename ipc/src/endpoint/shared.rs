@@ -81,7 +81,7 @@ use crate::Priority;
 use crate::error::IpcError;
 use crate::ids::ServiceId;
 use crate::message::{Header, Message};
-use crate::spsc::{Consumer, Watch};
+use crate::spsc::{Consumer, Sealed, Watch};
 use crate::stats::{EndpointStats, StatsCounters};
 use crate::sync::{AtomicU32, AtomicU64, AtomicUsize, AtomicWaker, Mutex, Ordering, fence};
 use crate::trace::TraceLog;
@@ -166,6 +166,9 @@ pub(super) struct Shared {
     /// Whether a delivery does more than count (`config.clock` or `trace` set): one
     /// test on the receiver's path instead of two.
     pub(super) instrumented: bool,
+    /// The ring whose halves stand in for a ring where there is none: a sender's producer
+    /// until it has a ring of its own, the receiver's first ring while it has none.
+    pub(super) sealed: Sealed<Received>,
 }
 
 impl Shared {
@@ -189,6 +192,7 @@ impl Shared {
             stats: StatsCounters::new(),
             trace: config.trace.then(|| TraceLog::new(config.trace_depth)),
             instrumented,
+            sealed: Sealed::new(),
         }
     }
 

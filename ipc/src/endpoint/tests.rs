@@ -296,7 +296,7 @@ fn senders_beyond_max_rings_use_the_fallback_in_order() {
             .try_send(header(10 + i, Priority::Normal), message(1))
             .unwrap();
     }
-    assert!(matches!(first.route, Route::Ring(_)));
+    assert!(matches!(first.route, Route::Ring));
     assert!(matches!(second.route, Route::Fallback));
     let got: Vec<u64> = core::iter::from_fn(|| recv_id(&mut rx)).collect();
     let from =
@@ -328,7 +328,7 @@ fn a_dropped_senders_ring_is_retired_and_reused() {
     let mut next = first;
     next.try_send(header(2, Priority::Normal), message(2))
         .unwrap();
-    assert!(matches!(next.route, Route::Ring(_)));
+    assert!(matches!(next.route, Route::Ring));
     assert_eq!(recv_id(&mut rx), Some(2));
 }
 
@@ -665,7 +665,7 @@ fn priority_hook_fires_only_for_a_higher_priority_than_any_waiting() {
     tx.try_send(header(4, Priority::Normal), message(4))
         .unwrap();
     let mut fallback = tx.clone();
-    drop(core::mem::replace(&mut fallback.route, Route::Fallback));
+    fallback.route = Route::Fallback;
     fallback
         .try_send(header(5, Priority::Critical), message(5))
         .unwrap();
@@ -1231,7 +1231,7 @@ fn rings_come_and_go() {
     first
         .try_send(header(1, Priority::Normal), message(1))
         .unwrap();
-    assert!(matches!(first.route, Route::Ring(_)));
+    assert!(matches!(first.route, Route::Ring));
     drop(first);
     assert_eq!(recv_id(&mut rx), Some(1));
     // The finished ring is retired (its room goes back to the endpoint)...
@@ -1245,7 +1245,7 @@ fn rings_come_and_go() {
             .try_send(header(id, Priority::Normal), message(id))
             .unwrap();
     }
-    assert!(matches!(second.route, Route::Ring(_)));
+    assert!(matches!(second.route, Route::Ring));
     // A message on the fallback makes the receiver refill: the ring's read position jumps.
     third
         .try_send(header(100, Priority::Normal), message(100))

@@ -16,7 +16,7 @@
 use alloc::vec::Vec;
 
 use super::Received;
-use crate::spsc::{self, Consumer, Readable};
+use crate::spsc::{Consumer, Readable};
 
 /// Most deliveries in a row from one ring while other rings exist.
 pub(super) const TURN: usize = 16;
@@ -43,10 +43,11 @@ pub(super) struct Rings {
 }
 
 impl Rings {
-    /// No rings yet.
-    pub(super) fn new() -> Self {
+    /// No rings yet; `idle` is a consumer that never finds an item (of the endpoint's
+    /// sealed ring).
+    pub(super) fn new(idle: Consumer<Received>) -> Self {
         Self {
-            first: spsc::idle(),
+            first: idle,
             others: Vec::new(),
             idle: None,
             turn_end: ENDLESS,
@@ -171,11 +172,10 @@ impl Rings {
                 index += 1;
             }
         }
-        if self.idle.is_some() && self.first.is_finished() {
-            let next = match self.others.pop() {
-                Some(ring) => ring,
-                None => self.idle.take().unwrap_or_else(spsc::idle),
-            };
+        if self.idle.is_some()
+            && self.first.is_finished()
+            && let Some(next) = self.others.pop().or_else(|| self.idle.take())
+        {
             retire(core::mem::replace(&mut self.first, next));
         }
         self.start_turn();

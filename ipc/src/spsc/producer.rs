@@ -7,7 +7,8 @@ use crate::sync::{Arc, Ordering};
 /// The writing half. `Send`, not `Clone`: one producer per ring.
 pub(crate) struct Producer<T> {
     ring: Arc<Ring<T>>,
-    /// The ring's `mask`, kept here: no load through the `Arc` per check.
+    /// The ring's `mask`, kept here: no load through the `Arc` per check (`usize::MAX`, a
+    /// capacity of 0, for a producer of a sealed ring).
     mask: usize,
     /// Next position to write (published by [`Producer::flush`]).
     tail: usize,
@@ -25,6 +26,17 @@ impl<T> Producer<T> {
             mask: capacity - 1,
             tail: 0,
             limit: capacity,
+        }
+    }
+
+    /// A producer of the sealed `ring` (see [`Sealed`](super::Sealed)): capacity 0, so
+    /// its limit stays at its tail (0) and it never writes a slot.
+    pub(super) fn sealed(ring: Arc<Ring<T>>) -> Self {
+        Self {
+            ring,
+            mask: usize::MAX,
+            tail: 0,
+            limit: 0,
         }
     }
 
@@ -64,7 +76,7 @@ impl<T> Producer<T> {
             .head
             .0
             .load(Ordering::Acquire)
-            .wrapping_add(self.mask + 1);
+            .wrapping_add(self.mask.wrapping_add(1));
     }
 
     /// Writes `value` into the next slot without publishing it (see [`Producer::flush`]);
