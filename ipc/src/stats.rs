@@ -17,11 +17,11 @@ pub struct EndpointStats {
     /// Messages the endpoint accepted (received, still queued, or dropped with the
     /// receiver).
     pub sent: u64,
-    /// Messages handed to the receiver.
+    /// Messages handed to the receiver (`fast_path + slow_path`).
     pub received: u64,
-    /// Messages that travelled through a per-sender SPSC ring.
+    /// Messages handed to the receiver that travelled through a per-sender SPSC ring.
     pub fast_path: u64,
-    /// Messages that travelled through the shared fallback queue.
+    /// Messages handed to the receiver that travelled through the shared fallback queue.
     pub slow_path: u64,
     /// Sends that found the endpoint full (a `try_send` error, or a `send` that had to wait).
     pub full: u64,
@@ -39,12 +39,9 @@ pub struct EndpointStats {
 
 /// The live counters behind [`EndpointStats`].
 pub(crate) struct StatsCounters {
-    received: AtomicU64,
-    fast_path: AtomicU64,
-    /// Messages delivered straight from a ring: counted once here, reported both as
-    /// received and as fast path (one store per delivery instead of two).
-    ring_delivered: AtomicU64,
-    slow_path: AtomicU64,
+    /// Fallback messages handed out. (A ring's messages handed out are its consumer's
+    /// published read position: counted by the ring itself, nothing per delivery.)
+    fallback_received: AtomicU64,
     /// Messages queued on the fallback (bumped under its lock).
     fallback_sent: AtomicU64,
     full: AtomicU64,
@@ -71,10 +68,7 @@ pub(crate) const fn latency_bucket(ticks: u64) -> usize {
 impl StatsCounters {
     pub(crate) fn new() -> Self {
         Self {
-            received: AtomicU64::new(0),
-            fast_path: AtomicU64::new(0),
-            ring_delivered: AtomicU64::new(0),
-            slow_path: AtomicU64::new(0),
+            fallback_received: AtomicU64::new(0),
             fallback_sent: AtomicU64::new(0),
             full: AtomicU64::new(0),
             late_replies: AtomicU64::new(0),
@@ -84,37 +78,20 @@ impl StatsCounters {
         }
     }
 
-    /// Receiver only: `n` messages moved out of the senders' rings.
-    #[inline]
-    pub(crate) fn record_fast_path(&self, n: u64) {
-        add_single_writer(&self.fast_path, n);
-    }
-
-    /// Receiver only: `n` messages delivered straight out of a sender's ring (received and
-    /// fast path at once; their latencies, if any, are recorded apart).
-    #[inline]
-    pub(crate) fn record_ring_delivered(&self, n: u64) {
-        add_single_writer(&self.ring_delivered, n);
-    }
-
-    /// Receiver only: `n` messages moved out of the fallback queue.
-    pub(crate) fn record_slow_path(&self, n: u64) {
-        add_single_writer(&self.slow_path, n);
-    }
-
     /// Fallback senders, under the fallback queue's lock: one message queued.
     pub(crate) fn record_fallback_sent(&self) {
         add_single_writer(&self.fallback_sent, 1);
     }
 
-    /// Receiver only: `n` messages delivered (their latencies, if any, are recorded apart).
+    /// Receiver only: `n` fallback messages handed out (their latencies, if any, are
+    /// recorded apart).
     #[inline]
-    pub(crate) fn record_received(&self, n: u64) {
-        add_single_writer(&self.received, n);
+    pub(crate) fn record_fallback_received(&self, n: u64) {
+        add_single_writer(&self.fallback_received, n);
     }
 
     /// Receiver only: a delivered message arrived `ticks` after it was stamped (counted
-    /// as received apart, by [`StatsCounters::record_received`]).
+    /// as received apart).
     pub(crate) fn record_latency(&self, ticks: u64) {
         add_single_writer(&self.latency_log2[latency_bucket(ticks)], 1);
     }
@@ -140,15 +117,15 @@ impl StatsCounters {
     }
 
     /// Reads every counter; `ring_sent` is the number of messages the senders' rings
-    /// have carried (their published counts).
-    pub(crate) fn snapshot(&self, ring_sent: u64) -> EndpointStats {
-        let ring_delivered = self.ring_delivered.load(Ordering::Relaxed);
-        let received = self.received.load(Ordering::Relaxed) + ring_delivered;
+    /// have carried (their published counts), `ring_received` the number of them handed
+    /// out (the consumers' published read positions).
+    pub(crate) fn snapshot(&self, ring_sent: u64, ring_received: u64) -> EndpointStats {
+        let fallback_received = self.fallback_received.load(Ordering::Relaxed);
         EndpointStats {
             sent: ring_sent + self.fallback_sent.load(Ordering::Relaxed),
-            received,
-            fast_path: self.fast_path.load(Ordering::Relaxed) + ring_delivered,
-            slow_path: self.slow_path.load(Ordering::Relaxed),
+            received: ring_received + fallback_received,
+            fast_path: ring_received,
+            slow_path: fallback_received,
             full: self.full.load(Ordering::Relaxed),
             late_replies: self.late_replies.load(Ordering::Relaxed),
             peer_died: self.peer_died.load(Ordering::Relaxed),
@@ -175,19 +152,17 @@ mod tests {
     #[test]
     fn snapshot_reads_back_the_counts() {
         let counters = StatsCounters::new();
-        counters.record_fast_path(3);
-        counters.record_slow_path(2);
-        counters.record_received(2);
+        counters.record_fallback_received(2);
         counters.record_latency(5);
         counters.record_full();
         counters.record_late_reply();
         counters.record_peer_died();
         counters.record_fallback_sent();
-        let stats = counters.snapshot(5);
+        let stats = counters.snapshot(5, 3);
         assert_eq!(stats.sent, 6);
         assert_eq!(
             (stats.fast_path, stats.slow_path, stats.received),
-            (3, 2, 2)
+            (3, 2, 5)
         );
         assert_eq!((stats.full, stats.late_replies, stats.peer_died), (1, 1, 1));
         assert_eq!(stats.latency_log2[latency_bucket(5)], 1);

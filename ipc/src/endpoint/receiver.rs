@@ -80,7 +80,7 @@ impl Receiver {
         let mut taken = None;
         let ring_front = self.ring_front(&mut taken, |front, shared, taken, instrumented| {
             let envelope = taken.insert(front.take());
-            count_delivered_from_ring(shared, &envelope.header, instrumented);
+            instrument(shared, &envelope.header, instrumented);
         });
         match ring_front {
             Ok(()) => Ok(taken),
@@ -101,7 +101,7 @@ impl Receiver {
     ) -> Result<Option<R>, IpcError> {
         let ring_front = self.ring_front(consume, |front, shared, consume, instrumented| {
             front.consume(|envelope| {
-                count_delivered_from_ring(shared, &envelope.header, instrumented);
+                instrument(shared, &envelope.header, instrumented);
                 consume(envelope)
             })
         });
@@ -224,7 +224,8 @@ impl Receiver {
                 let moved = if shared.instrumented {
                     consume_run_instrumented(shared, ring, top, max - delivered, &mut consume)
                 } else {
-                    // Without a clock or a trace, counting the run at its end is all there is.
+                    // Without a clock or a trace, nothing to do per message (the ring
+                    // counts the run when it publishes its read position).
                     ring.consume_while(
                         max - delivered,
                         |envelope| envelope.header.priority.index() as u32 <= top,
@@ -234,7 +235,6 @@ impl Receiver {
                     )
                 };
                 if moved > 0 {
-                    shared.stats.record_ring_delivered(moved as u64);
                     delivered += moved;
                     continue;
                 }
@@ -277,12 +277,15 @@ impl Receiver {
         }
     }
 
-    /// Takes the next message of the lanes, frees its room at its source and counts it.
+    /// Takes the next message of the lanes, frees its room at its source and counts it
+    /// (a ring's message is counted by releasing it; a retired ring's were counted when
+    /// it was retired).
     #[inline]
     fn pop_lane(&mut self) -> Option<Received> {
         let (envelope, source) = self.lanes.pop()?;
         if source == FROM_FALLBACK {
             self.shared.release(1);
+            self.shared.stats.record_fallback_received(1);
         } else if let Some(ring) = self.rings.find_mut(source)
             && ring.release_held(1) == 0
         {
@@ -293,7 +296,7 @@ impl Receiver {
         if self.lanes.nonempty() == 0 {
             self.shared.lanes_emptied();
         }
-        count_delivered(&self.shared, &envelope.header);
+        instrument(&self.shared, &envelope.header, self.shared.instrumented);
         Some(envelope)
     }
 
@@ -350,11 +353,10 @@ impl Receiver {
         self.shared.take_retired();
         let lanes = &mut self.lanes;
         let shared = &*self.shared;
-        let mut drained = 0;
         self.rings.drain_and_retire(
             |ring| {
                 let source = ring.id();
-                drained += ring.drain_held(|envelope| lanes.push(envelope, source));
+                ring.drain_held(|envelope| lanes.push(envelope, source));
             },
             // Its sender is gone: free the slot for another sender.
             |ring| {
@@ -362,12 +364,8 @@ impl Receiver {
                 shared.retire_ring();
             },
         );
-        if drained > 0 {
-            self.shared.stats.record_fast_path(drained as u64);
-        }
         if signals & FALLBACK != 0 {
-            let moved = self.shared.take_fallback(lanes);
-            self.shared.stats.record_slow_path(moved as u64);
+            self.shared.take_fallback(lanes);
         }
         self.shared.end_refill(self.lanes.nonempty());
         self.shared.wake_ring_waiters(signals);
@@ -395,27 +393,17 @@ fn consume_run_instrumented<F: FnMut(&mut Received)>(
     )
 }
 
-/// Counts one delivered message (and its latency) and logs its header.
+/// Times and logs a delivered message when `instrumented` (the endpoint's
+/// `INSTRUMENTED`). Nothing else to do per delivery: a ring counts what it hands out
+/// itself (its published read position), and `pop_lane` counts fallback messages.
 #[inline]
-fn count_delivered(shared: &Shared, header: &Header) {
-    shared.stats.record_received(1);
-    if shared.instrumented {
-        instrument_delivered(shared, header);
-    }
-}
-
-/// [`count_delivered`] for a message delivered straight out of a sender's ring (counted
-/// as received and as fast path at once); `instrumented`: the endpoint's `INSTRUMENTED`.
-#[inline]
-fn count_delivered_from_ring(shared: &Shared, header: &Header, instrumented: bool) {
-    shared.stats.record_ring_delivered(1);
+fn instrument(shared: &Shared, header: &Header, instrumented: bool) {
     if instrumented {
         instrument_delivered(shared, header);
     }
 }
 
-/// The latency and trace parts of [`count_delivered`], for an endpoint with a clock or a
-/// trace.
+/// The latency and trace record of a delivery, for an endpoint with a clock or a trace.
 #[inline(never)]
 fn instrument_delivered(shared: &Shared, header: &Header) {
     if let Some(now) = shared.config.clock {

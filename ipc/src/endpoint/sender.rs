@@ -171,10 +171,11 @@ impl Sender {
         }
         // Each envelope is built in its slot, and the batch published once.
         let queued =
-            self.producer.push_slice(messages, Received::blank, |(header, message), envelope| {
-                envelope.header = *header;
-                envelope.message = *message;
-            });
+            self.producer
+                .push_slice(messages, Received::blank, |(header, message), envelope| {
+                    envelope.header = *header;
+                    envelope.message = *message;
+                });
         // A pass of its own: taking the lane from each header while copying it splits the
         // copy into byte moves.
         let lanes = messages[..queued]
@@ -246,12 +247,14 @@ impl Sender {
             return None;
         }
         let mut lanes = 0;
-        let queued = self.producer.push_with(count, Received::blank, |index, envelope| {
-            let (header, message) = make(index);
-            lanes |= lane_bit(header.priority);
-            envelope.header = header;
-            envelope.message = message;
-        });
+        let queued = self
+            .producer
+            .push_with(count, Received::blank, |index, envelope| {
+                let (header, message) = make(index);
+                lanes |= lane_bit(header.priority);
+                envelope.header = header;
+                envelope.message = message;
+            });
         Some(self.published_batch(count, queued, lanes))
     }
 

@@ -83,7 +83,9 @@ use crate::ids::ServiceId;
 use crate::message::{Header, Message};
 use crate::spsc::{Consumer, Sealed, Watch};
 use crate::stats::{EndpointStats, StatsCounters};
-use crate::sync::{AtomicU32, AtomicU64, AtomicUsize, AtomicWaker, Mutex, Ordering, fence};
+use crate::sync::{
+    AtomicBool, AtomicU32, AtomicU64, AtomicUsize, AtomicWaker, Mutex, Ordering, fence,
+};
 use crate::trace::TraceLog;
 
 /// The top bit: a release tests it as the sign of the word it read.
@@ -156,6 +158,13 @@ pub(super) struct Shared {
     ring_watches: Mutex<Vec<Watch<Received>>>,
     /// Messages published by rings that were retired (under `ring_watches`' lock).
     retired_sent: AtomicU64,
+    /// What the retired rings carried to the receiver (their read positions when retired,
+    /// counting the messages still in its lanes), and once the receiver is gone, every
+    /// ring's (its published read position when it closed: what it drops afterwards is
+    /// not received).
+    retired_received: AtomicU64,
+    /// Set when the receiver closed: `retired_received` then counts every ring.
+    received_final: AtomicBool,
     fallback: Mutex<Lanes>,
     space_waiters: Mutex<Vec<Arc<Caller>>>,
     priority_hook: spin::Once<PriorityHook>,
@@ -184,6 +193,8 @@ impl Shared {
             new_rings: Mutex::new(Vec::new()),
             ring_watches: Mutex::new(Vec::new()),
             retired_sent: AtomicU64::new(0),
+            retired_received: AtomicU64::new(0),
+            received_final: AtomicBool::new(false),
             fallback: Mutex::new(Lanes::new()),
             space_waiters: Mutex::new(Vec::new()),
             priority_hook: spin::Once::new(),
@@ -197,17 +208,26 @@ impl Shared {
     }
 
     /// The counters. `sent` is the rings' published counts plus the fallback's (a message
-    /// refused after its publication, see `GONE`, is counted too).
+    /// refused after its publication, see `GONE`, is counted too); a ring's messages
+    /// received are its consumer's published read position (nothing is counted per
+    /// delivery).
     pub(super) fn stats(&self) -> EndpointStats {
-        let ring_sent = {
+        let (ring_sent, ring_received) = {
             let watches = self.ring_watches.lock();
-            watches
-                .iter()
-                .map(|watch| watch.published() as u64)
-                .sum::<u64>()
-                + self.retired_sent.load(Ordering::Relaxed)
+            let live_received = match self.received_final.load(Ordering::Relaxed) {
+                true => 0,
+                false => watches.iter().map(|watch| watch.released() as u64).sum(),
+            };
+            (
+                watches
+                    .iter()
+                    .map(|watch| watch.published() as u64)
+                    .sum::<u64>()
+                    + self.retired_sent.load(Ordering::Relaxed),
+                live_received + self.retired_received.load(Ordering::Relaxed),
+            )
         };
-        self.stats.snapshot(ring_sent)
+        self.stats.snapshot(ring_sent, ring_received)
     }
 
     // ---- capacity of the fallback queue (occupancy) ----
@@ -344,15 +364,21 @@ impl Shared {
 
     /// Receiver: `consumer`'s ring is finished; its published count moves to the total.
     pub(super) fn retire_ring_watch(&self, consumer: &Consumer<Received>) {
-        self.forget_watch(|watch| watch.watches(consumer));
+        // Its messages still in the lanes count as received now: handing them out later
+        // releases nothing (the ring is gone).
+        self.forget_watch(|watch| watch.watches(consumer), consumer.position());
     }
 
-    fn forget_watch(&self, is_it: impl Fn(&Watch<Received>) -> bool) {
+    /// Stops watching the ring `is_it` picks, keeping what it carried (`received`: how
+    /// many of its messages count as received).
+    fn forget_watch(&self, is_it: impl Fn(&Watch<Received>) -> bool, received: usize) {
         let mut watches = self.ring_watches.lock();
         if let Some(index) = watches.iter().position(is_it) {
             let watch = watches.swap_remove(index);
             self.retired_sent
                 .fetch_add(watch.published() as u64, Ordering::Relaxed);
+            self.retired_received
+                .fetch_add(received as u64, Ordering::Relaxed);
         }
     }
 
@@ -375,7 +401,7 @@ impl Shared {
             }
         };
         registered.map_err(|consumer| {
-            self.forget_watch(|watch| watch.watches(&consumer));
+            self.forget_watch(|watch| watch.watches(&consumer), 0);
             IpcError::PeerDied
         })
     }
@@ -626,10 +652,21 @@ impl Shared {
             for ring in rings.iter_mut() {
                 ring.close();
             }
+            self.freeze_received();
             self.occupancy.fetch_or(RECEIVER_GONE, Ordering::AcqRel);
             self.signals.fetch_or(GONE, Ordering::AcqRel);
         }
         fence(Ordering::SeqCst);
+    }
+
+    /// Receiver, closing: what every ring has carried to it so far is final (what it
+    /// drops from them afterwards is not received).
+    fn freeze_received(&self) {
+        let watches = self.ring_watches.lock();
+        let received: usize = watches.iter().map(Watch::released).sum();
+        self.retired_received
+            .fetch_add(received as u64, Ordering::Relaxed);
+        self.received_final.store(true, Ordering::Relaxed);
     }
 
     /// Receiver, when dropped: wakes every sender waiting for room (they see `PeerDied`).

@@ -1272,3 +1272,66 @@ fn rings_come_and_go() {
     assert_eq!(after.fast_path - before.fast_path, 40);
     assert!(alloc::format!("{rx:?}").contains("rings: 1"), "{rx:?}");
 }
+
+/// `received`, `fast_path` and `slow_path` count messages handed out: a ring's by its
+/// published read position (those the receiver moved into its lanes count once handed
+/// out; a retired ring's, when it is retired), the fallback's as each is handed out; and
+/// what a dying receiver drops is not received.
+#[test]
+fn stats_count_what_is_handed_out() {
+    let (tx, mut rx) = channel(
+        ID,
+        EndpointConfig {
+            max_rings: 1,
+            ..EndpointConfig::default()
+        },
+    );
+    let mut ring = tx.clone();
+    let mut fallback = tx.clone();
+    for id in 0..3 {
+        ring.try_send(header(id, Priority::Normal), message(id))
+            .unwrap();
+    }
+    fallback
+        .try_send(header(10, Priority::High), message(10))
+        .unwrap();
+    assert!(matches!(fallback.route, Route::Fallback));
+    let counts = |rx: &Receiver| {
+        let stats = rx.stats();
+        (stats.sent, stats.received, stats.fast_path, stats.slow_path)
+    };
+    assert_eq!(counts(&rx), (4, 0, 0, 0));
+    // The fallback's message makes the receiver move everything into its lanes: the
+    // ring's three are held there, not yet received.
+    assert_eq!(recv_id(&mut rx), Some(10));
+    assert_eq!(counts(&rx), (4, 1, 0, 1));
+    assert_eq!(recv_id(&mut rx), Some(0));
+    assert_eq!(counts(&rx), (4, 2, 1, 1));
+    // The ring's sender leaves; a more urgent message makes the receiver refill, which
+    // retires the ring with two of its messages still in the lanes: they count as
+    // received from then on (and not again when handed out).
+    drop(ring);
+    fallback
+        .try_send(header(11, Priority::Critical), message(11))
+        .unwrap();
+    assert_eq!(recv_id(&mut rx), Some(11));
+    assert_eq!(counts(&rx), (5, 5, 3, 2));
+    assert_eq!(recv_id(&mut rx), Some(1));
+    assert_eq!(recv_id(&mut rx), Some(2));
+    assert_eq!(counts(&rx), (5, 5, 3, 2));
+    // A new ring: two of its five messages taken before the receiver goes.
+    let mut late = tx.clone();
+    for id in 20..25 {
+        late.try_send(header(id, Priority::Normal), message(id))
+            .unwrap();
+    }
+    assert!(matches!(late.route, Route::Ring));
+    assert_eq!(recv_id(&mut rx), Some(20));
+    assert_eq!(recv_id(&mut rx), Some(21));
+    drop(rx);
+    let stats = late.stats();
+    assert_eq!(
+        (stats.sent, stats.received, stats.fast_path, stats.slow_path),
+        (10, 7, 5, 2)
+    );
+}

@@ -268,6 +268,12 @@ impl<T> Watch<T> {
         self.0.tail.0.load(Ordering::Relaxed)
     }
 
+    /// Items the consumer has let go of so far (its published read position: those it
+    /// holds are not counted yet).
+    pub(crate) fn released(&self) -> usize {
+        self.0.head.0.load(Ordering::Relaxed)
+    }
+
     /// Whether `consumer` is this ring's consumer.
     pub(crate) fn watches(&self, consumer: &Consumer<T>) -> bool {
         Arc::ptr_eq(&self.0, &consumer.ring)

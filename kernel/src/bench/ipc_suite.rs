@@ -105,7 +105,10 @@ fn spsc_message(report: &mut Report) {
         // The word read is checked below: the receive cannot skip reading the slot.
         let received = rx.try_recv_with(|received| received.message.data[0]);
         let ticks = arch::rdtsc() - start;
-        assert!(received == Ok(Some(i)), "ipc.spsc_message: a wrong or missing message");
+        assert!(
+            received == Ok(Some(i)),
+            "ipc.spsc_message: a wrong or missing message"
+        );
         if i >= WARMUP as u64 {
             samples.push(ticks);
         }
