@@ -10,10 +10,11 @@
 //!   `DIRECT_BLOCKERS`). Every completed send's lane bit stays set until its message is
 //!   moved (see `shared.rs`), so nothing of a higher lane is queued anywhere; per-sender
 //!   order holds because it takes ring fronts only;
-//! - turns (`turns.rs`): the ring whose turn it is sits first in the list (the direct path
-//!   indexes nothing). Its turn ends when it is empty, or after `TURN` deliveries while
-//!   there are other rings; the next ring with a message (round robin) is then swapped to
-//!   the front, so no ring starves, and one sender's stream never changes turns;
+//! - turns (`turns.rs`): the ring whose turn it is is held apart (the direct path indexes
+//!   and counts nothing; an idle ring stands in while there is none). Its turn ends when it
+//!   is empty, or after `TURN` deliveries while there are other rings; the next ring with a
+//!   message (round robin) is then swapped in, so no ring starves, and one sender's stream
+//!   never changes turns;
 //! - otherwise it refills (drains everything visible) when its lanes are empty and a flag
 //!   or a higher lane held a ring's front back, or when the signal word says a lane higher
 //!   than its lanes' highest may have messages, so a higher-priority message overtakes

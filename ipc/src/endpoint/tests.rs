@@ -1212,19 +1212,21 @@ fn a_lone_ring_keeps_its_turn() {
     assert_eq!(stats.slow_path, 0);
 }
 
+/// A configuration with room for one ring: a second sender takes the fallback.
+fn one_ring() -> EndpointConfig {
+    EndpointConfig {
+        max_rings: 1,
+        ..EndpointConfig::default()
+    }
+}
+
 /// The last ring going and a new one coming: the receiver serves the newcomer straight
 /// from its ring (the idle ring that stands in while there is none is never served or
 /// counted), and a refill that moves a ring's read position past its turn does not stop
 /// the turns.
 #[test]
 fn rings_come_and_go() {
-    let (tx, mut rx) = channel(
-        ID,
-        EndpointConfig {
-            max_rings: 1,
-            ..EndpointConfig::default()
-        },
-    );
+    let (tx, mut rx) = channel(ID, one_ring());
     assert_eq!(recv_id(&mut rx), None);
     assert!(alloc::format!("{rx:?}").contains("rings: 0"), "{rx:?}");
     let mut first = tx.clone();
@@ -1279,13 +1281,7 @@ fn rings_come_and_go() {
 /// what a dying receiver drops is not received.
 #[test]
 fn stats_count_what_is_handed_out() {
-    let (tx, mut rx) = channel(
-        ID,
-        EndpointConfig {
-            max_rings: 1,
-            ..EndpointConfig::default()
-        },
-    );
+    let (tx, mut rx) = channel(ID, one_ring());
     let mut ring = tx.clone();
     let mut fallback = tx.clone();
     for id in 0..3 {
