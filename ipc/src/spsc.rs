@@ -30,7 +30,7 @@
 //!   `[head, tail)`;
 //! - [`Consumer::close`] records the read position once, for good (`closed_at`), so that
 //!   a producer that later learns of the consumer's end (through the endpoint's signal
-//!   word) can tell which of its items had been taken ([`Producer::taken_before_close`]).
+//!   word) can tell which of its items had been taken ([`Producer::taken_of_last`]).
 //!
 //! Items are built in their slot ([`Producer::vacant`], [`Producer::push_slice`]) and, once
 //! looked at in place ([`Consumer::fresh_front_with`], [`Readable::peek`]), either consumed there

@@ -118,8 +118,7 @@ impl Sender {
         if self.route != Route::Ring {
             return self.refuse(IpcError::PeerDied);
         }
-        let producer = &self.producer;
-        match producer.taken_before_close(producer.position().wrapping_sub(sent)) {
+        match self.producer.taken_of_last(sent) {
             0 => self.refuse(IpcError::PeerDied),
             taken => Ok(taken),
         }
@@ -367,7 +366,7 @@ impl Sender {
             Route::Ring => match producer.send(envelope) {
                 Ok(()) if shared.announce(lane_bit(lane)) => Enqueued::Queued,
                 // Published after the receiver closed: taken, or dropped with the ring.
-                Ok(()) => match producer.taken_before_close(producer.position() - 1) {
+                Ok(()) => match producer.taken_of_last(1) {
                     0 => Enqueued::PeerDied(None),
                     _ => Enqueued::Queued,
                 },

@@ -181,7 +181,7 @@ impl<T> Consumer<T> {
     }
 
     /// Records the read position for good, as the position where the consumer stopped
-    /// taking items (see [`Producer::taken_before_close`](super::Producer::taken_before_close)).
+    /// taking items (see [`Producer::taken_of_last`](super::Producer::taken_of_last)).
     pub(crate) fn close(&mut self) {
         self.ring.closed_at.store(self.head, Ordering::Release);
     }

@@ -202,16 +202,11 @@ impl<T> Producer<T> {
         self.ring.head.0.load(Ordering::Acquire) == self.tail
     }
 
-    /// The position of the next item written (items are numbered from 0).
-    #[inline]
-    pub(crate) fn position(&self) -> usize {
-        self.tail
-    }
-
-    /// Of the items written from position `since` on, how many the consumer had read when
-    /// it closed. Only meaningful once the caller knows (by an `Acquire` read of a flag the
-    /// consumer set after [`Consumer::close`]) that the consumer has closed.
-    pub(crate) fn taken_before_close(&self, since: usize) -> usize {
+    /// Of the last `count` items written, how many the consumer had read when it closed.
+    /// Only meaningful once the caller knows (by an `Acquire` read of a flag the consumer
+    /// set after [`Consumer::close`]) that the consumer has closed.
+    pub(crate) fn taken_of_last(&self, count: usize) -> usize {
+        let since = self.tail.wrapping_sub(count);
         let closed_at = self.ring.closed_at.load(Ordering::Acquire);
         let taken = closed_at.wrapping_sub(since);
         // A read position before `since` wraps to a huge count: none of them were taken.
