@@ -32,7 +32,7 @@
 //! the user frame and jumps to `user_exit`. `syscall` enters at `syscall_entry`, which
 //! stores the fields a system call needs into the same frame (vector
 //! [`SYSCALL_VECTOR`]). `user_exit` reloads the saved kernel stack and returns from
-//! `enter_user`, so [`run`] returns to its caller with the trap described by the frame,
+//! `enter_user` (or `enter_user_with_call`), so [`run`] returns to its caller with the trap described by the frame,
 //! interrupts still disabled. An NMI, #DF or #MC from ring 3 arrives on its IST stack,
 //! not on the frame, and takes the normal (fatal) path.
 //!
@@ -222,6 +222,9 @@ pub fn run(
     slice_end: u64,
     trap_calls: &mut TrapCalls,
 ) -> Trap {
+    if !enterable(frame, false) {
+        return UNENTERABLE;
+    }
     // Read only by `answer_in_trap` while `enter_user` runs, which `trap_calls` outlives.
     let mut trap_calls = trap_calls;
     // With interrupts on: only this task's poll (which stays on this CPU) uses the
@@ -251,10 +254,27 @@ pub enum Nested<'a> {
     },
 }
 
-/// Whether [`Nested::Call`] may enter the context `frame`: it stopped in a system call
-/// whose return address `sysretq` may take.
+/// `rflags` as ring 3 gets it: the bits user code may keep, and IF set.
+fn user_rflags(rflags: u64) -> u64 {
+    (rflags & USER_FLAGS_MASK) | USER_RFLAGS
+}
+
+/// Whether the context `frame` may return to ring 3 with `sysretq`: it stopped in a system
+/// call whose return address `sysretq` may take.
 fn sysret_ready(frame: &UserFrame) -> bool {
     frame.regs.vector == SYSCALL_VECTOR && sysret_safe(frame.regs.rip)
+}
+
+/// Whether the context `frame` can be entered, with a call (`call`: only as it waits in a
+/// system call that `sysretq` may return from) or resumed. `iretq` with a non-canonical
+/// stack pointer (the process set one) or RIP (a `syscall` at the very end of the lower
+/// half) would fault in ring 0; such a context would fault on its next instruction
+/// anyway, so it gets that fault now ([`UNENTERABLE`]). (`sysretq` does not check RSP: a
+/// bad one faults in ring 3.) Checked before anything is done to enter it: a PCID is
+/// claimed only for an address space that is then loaded.
+fn enterable(frame: &UserFrame, call: bool) -> bool {
+    let regs = &frame.regs;
+    sysret_ready(frame) || !call && canonical(regs.rsp) && canonical(regs.rip)
 }
 
 /// Runs another user context, `frame` in the address space `root` (whose full
@@ -277,6 +297,9 @@ pub(crate) fn run_nested(
     slice_end: u64,
     how: Nested,
 ) -> Trap {
+    if !enterable(frame, matches!(how, Nested::Call { .. })) {
+        return UNENTERABLE;
+    }
     let cpu = percpu::current();
     let outer_frame = current_user_frame();
     let outer_rsp = cpu.kernel_rsp.load(Ordering::Relaxed);
@@ -292,12 +315,12 @@ pub(crate) fn run_nested(
     };
     let cr3_after = || outer.unwrap_or_else(pcid::claim);
     let trap = match how {
-        Nested::Call { request, token } if sysret_ready(frame) => {
+        Nested::Call { request, token } => {
             let regs = &mut frame.regs;
-            regs.rflags = (regs.rflags & USER_FLAGS_MASK) | USER_RFLAGS;
+            regs.rflags = user_rflags(regs.rflags);
             let base = regs as *mut InterruptFrame as u64;
             let request = request as *const InterruptFrame as u64;
-            let entry = |base| {
+            let entry = || {
                 // SAFETY: the frame is a system call's with a `sysretq`-safe RIP
                 // (`sysret_ready`) and user RFLAGS with IF set; rsp0 and `user_frame`
                 // point at it; `request` is a live kernel frame, mapped in every
@@ -307,10 +330,6 @@ pub(crate) fn run_nested(
             switch_and_enter(base, cr3, None, 0, cr3_after, entry);
             trap_of(frame)
         }
-        // Never lent (a lent context waits in a system call); a RIP at the very end of
-        // the lower half would fault in ring 0, so it gets that fault now, as `enter`
-        // does.
-        Nested::Call { .. } => UNENTERABLE,
         Nested::Resume => enter(frame, cr3, slice_end, 0, cr3_after),
     };
     if outer_frame != 0 {
@@ -324,8 +343,9 @@ pub(crate) fn run_nested(
     trap
 }
 
-/// [`run`]'s work up to the return from user mode, with `trap_calls_at` the address of
-/// the `&mut TrapCalls` to offer `ipc_call_regs` calls to (0: none). Leaves interrupts
+/// [`run`]'s work up to the return from user mode, for a context its caller found
+/// [`enterable`], with `trap_calls_at` the address of the `&mut TrapCalls` to offer
+/// `ipc_call_regs` calls to (0: none). Leaves interrupts
 /// disabled and the CR3 value `cr3_after` gives loaded (after the run): a root whose
 /// kernel half is the kernel's (every root the kernel loads).
 #[inline(always)]
@@ -336,20 +356,12 @@ fn enter(
     trap_calls_at: u64,
     cr3_after: impl FnOnce() -> u64,
 ) -> Trap {
+    let sysret = sysret_ready(frame);
     let regs = &mut frame.regs;
-    let sysret = regs.vector == SYSCALL_VECTOR && sysret_safe(regs.rip);
-    // `iretq` with a non-canonical stack pointer (the process set one) or RIP (a
-    // `syscall` at the very end of the lower half) would fault in ring 0; the process
-    // would fault on its next instruction anyway, so it gets that fault now. (`sysretq`
-    // does not check RSP: a bad one faults in ring 3.)
-    if !(sysret || canonical(regs.rsp) && canonical(regs.rip)) {
-        x86_64::instructions::interrupts::disable();
-        return UNENTERABLE;
-    }
     // Only user selectors and a sane RFLAGS ever reach `iretq`/`sysretq`.
     regs.cs = u64::from(USER_CODE);
     regs.ss = u64::from(USER_DATA);
-    regs.rflags = (regs.rflags & USER_FLAGS_MASK) | USER_RFLAGS;
+    regs.rflags = user_rflags(regs.rflags);
     if sysret {
         // `sysretq` takes RIP from RCX and RFLAGS from R11 (both clobbered by the ABI).
         regs.rcx = regs.rip;
@@ -358,7 +370,7 @@ fn enter(
         regs.vector = 0;
     }
     let base = regs as *mut InterruptFrame as u64;
-    let entry = |base| {
+    let entry = || {
         // SAFETY: the frame holds user selectors, user RFLAGS with IF set and (for
         // sysret) a canonical RIP; rsp0 and `user_frame` point at it, so the way back
         // is `user_exit`.
@@ -371,7 +383,7 @@ fn enter(
 /// The common part of every entry: with interrupts disabled, makes the frame at `base`
 /// this CPU's user frame, makes sure the slice timer fires by `slice_end` (unless
 /// `None`: known to), offers `ipc_call_regs` to `trap_calls_at`, loads `cr3`, enters
-/// user mode with `entry(base)`, and once it returns loads what `cr3_after` gives.
+/// user mode with `entry()`, and once it returns loads what `cr3_after` gives.
 #[inline(always)]
 fn switch_and_enter(
     base: u64,
@@ -379,7 +391,7 @@ fn switch_and_enter(
     slice_end: Option<u64>,
     trap_calls_at: u64,
     cr3_after: impl FnOnce() -> u64,
-    entry: impl FnOnce(u64),
+    entry: impl FnOnce(),
 ) {
     x86_64::instructions::interrupts::disable();
     let cpu = percpu::current();
@@ -407,7 +419,7 @@ fn switch_and_enter(
     // (`address_space.rs`), so this code, its stack and the frame stay mapped; its PCID
     // keeps only entries of its current mappings (`pcid::cr3_for`).
     unsafe { load_cr3(cr3) };
-    entry(base);
+    entry();
     // SAFETY: `cr3_after` maps the kernel half as the kernel's own tables do, so
     // everything the kernel uses stays mapped.
     unsafe { load_cr3(cr3_after()) };

@@ -27,6 +27,12 @@ macro_rules! save_kernel_context {
 
 /// Saves the kernel's callee-saved registers and stack, loads the user registers from
 /// the frame at `frame` and returns to ring 3.
+///
+/// # Safety
+/// Interrupts are off; `frame` is this CPU's user frame (`rsp0` and `user_frame` point
+/// at it), holding user selectors, user RFLAGS with IF set and, for `sysretq`, a RIP it
+/// may take; the loaded CR3 maps the kernel half as the kernel's tables do. It returns
+/// when the context leaves ring 3 (through `user_exit`).
 #[unsafe(naked)]
 pub(super) unsafe extern "C" fn enter_user(frame: u64) {
     core::arch::naked_asm!(
@@ -52,6 +58,10 @@ pub(super) unsafe extern "C" fn enter_user(frame: u64) {
 /// registers (`rdx`, `r8`–`r10`, `r12`–`r15`) from the frame at `request` and the other
 /// registers from the frame at `frame`, and returns to ring 3 with `sysretq` (RIP and
 /// RFLAGS from the frame).
+///
+/// # Safety
+/// As for [`enter_user`], with the frame a system call's whose RIP `sysretq` may take;
+/// `request` is a live kernel frame, mapped in every address space.
 #[unsafe(naked)]
 pub(super) unsafe extern "C" fn enter_user_with_call(frame: u64, request: u64, token: u64) {
     core::arch::naked_asm!(
@@ -94,7 +104,8 @@ pub(super) unsafe extern "C" fn enter_user_with_call(frame: u64, request: u64, t
 }
 
 /// Jumped to (with `rsp` at the base of the filled user frame and the kernel's GS) by
-/// `interrupt_common` and `syscall_entry`: returns from `enter_user`.
+/// `interrupt_common` and `syscall_entry`: returns from `enter_user` (or
+/// `enter_user_with_call`, which saved the kernel's context the same way).
 #[unsafe(naked)]
 pub(in super::super) unsafe extern "C" fn user_exit() {
     core::arch::naked_asm!(
@@ -166,8 +177,9 @@ pub(super) unsafe extern "C" fn syscall_entry() {
         "bt rcx, 47",
         "jc {exit}",
         // DF is already clear: SFMASK clears it on `syscall` (`init_cpu`). The saved
-        // kernel stack is 8 below a 16-byte boundary (`enter_user` pushed six registers
-        // after its return address), so one more word aligns it for the call.
+        // kernel stack is 8 below a 16-byte boundary (both entry stubs push six
+        // registers after their return address: `save_kernel_context!`), so one more
+        // word aligns it for the call.
         "mov rdi, rsp",
         "mov rsp, gs:[{kernel_rsp}]",
         "sub rsp, 8",
