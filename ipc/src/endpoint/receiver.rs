@@ -279,8 +279,7 @@ impl Receiver {
     }
 
     /// Takes the next message of the lanes, frees its room at its source and counts it
-    /// (a ring's message is counted by releasing it; a retired ring's were counted when
-    /// it was retired).
+    /// (a ring's message is counted by releasing it).
     #[inline]
     fn pop_lane(&mut self) -> Option<Received> {
         let (envelope, source) = self.lanes.pop()?;
@@ -290,9 +289,13 @@ impl Receiver {
         } else if let Some(ring) = self.rings.find_mut(source)
             && ring.release_held(1) == 0
         {
-            // (A retired ring is gone from the list: nobody waits for its slots.) Its
+            // (A ring is retired only once it holds nothing, so it is always found.) Its
             // waiting sender, if any, is woken once for all its held slots, not per slot.
             self.shared.wake_ring_waiters(self.shared.signals());
+            // The last message held of a ring whose sender left: it can go now.
+            if ring.is_finished() {
+                self.shared.ring_may_be_finished();
+            }
         }
         if self.lanes.nonempty() == 0 {
             self.shared.lanes_emptied();

@@ -485,7 +485,7 @@ impl Drop for Sender {
                 &mut self.producer,
                 self.shared.sealed.producer(),
             ));
-            self.shared().ring_sender_gone();
+            self.shared().ring_may_be_finished();
         }
         self.shared().remove_sender();
     }

@@ -23,10 +23,13 @@
 //!
 //! `signals` = lane bits (bit `i`: lane `i` may have messages) | `PARKED` | `NEW_RINGS` |
 //! `FALLBACK` | `HOOK` | `RETIRED` | `LANES` | `SPACE` | `GONE` | `INSTRUMENTED`.
-//! - `RETIRED`: a sender with a ring left (set after its producer published its last items
-//!   and marked itself gone). The receiver's direct path then does a full refill, which
-//!   clears the flag before it scans the rings and retires every finished one; so when the
-//!   direct path finds every ring empty and no flag set, a refill would find nothing.
+//! - `RETIRED`: a ring may be finished: a sender with a ring left (set after its producer
+//!   published its last items and marked itself gone), or the receiver handed out the
+//!   last message it held in its lanes of such a ring. The receiver's direct path then
+//!   does a full refill, which clears the flag before it scans the rings and retires every
+//!   finished one (its sender gone, every message handed out: its slots count against the
+//!   ring bound until then); so when the direct path finds every ring empty and no flag
+//!   set, a refill would find nothing.
 //! - `LANES`: the receiver's private lanes hold messages (set and cleared only by the
 //!   receiver, with read-modify-writes). While it is set, the direct path stays off the
 //!   rings, so a ring's newer message never overtakes its older ones waiting in the lanes.
@@ -158,10 +161,10 @@ pub(super) struct Shared {
     ring_watches: Mutex<Vec<Watch<Received>>>,
     /// Messages published by rings that were retired (under `ring_watches`' lock).
     retired_sent: AtomicU64,
-    /// What the retired rings carried to the receiver (their read positions when retired,
-    /// counting the messages still in its lanes), and once the receiver is gone, every
-    /// ring's (its published read position when it closed: what it drops afterwards is
-    /// not received).
+    /// What the retired rings carried to the receiver (their published read positions: a
+    /// ring is retired only once every message is handed out), and once the receiver is
+    /// gone, every ring's (its published read position when it closed: what it drops
+    /// afterwards is not received).
     retired_received: AtomicU64,
     /// Set when the receiver closed: `retired_received` then counts every ring.
     received_final: AtomicBool,
@@ -344,9 +347,10 @@ impl Shared {
             .is_ok()
     }
 
-    /// A sender dropped its ring's producer (which published everything first): tells the
-    /// receiver's direct path to do a full refill, which retires the finished ring.
-    pub(super) fn ring_sender_gone(&self) {
+    /// A ring may be finished (a sender dropped its producer, which published everything
+    /// first, or the receiver handed out the last message it held of such a ring): tells
+    /// the receiver's direct path to do a full refill, which retires finished rings.
+    pub(super) fn ring_may_be_finished(&self) {
         self.signals.fetch_or(RETIRED, Ordering::AcqRel);
     }
 
@@ -364,21 +368,18 @@ impl Shared {
 
     /// Receiver: `consumer`'s ring is finished; its published count moves to the total.
     pub(super) fn retire_ring_watch(&self, consumer: &Consumer<Received>) {
-        // Its messages still in the lanes count as received now: handing them out later
-        // releases nothing (the ring is gone).
-        self.forget_watch(|watch| watch.watches(consumer), consumer.position());
+        self.forget_watch(|watch| watch.watches(consumer));
     }
 
-    /// Stops watching the ring `is_it` picks, keeping what it carried (`received`: how
-    /// many of its messages count as received).
-    fn forget_watch(&self, is_it: impl Fn(&Watch<Received>) -> bool, received: usize) {
+    /// Stops watching the ring `is_it` picks, keeping what it carried.
+    fn forget_watch(&self, is_it: impl Fn(&Watch<Received>) -> bool) {
         let mut watches = self.ring_watches.lock();
         if let Some(index) = watches.iter().position(is_it) {
             let watch = watches.swap_remove(index);
             self.retired_sent
                 .fetch_add(watch.published() as u64, Ordering::Relaxed);
             self.retired_received
-                .fetch_add(received as u64, Ordering::Relaxed);
+                .fetch_add(watch.released() as u64, Ordering::Relaxed);
         }
     }
 
@@ -401,7 +402,7 @@ impl Shared {
             }
         };
         registered.map_err(|consumer| {
-            self.forget_watch(|watch| watch.watches(&consumer), 0);
+            self.forget_watch(|watch| watch.watches(&consumer));
             IpcError::PeerDied
         })
     }

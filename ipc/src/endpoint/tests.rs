@@ -1277,8 +1277,9 @@ fn rings_come_and_go() {
 
 /// `received`, `fast_path` and `slow_path` count messages handed out: a ring's by its
 /// published read position (those the receiver moved into its lanes count once handed
-/// out; a retired ring's, when it is retired), the fallback's as each is handed out; and
-/// what a dying receiver drops is not received.
+/// out), the fallback's as each is handed out; what a dying receiver drops is not
+/// received. A ring whose sender left is retired only once all its messages are handed
+/// out: until then its slots count against the ring bound.
 #[test]
 fn stats_count_what_is_handed_out() {
     let (tx, mut rx) = channel(ID, one_ring());
@@ -1303,19 +1304,28 @@ fn stats_count_what_is_handed_out() {
     assert_eq!(counts(&rx), (4, 1, 0, 1));
     assert_eq!(recv_id(&mut rx), Some(0));
     assert_eq!(counts(&rx), (4, 2, 1, 1));
-    // The ring's sender leaves; a more urgent message makes the receiver refill, which
-    // retires the ring with two of its messages still in the lanes: they count as
-    // received from then on (and not again when handed out).
+    // The ring's sender leaves; a more urgent message makes the receiver refill. The
+    // ring still has two messages in the lanes, so it is not retired: a new sender finds
+    // no ring free and takes the fallback.
     drop(ring);
     fallback
         .try_send(header(11, Priority::Critical), message(11))
         .unwrap();
     assert_eq!(recv_id(&mut rx), Some(11));
-    assert_eq!(counts(&rx), (5, 5, 3, 2));
+    assert_eq!(counts(&rx), (5, 3, 1, 2));
+    let mut waiting = tx.clone();
+    waiting
+        .try_send(header(12, Priority::Low), message(12))
+        .unwrap();
+    assert!(matches!(waiting.route, Route::Fallback));
     assert_eq!(recv_id(&mut rx), Some(1));
     assert_eq!(recv_id(&mut rx), Some(2));
-    assert_eq!(counts(&rx), (5, 5, 3, 2));
-    // A new ring: two of its five messages taken before the receiver goes.
+    assert_eq!(recv_id(&mut rx), Some(12));
+    assert_eq!(counts(&rx), (6, 6, 3, 3));
+    // Everything handed out: the receiver's next look retires the ring, and the next
+    // sender gets one. Two of its five messages are taken before the receiver goes.
+    assert_eq!(recv_id(&mut rx), None);
+    assert!(alloc::format!("{rx:?}").contains("rings: 0"), "{rx:?}");
     let mut late = tx.clone();
     for id in 20..25 {
         late.try_send(header(id, Priority::Normal), message(id))
@@ -1328,6 +1338,6 @@ fn stats_count_what_is_handed_out() {
     let stats = late.stats();
     assert_eq!(
         (stats.sent, stats.received, stats.fast_path, stats.slow_path),
-        (10, 7, 5, 2)
+        (11, 8, 5, 3)
     );
 }

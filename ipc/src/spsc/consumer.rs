@@ -236,11 +236,12 @@ impl<T> Consumer<T> {
         moved
     }
 
-    /// Whether the producer is gone and everything it wrote has been taken: the ring will
-    /// never yield another item.
+    /// Whether the producer is gone and everything it wrote has been taken and let go of
+    /// (none held): the ring will never yield another item, and none of its slots still
+    /// counts as occupied.
     pub(crate) fn is_finished(&mut self) -> bool {
         // The producer publishes its last items before setting the flag (`Release`).
-        self.ring.producer_gone.load(Ordering::Acquire) && {
+        self.held == 0 && self.ring.producer_gone.load(Ordering::Acquire) && {
             self.cached_tail = self.ring.tail.0.load(Ordering::Acquire);
             self.cached_tail == self.head
         }
