@@ -36,8 +36,8 @@ pub use capability::{
     Cap, CapTable, ObjectRef, QuotaLedger, Quotas, Resource, Rights, SecurityLevel,
 };
 pub use endpoint::{
-    Call, DeferredCall, DirectHandler, EndpointConfig, MAX_ENDPOINT_CAPACITY, Received, Receiver,
-    Recv, ReplyToken, SendFuture, Sender, channel,
+    Call, DeferredCall, DirectHandler, EndpointConfig, MAX_ENDPOINT_CAPACITY, MAX_ENDPOINT_RINGS,
+    Received, Receiver, Recv, ReplyToken, SendFuture, Sender, channel,
 };
 pub use error::IpcError;
 pub use executor::Priority;

@@ -43,7 +43,7 @@ impl Message {
     /// copy makes the compiler stage all of it in memory for both; word by word, the words
     /// known in registers or as constants stay there.)
     #[inline(always)]
-    pub const fn word_copy(&self) -> Self {
+    pub(crate) const fn word_copy(&self) -> Self {
         let [a, b, c, d, e, f] = self.data;
         Self {
             tag: self.tag,

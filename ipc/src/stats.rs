@@ -1,9 +1,12 @@
 //! Per-endpoint counters, read as a `Copy` snapshot.
 //!
-//! Invariant: counters written on the hot path have a single writer (the receiver), so they
-//! are bumped with a relaxed load and store (no locked instruction); counters of the rare
-//! paths (full, late reply, peer died), written by any sender, use `fetch_add`. All are
-//! relaxed: a snapshot is a set of independent counts, not a consistent cut.
+//! Invariant: a ring's messages are counted by the ring itself (its published indices,
+//! read at snapshot time), not here. The counters here have a single writer at a time, and
+//! are then bumped with a relaxed load and store (no locked instruction): the receiver's
+//! (fallback messages handed out, latencies) and the fallback's sent count (written under
+//! the fallback queue's lock); the counters of the rare paths (full, late reply, peer
+//! died, direct calls), written by any sender, use `fetch_add`. All are relaxed: a
+//! snapshot is a set of independent counts, not a consistent cut.
 
 use crate::sync::{AtomicU64, Ordering};
 
@@ -15,7 +18,8 @@ pub const LATENCY_BUCKETS: usize = 65;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct EndpointStats {
     /// Messages the endpoint accepted (received, still queued, or dropped with the
-    /// receiver).
+    /// receiver; a ring message published just as the receiver went, and refused with
+    /// `PeerDied`, is counted too).
     pub sent: u64,
     /// Messages handed to the receiver (`fast_path + slow_path`).
     pub received: u64,

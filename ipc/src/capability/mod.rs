@@ -30,7 +30,8 @@ mod tests;
 
 pub use quota::{QuotaLedger, Quotas, Resource};
 pub use rights::Rights;
-pub use table::{CapTable, ConfirmMemo};
+pub use table::CapTable;
+pub(crate) use table::ConfirmMemo;
 
 use crate::ids::{RegionId, ServiceId};
 

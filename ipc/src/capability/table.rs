@@ -20,7 +20,7 @@ use crate::sync::{AtomicU64, Mutex, Ordering};
 /// What [`CapTable::confirms`] remembers between checks of one capability for one holder,
 /// one set of rights and one object: the slot's state word when it last passed.
 #[derive(Debug)]
-pub struct ConfirmMemo(AtomicU64);
+pub(crate) struct ConfirmMemo(AtomicU64);
 
 impl ConfirmMemo {
     /// What a full look at the slot (`Slot::granted`) found: whether it grants `object`,
@@ -165,9 +165,10 @@ impl CapTable {
     /// also counts a denial). `memo` remembers the slot's state word of the last check
     /// that passed, so that a check of the same capability, holder, rights and object
     /// passes again by comparing that one word (see `Slot::word`): a memo is only ever
-    /// used with one such quadruple.
+    /// used with one such quadruple (crate-private: a memo used with another capability
+    /// whose slot happens to hold the same word would pass it unchecked).
     #[inline]
-    pub fn confirms(
+    pub(crate) fn confirms(
         &self,
         memo: &ConfirmMemo,
         holder: HolderId,

@@ -3,10 +3,13 @@
 /// Largest `capacity` (and ring size) an endpoint accepts; bigger values are clamped.
 pub const MAX_ENDPOINT_CAPACITY: usize = crate::spsc::MAX_CAPACITY;
 
+/// Most senders of one endpoint with a ring of their own; bigger values are clamped.
+pub const MAX_ENDPOINT_RINGS: usize = 1024;
+
 /// Sizes and options of one endpoint, given to [`channel`](super::channel). Out-of-range
 /// values are clamped, never rejected: `capacity` and `ring_capacity` to
-/// `1..=MAX_ENDPOINT_CAPACITY` (the ring rounded up to a power of two), `trace_depth` to at
-/// least one.
+/// `1..=MAX_ENDPOINT_CAPACITY` (the ring rounded up to a power of two), `max_rings` to at
+/// most `MAX_ENDPOINT_RINGS`, `trace_depth` to at least one.
 #[derive(Clone, Copy, Debug)]
 pub struct EndpointConfig {
     /// Most messages queued at once on the shared fallback queue (those of the senders
@@ -45,11 +48,23 @@ impl Default for EndpointConfig {
 }
 
 impl EndpointConfig {
+    /// Most messages queued at once on an endpoint of this configuration (clamped): every
+    /// ring full and the fallback at capacity.
+    pub fn queued_bound(self) -> usize {
+        let config = self.clamped();
+        let ring = config.ring_capacity.next_power_of_two();
+        config
+            .max_rings
+            .saturating_mul(ring)
+            .saturating_add(config.capacity)
+    }
+
     /// The same configuration with every field in range.
     pub(super) fn clamped(self) -> Self {
         Self {
             capacity: self.capacity.clamp(1, MAX_ENDPOINT_CAPACITY),
             ring_capacity: self.ring_capacity.clamp(1, MAX_ENDPOINT_CAPACITY),
+            max_rings: self.max_rings.min(MAX_ENDPOINT_RINGS),
             trace_depth: self.trace_depth.max(1),
             ..self
         }

@@ -45,7 +45,7 @@ use alloc::sync::Arc;
 
 pub use call::Call;
 pub use caller::ReplyToken;
-pub use config::{EndpointConfig, MAX_ENDPOINT_CAPACITY};
+pub use config::{EndpointConfig, MAX_ENDPOINT_CAPACITY, MAX_ENDPOINT_RINGS};
 pub use receiver::{Receiver, Recv};
 pub use sender::{DeferredCall, SendFuture, Sender};
 pub use shared::DirectHandler;

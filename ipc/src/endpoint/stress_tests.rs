@@ -362,5 +362,9 @@ fn a_dying_receiver_never_takes_a_refused_message() {
             seqs.windows(2).all(|w| w[0] < w[1]),
             "sender {sender}: order"
         );
+        assert!(
+            seqs.iter().copied().eq(0..seqs.len() as u64),
+            "sender {sender}: what was taken is not a prefix of what was sent"
+        );
     }
 }

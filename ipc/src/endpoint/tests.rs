@@ -1341,3 +1341,23 @@ fn stats_count_what_is_handed_out() {
         (11, 8, 5, 3)
     );
 }
+
+/// Out-of-range sizes are clamped (never rejected), and the bound of what an endpoint
+/// queues counts every ring (rounded up to a power of two) and the fallback.
+#[test]
+fn configurations_are_clamped_and_bounded() {
+    assert_eq!(EndpointConfig::default().queued_bound(), 64 * 64 + 256);
+    let huge = EndpointConfig {
+        capacity: 10,
+        ring_capacity: 3,
+        max_rings: usize::MAX,
+        ..EndpointConfig::default()
+    };
+    assert_eq!(huge.queued_bound(), MAX_ENDPOINT_RINGS * 4 + 10);
+    let none = EndpointConfig {
+        capacity: 0,
+        max_rings: 0,
+        ..EndpointConfig::default()
+    };
+    assert_eq!(none.queued_bound(), 1);
+}

@@ -7,13 +7,21 @@ use alloc::vec::Vec;
 use loom::sync::atomic::AtomicUsize;
 use loom::thread;
 
-use super::ring;
+use super::{Producer, ring};
 use crate::sync::{Arc, Ordering};
 
 fn model(f: impl Fn() + Sync + Send + 'static) {
     let mut builder = loom::model::Builder::new();
     builder.preemption_bound.get_or_insert(3);
     builder.check(f);
+}
+
+/// Sends `item`, yielding while the ring is full.
+fn send_spinning<T>(producer: &mut Producer<T>, mut item: T) {
+    while let Err(back) = producer.send(item) {
+        item = back;
+        thread::yield_now();
+    }
 }
 
 /// Three items through a ring of two: the producer must wait for the consumer to free a
@@ -24,11 +32,7 @@ fn loom_push_pop_across_wrap_around() {
         let (mut producer, mut consumer) = ring::<u32>(2);
         let writer = thread::spawn(move || {
             for i in 1..=3 {
-                let mut item = i;
-                while let Err(back) = producer.send(item) {
-                    item = back;
-                    thread::yield_now();
-                }
+                send_spinning(&mut producer, i);
             }
         });
         let mut got = Vec::new();
@@ -110,11 +114,7 @@ fn loom_consume_in_place_against_slot_reuse() {
             let drops = drops.clone();
             thread::spawn(move || {
                 for i in 1..=3 {
-                    let mut item = (i, Counted(drops.clone()));
-                    while let Err(back) = producer.send(item) {
-                        item = back;
-                        thread::yield_now();
-                    }
+                    send_spinning(&mut producer, (i, Counted(drops.clone())));
                 }
             })
         };
@@ -152,11 +152,7 @@ fn loom_held_items_keep_their_slots_until_released() {
         let (mut producer, mut consumer) = ring::<u32>(2);
         let writer = thread::spawn(move || {
             for i in 1..=4 {
-                let mut item = i;
-                while let Err(back) = producer.send(item) {
-                    item = back;
-                    thread::yield_now();
-                }
+                send_spinning(&mut producer, i);
             }
         });
         let mut held = Vec::new();

@@ -371,11 +371,16 @@ fn cached_paths_after_fresh_looks_read_only_published_items() {
         assert_eq!(seen, expected);
         front.consume(|_| ());
     }
-    // The cached tail (1) is now behind the read position (3): one item is left.
+    // The cached tail (1) is now behind the read position (3): one item is left (taken
+    // by a fresh look), then neither cached path may read anything.
     assert_eq!(consumer.pop(), Some(3));
     assert_eq!(consumer.pop(), None);
     assert_eq!(
         consumer.drain(usize::MAX, |_| panic!("nothing published")),
+        0
+    );
+    assert_eq!(
+        consumer.consume_while(usize::MAX, |_| true, |_| panic!("nothing published")),
         0
     );
     assert!(consumer.fresh_front_with(|_| ()).is_none());
@@ -385,4 +390,11 @@ fn cached_paths_after_fresh_looks_read_only_published_items() {
     assert_eq!(consumer.drain(usize::MAX, |item| drained.push(item)), 2);
     assert_eq!(drained, [4, 5]);
     assert_eq!(consumer.pop(), None);
+    producer.send(6).unwrap();
+    let mut consumed = Vec::new();
+    assert_eq!(
+        consumer.consume_while(usize::MAX, |_| true, |item| consumed.push(*item)),
+        1
+    );
+    assert_eq!(consumed, [6]);
 }

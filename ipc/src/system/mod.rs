@@ -167,11 +167,10 @@ impl System {
         Ok(())
     }
 
-    /// How many messages an endpoint's shared fallback queue holds (each sender with a ring
-    /// of its own is bounded by its ring instead; see `EndpointConfig`): the queue slots
-    /// charged for it, and the backlog a health check compares with.
-    pub fn endpoint_capacity(&self) -> usize {
-        self.endpoint_config.capacity
+    /// Most messages an endpoint holds at once, rings and fallback together
+    /// ([`EndpointConfig::queued_bound`]): the backlog a health check compares with.
+    pub fn endpoint_queued_bound(&self) -> usize {
+        self.endpoint_config.queued_bound()
     }
 
     /// The id registered under `name`.

@@ -41,7 +41,7 @@ pub fn spawn() {
 /// One look at every serving service.
 fn look() {
     let endpoints: Vec<ServiceSummary> = ipc_runtime::system().services();
-    let capacity = ipc_runtime::system().endpoint_capacity();
+    let capacity = ipc_runtime::system().endpoint_queued_bound();
     let now = journal::now_us();
     table::with(|t| {
         for e in t.iter_mut().filter(|e| e.state == State::Serving) {
