@@ -222,17 +222,21 @@ pub fn run(
     slice_end: u64,
     trap_calls: &mut TrapCalls,
 ) -> Trap {
-    if !enterable(frame, false) {
-        return UNENTERABLE;
-    }
     // Read only by `answer_in_trap` while `enter_user` runs, which `trap_calls` outlives.
     let mut trap_calls = trap_calls;
     // With interrupts on: only this task's poll (which stays on this CPU) uses the
-    // CPU's PCIDs meanwhile, and no interrupt handler does.
+    // CPU's PCIDs meanwhile, and no interrupt handler does. Claimed before `enter` looks
+    // whether the context can be entered (four instructions fewer on every entry than
+    // after it): one that cannot dies of the fault it gets, so the slot's label names an
+    // address space never loaded again, and nothing was loaded under it since.
     let cr3 = pcid::cr3_for(tables);
-    let trap = enter(frame, cr3, slice_end, &raw mut trap_calls as u64, || {
-        pcid::kernel_cr3(paging::kernel_cr3())
-    });
+    let trap = enter(
+        frame,
+        move || cr3,
+        slice_end,
+        &raw mut trap_calls as u64,
+        || pcid::kernel_cr3(paging::kernel_cr3()),
+    );
     x86_64::instructions::interrupts::enable();
     trap
 }
@@ -265,18 +269,6 @@ fn sysret_ready(frame: &UserFrame) -> bool {
     frame.regs.vector == SYSCALL_VECTOR && sysret_safe(frame.regs.rip)
 }
 
-/// Whether the context `frame` can be entered, with a call (`call`: only as it waits in a
-/// system call that `sysretq` may return from) or resumed. `iretq` with a non-canonical
-/// stack pointer (the process set one) or RIP (a `syscall` at the very end of the lower
-/// half) would fault in ring 0; such a context would fault on its next instruction
-/// anyway, so it gets that fault now ([`UNENTERABLE`]). (`sysretq` does not check RSP: a
-/// bad one faults in ring 3.) Checked before anything is done to enter it: a PCID is
-/// claimed only for an address space that is then loaded.
-fn enterable(frame: &UserFrame, call: bool) -> bool {
-    let regs = &frame.regs;
-    sysret_ready(frame) || !call && canonical(regs.rsp) && canonical(regs.rip)
-}
-
 /// Runs another user context, `frame` in the address space `root` (whose full
 /// description `tables` gives, when PCIDs need it), from inside a system
 /// call of the context this CPU runs (in a [`TrapCalls`] closure: interrupts off, the
@@ -297,30 +289,30 @@ pub(crate) fn run_nested(
     slice_end: u64,
     how: Nested,
 ) -> Trap {
-    if !enterable(frame, matches!(how, Nested::Call { .. })) {
-        return UNENTERABLE;
-    }
     let cpu = percpu::current();
     let outer_frame = current_user_frame();
     let outer_rsp = cpu.kernel_rsp.load(Ordering::Relaxed);
     let outer_calls = cpu.trap_calls.load(Ordering::Relaxed);
     // The outer tables were active when this was called, so they map the kernel half
     // as the kernel's tables do (every root the kernel loads does). With PCIDs they are
-    // loaded again through their slot, which the nested run may have taken.
-    let (cr3, outer) = if pcid::enabled() {
-        let outer = pcid::current();
-        (pcid::claim(tables()), Err(outer))
+    // loaded again through their slot, which the nested run may have taken. The nested
+    // context's slot is claimed only once it is known to be entered.
+    let pcids = pcid::enabled();
+    let outer = if pcids {
+        Err(pcid::current())
     } else {
-        (root, Ok(Cr3::read_raw().0.start_address().as_u64()))
+        Ok(Cr3::read_raw().0.start_address().as_u64())
     };
+    let cr3 = || if pcids { pcid::claim(tables()) } else { root };
     let cr3_after = || outer.unwrap_or_else(pcid::claim);
     let trap = match how {
-        Nested::Call { request, token } => {
+        Nested::Call { request, token } if sysret_ready(frame) => {
+            let cr3 = cr3();
             let regs = &mut frame.regs;
             regs.rflags = user_rflags(regs.rflags);
             let base = regs as *mut InterruptFrame as u64;
             let request = request as *const InterruptFrame as u64;
-            let entry = || {
+            let entry = move || {
                 // SAFETY: the frame is a system call's with a `sysretq`-safe RIP
                 // (`sysret_ready`) and user RFLAGS with IF set; rsp0 and `user_frame`
                 // point at it; `request` is a live kernel frame, mapped in every
@@ -330,6 +322,9 @@ pub(crate) fn run_nested(
             switch_and_enter(base, cr3, None, 0, cr3_after, entry);
             trap_of(frame)
         }
+        // Never lent this way (a lent context waits in a system call), but should its
+        // RIP be one `sysretq` may not take, it gets that fault now, as in `enter`.
+        Nested::Call { .. } => UNENTERABLE,
         Nested::Resume => enter(frame, cr3, slice_end, 0, cr3_after),
     };
     if outer_frame != 0 {
@@ -343,21 +338,31 @@ pub(crate) fn run_nested(
     trap
 }
 
-/// [`run`]'s work up to the return from user mode, for a context its caller found
-/// [`enterable`], with `trap_calls_at` the address of the `&mut TrapCalls` to offer
-/// `ipc_call_regs` calls to (0: none). Leaves interrupts
-/// disabled and the CR3 value `cr3_after` gives loaded (after the run): a root whose
-/// kernel half is the kernel's (every root the kernel loads).
+/// [`run`]'s work up to the return from user mode, with `trap_calls_at` the address of
+/// the `&mut TrapCalls` to offer `ipc_call_regs` calls to (0: none): the CR3 value to
+/// load comes from `cr3`, asked only once the context is known to be entered (it may
+/// claim a PCID slot). Leaves interrupts disabled and the CR3 value `cr3_after` gives
+/// loaded (after the run): a root whose kernel half is the kernel's (every root the
+/// kernel loads).
 #[inline(always)]
 fn enter(
     frame: &mut UserFrame,
-    cr3: u64,
+    cr3: impl FnOnce() -> u64,
     slice_end: u64,
     trap_calls_at: u64,
     cr3_after: impl FnOnce() -> u64,
 ) -> Trap {
     let sysret = sysret_ready(frame);
     let regs = &mut frame.regs;
+    // `iretq` with a non-canonical stack pointer (the process set one) or RIP (a
+    // `syscall` at the very end of the lower half) would fault in ring 0; the process
+    // would fault on its next instruction anyway, so it gets that fault now. (`sysretq`
+    // does not check RSP: a bad one faults in ring 3.)
+    if !(sysret || canonical(regs.rsp) && canonical(regs.rip)) {
+        x86_64::instructions::interrupts::disable();
+        return UNENTERABLE;
+    }
+    let cr3 = cr3();
     // Only user selectors and a sane RFLAGS ever reach `iretq`/`sysretq`.
     regs.cs = u64::from(USER_CODE);
     regs.ss = u64::from(USER_DATA);
@@ -370,7 +375,7 @@ fn enter(
         regs.vector = 0;
     }
     let base = regs as *mut InterruptFrame as u64;
-    let entry = || {
+    let entry = move || {
         // SAFETY: the frame holds user selectors, user RFLAGS with IF set and (for
         // sysret) a canonical RIP; rsp0 and `user_frame` point at it, so the way back
         // is `user_exit`.

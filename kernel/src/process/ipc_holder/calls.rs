@@ -82,13 +82,16 @@ impl ProcessIpc {
         timeout_us: u64,
         watchdog: &mut Watchdog,
     ) -> Result<Message, Error> {
-        if let Some((on, deferred)) = self.deferred.take() {
-            // Deferred and awaited within one system call, on one capability.
-            debug_assert_eq!(on, cap, "a deferred call awaited on another capability");
-            if on == cap {
-                let call = self.connection(cap)?.await_deferred(deferred);
-                return bounded(call, timeout_us, watchdog).await.map_err(from_ipc);
-            }
+        // Deferred and awaited within one system call, on one capability.
+        debug_assert!(
+            self.deferred.as_ref().is_none_or(|(on, _)| *on == cap),
+            "a deferred call awaited on another capability"
+        );
+        if let Some((on, deferred)) = self.deferred.take()
+            && on == cap
+        {
+            let call = self.connection(cap)?.await_deferred(deferred);
+            return bounded(call, timeout_us, watchdog).await.map_err(from_ipc);
         }
         let holder = self.holder;
         let connection = self.connection(cap)?;
