@@ -27,6 +27,14 @@ fn config(capacity: usize) -> EndpointConfig {
     }
 }
 
+/// A configuration without rings: every sender takes the fallback of `capacity`.
+fn fallback_only(capacity: usize) -> EndpointConfig {
+    EndpointConfig {
+        max_rings: 0,
+        ..config(capacity)
+    }
+}
+
 fn header(id: u64, priority: Priority) -> Header {
     Header {
         id: MessageId(id),
@@ -192,13 +200,7 @@ fn a_ring_s_messages_in_the_lanes_keep_their_slots_until_handed_out() {
 
 #[test]
 fn the_fallback_capacity_counts_the_receivers_lanes_too() {
-    let (mut tx, mut rx) = channel(
-        ID,
-        EndpointConfig {
-            max_rings: 0,
-            ..config(4)
-        },
-    );
+    let (mut tx, mut rx) = channel(ID, fallback_only(4));
     for i in 0..4 {
         tx.try_send(header(i, Priority::Normal), message(i))
             .unwrap();
@@ -375,13 +377,7 @@ fn batches_made_in_their_slots_are_queued_up_to_the_room_left() {
 /// Off the ring, made messages go one at a time, up to the fallback's room.
 #[test]
 fn batches_made_in_place_through_the_fallback() {
-    let (mut tx, mut rx) = channel(
-        ID,
-        EndpointConfig {
-            max_rings: 0,
-            ..config(3)
-        },
-    );
+    let (mut tx, mut rx) = channel(ID, fallback_only(3));
     let sent = tx.try_send_batch_with(4, |i| (header(i as u64, Priority::High), message(i as u64)));
     assert_eq!(sent, Ok(3));
     let got: Vec<u64> = core::iter::from_fn(|| recv_id(&mut rx)).collect();
@@ -390,13 +386,7 @@ fn batches_made_in_place_through_the_fallback() {
 
 #[test]
 fn batches_through_the_fallback() {
-    let (mut tx, mut rx) = channel(
-        ID,
-        EndpointConfig {
-            max_rings: 0,
-            ..config(3)
-        },
-    );
+    let (mut tx, mut rx) = channel(ID, fallback_only(3));
     let batch: Vec<(Header, Message)> = (0..4)
         .map(|i| (header(i, Priority::High), message(i)))
         .collect();
@@ -439,13 +429,7 @@ fn recv_waits_and_is_woken_by_a_send() {
 
 #[test]
 fn recv_is_woken_by_a_fallback_send() {
-    let (mut tx, mut rx) = channel(
-        ID,
-        EndpointConfig {
-            max_rings: 0,
-            ..config(4)
-        },
-    );
+    let (mut tx, mut rx) = channel(ID, fallback_only(4));
     let flag = Flag::new();
     let mut recv = pin!(rx.recv());
     assert!(poll_once(recv.as_mut(), &flag).is_pending());
@@ -560,13 +544,7 @@ fn a_reply_after_cancel_but_before_the_next_call_is_late() {
 
 #[test]
 fn call_over_the_fallback_and_with_block_on() {
-    let (mut tx, mut rx) = channel(
-        ID,
-        EndpointConfig {
-            max_rings: 0,
-            ..config(4)
-        },
-    );
+    let (mut tx, mut rx) = channel(ID, fallback_only(4));
     let server = std::thread::spawn(move || {
         let request = block_on(rx.recv()).unwrap();
         let value = request.message.data[0];
