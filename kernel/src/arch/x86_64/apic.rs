@@ -59,6 +59,8 @@ fn builder() -> LocalApicBuilder {
 /// The calling CPU's local APIC.
 pub struct LocalApicHandle {
     apic: LocalApic,
+    /// Whether the timer is in TSC-deadline mode (its LVT entry is then left alone).
+    deadline_mode: bool,
 }
 
 impl LocalApicHandle {
@@ -75,7 +77,10 @@ impl LocalApicHandle {
             apic.enable();
             apic.enable_timer();
         }
-        Self { apic }
+        Self {
+            apic,
+            deadline_mode: false,
+        }
     }
 
     /// This CPU's APIC id.
@@ -115,6 +120,7 @@ impl LocalApicHandle {
 
     /// Arms the timer in one-shot mode: it fires after `ticks` timer ticks.
     pub fn arm_oneshot(&mut self, ticks: u32) {
+        self.deadline_mode = false;
         // SAFETY: reprograms this CPU's own timer, whose vector is handled.
         unsafe {
             self.apic.set_timer_mode(TimerMode::OneShot);
@@ -123,18 +129,23 @@ impl LocalApicHandle {
         }
     }
 
-    /// Arms the timer in TSC-deadline mode: it fires when the TSC reaches `tsc`.
+    /// Arms the timer in TSC-deadline mode: it fires when the TSC reaches `tsc`. The
+    /// mode is selected only when the timer is not in it already.
     pub fn arm_deadline(&mut self, tsc: u64) {
-        // SAFETY: selects deadline mode on this CPU's timer and writes
-        // IA32_TSC_DEADLINE, only done when CPUID reports the feature. The LVT write
-        // and the MSR write are not ordered by themselves (the SDM's TSC-deadline
-        // section; Linux fences there too): without the fence the deadline may be
-        // written before the mode takes effect, and be dropped.
-        unsafe {
-            self.apic.set_timer_mode(TimerMode::TscDeadline);
-            core::arch::asm!("mfence", options(nostack, preserves_flags));
-            x86_64::registers::model_specific::Msr::new(0x6E0).write(tsc);
+        if !self.deadline_mode {
+            self.deadline_mode = true;
+            // SAFETY: selects deadline mode on this CPU's timer, only done when CPUID
+            // reports the feature. The LVT write and the MSR write below are not ordered
+            // by themselves (the SDM's TSC-deadline section; Linux fences there too):
+            // without the fence the deadline may be written before the mode takes
+            // effect, and be dropped.
+            unsafe {
+                self.apic.set_timer_mode(TimerMode::TscDeadline);
+                core::arch::asm!("mfence", options(nostack, preserves_flags));
+            }
         }
+        // SAFETY: writes IA32_TSC_DEADLINE of this CPU's timer, in deadline mode.
+        unsafe { x86_64::registers::model_specific::Msr::new(0x6E0).write(tsc) };
     }
 
     /// Starts the timer counting down from its maximum (for calibration).
